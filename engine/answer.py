@@ -1,0 +1,72 @@
+"""The answer for one citizen on one date: the contract of REFORM.md, "Interfaces"."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Obligation:
+    kind: str
+    count: int | None
+    within_months: int | None
+    by: str | None
+    waived: bool
+    rule: str              # the rule that decides this obligation now (the exception when waived)
+    requirement: str       # the rule that sets the requirement
+    by_whom: str | None = None
+    first_by: str | None = None
+    every_months: int | None = None
+    hours_per_week: int | None = None
+    note: str | None = None
+
+
+@dataclass
+class Reason:
+    rule: str
+    text: str
+    source: str
+    status: str
+    title: str = ""
+    effect: str = "applies"    # applies | sets-aside | set-aside
+    undetermined: bool = False
+
+
+@dataclass
+class Answer:
+    citizen: str
+    date: str
+    phase: str | None
+    target_group: dict | None
+    programmes: list[dict]
+    obligations: list[Obligation]
+    sanctionable: str | None
+    trial: str | None
+    jobpraemie: bool
+    status: str
+    open_questions: list[dict]
+    explanation: list[Reason]
+    lang: str = "da"
+    names: dict[str, str] = field(default_factory=dict)  # display names of ids, in ``lang``
+    receipt: dict | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``reform query --json``."""
+        out = {
+            "citizen": self.citizen,
+            "date": self.date,
+            "phase": self.phase,
+            "target_group": self.target_group,
+            "programmes": self.programmes,
+            "obligations": [{k: v for k, v in asdict(o).items() if k != "note" or v} for o in self.obligations],
+            "sanctionable": self.sanctionable,
+            "trial": self.trial,
+            "jobpraemie": self.jobpraemie,
+            "status": self.status,
+            "open_questions": self.open_questions,
+            "explanation": [{"rule": r.rule, "text": r.text, "source": r.source, "status": r.status}
+                            for r in self.explanation],
+        }
+        if self.receipt is not None:
+            out["receipt"] = self.receipt
+        return out

@@ -1,0 +1,118 @@
+"""The ``reform`` command line: a thin face over the Python API.
+
+Exit codes: 0 success; 1 broken rule files or a failed check; 2 bad input (citizen, date, flags).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import CitizenError, ReformError
+from .explain import render_text, status_label
+from .query import RuleBase, default_rules_dir, parse_query_date
+
+LANG = click.Choice(["da", "en"])
+
+
+def _rules_option(f):
+    return click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Rules directory (default: $REFORM_RULES or ./rules).")(f)
+
+
+def _fail(exc: ReformError) -> None:
+    for line in exc.messages:
+        click.echo(line, err=True)
+    if len(exc.messages) > 1:
+        click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _load(rules_dir: Path | None) -> RuleBase:
+    try:
+        return RuleBase.load(rules_dir or default_rules_dir())
+    except ReformError as exc:
+        _fail(exc)
+        raise  # unreachable
+
+
+def _date(value: str, field: str = "--date"):
+    try:
+        return parse_query_date(value, field)
+    except CitizenError as exc:
+        _fail(exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reform")
+def main() -> None:
+    """The Danish employment reform of 2025 as rules: cited answers per citizen and date."""
+
+
+@main.command()
+@click.argument("citizen_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--date", "day", required=True, help="The date to answer for (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the contract).")
+@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the text.")
+@_rules_option
+def query(citizen_file: Path, day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
+    """What applies to the citizen in CITIZEN_FILE on --date, and why."""
+    on = _date(day)
+    base = _load(rules_dir)
+    try:
+        citizen = base.load_citizen(citizen_file)
+        answer = base.evaluate(citizen, on, lang=lang)
+    except ReformError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(answer, base.ruleset, lang))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_rules_option
+def check(as_json: bool, rules_dir: Path | None) -> None:
+    """Validate the rule files; exit 0 when clean."""
+    from .check import run_check
+    report = run_check(rules_dir or default_rules_dir())
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line, err=not report.ok)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--date", "day", required=True, help="The date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--lang", type=LANG, default="da", show_default=True)
+@_rules_option
+def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
+    """Municipality-level parameters in force on --date (jobpræmie, savings, goals …)."""
+    on = _date(day)
+    base = _load(rules_dir)
+    rows = []
+    for p in base.ruleset.parameters:
+        value = p.value_on(on)
+        if value is None:
+            continue
+        rows.append({"id": p.id, "title": p.title[lang], "value": value, "unit": p.unit, "status": p.status,
+                     "source": "; ".join(f"{c.ref}, {c.at}" if c.at else c.ref for c in p.source)})
+    if as_json:
+        click.echo(json.dumps({"date": on.isoformat(), "parameters": rows}, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        value = ", ".join(map(str, r["value"])) if isinstance(r["value"], list) else r["value"]
+        unit = f" {r['unit']}" if r["unit"] else ""
+        click.echo(f"{r['id']}: {value}{unit}  [{status_label(r['status'], lang)}]")
+        click.echo(f"    {r['title']}  ({r['source']})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

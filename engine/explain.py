@@ -1,0 +1,168 @@
+"""Reasons and citations in Danish and English, and the caseworker's text answer."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model import Rule, Source
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .model import RuleSet
+
+LANGS = ("da", "en")
+
+STATUS = {
+    "law": {"da": "gældende lov", "en": "law in force"},
+    "guidance": {"da": "officiel vejledning", "en": "official guidance"},
+    "bill": {"da": "lovforslag, endnu ikke vedtaget", "en": "bill, not yet enacted"},
+    "agreement": {"da": "politisk aftale, ikke lov", "en": "political agreement, not law"},
+    "provisional": {"da": "foreløbig fortolkning", "en": "provisional reading"},
+}
+SANCTIONABLE = {
+    "yes": {"da": "ja – tydelige krav til rådighed", "en": "yes – clear availability requirements"},
+    "no-as-a-rule": {"da": "som udgangspunkt nej", "en": "as a rule not"},
+    "eased": {"da": "lempede krav", "en": "eased requirements"},
+    "old-rules": {"da": "efter de hidtidige regler", "en": "under the previous rules"},
+    "not-applicable": {"da": "ikke relevant", "en": "not applicable"},
+}
+PROGRAMME_STATUS = {
+    "active": {"da": "åben for nye borgere", "en": "open to new citizens"},
+    "grandfathered": {"da": "lukket for nye; borgerens forløb fortsætter efter de hidtidige regler",
+                      "en": "closed to new citizens; this citizen's forløb continues under the previous rules"},
+    "abolished": {"da": "afskaffet", "en": "abolished"},
+    "undetermined": {"da": "uafklaret", "en": "undetermined"},
+}
+STRUCTURE = {"old-13": {"da": "de 13 hidtidige målgrupper", "en": "the 13 previous target groups"},
+             "new-5": {"da": "de 5 nye målgrupper", "en": "the 5 new target groups"}}
+KIND = {"meeting": {"da": "samtale(r)", "en": "meeting(s)"},
+        "follow-up": {"da": "opfølgning(er)", "en": "follow-up(s)"},
+        "offer": {"da": "tilbud", "en": "offer(s)"}}
+LABELS = {
+    "da": {"citizen": "Borger", "date": "Dato", "phase": "Fase", "group": "Målgruppe", "programmes": "Forløb",
+           "obligations": "Kontaktkrav", "sanction": "Sanktioner", "trial": "Forsøg", "none": "ingen",
+           "status": "Svaret hviler på", "questions": "Åbne spørgsmål", "because": "Begrundelse",
+           "source": "Kilde", "waived": "frafaldet", "by": "senest", "first_by": "første senest",
+           "within": "inden for {} måneder", "every": "hver {}. måned", "at_least": "mindst",
+           "as_needed": "efter kommunens vurdering", "hours": "op til {} timer om ugen",
+           "jobpraemie": "Jobpræmie-målgruppe", "yes": "ja", "sets_aside": "tilsidesætter",
+           "waived_by": "frafaldet efter", "undetermined": "uafklaret", "whom": "hos"},
+    "en": {"citizen": "Citizen", "date": "Date", "phase": "Phase", "group": "Target group", "programmes": "Programmes",
+           "obligations": "Contact requirements", "sanction": "Sanctions", "trial": "Trial", "none": "none",
+           "status": "The answer rests on", "questions": "Open questions", "because": "Because",
+           "source": "Source", "waived": "waived", "by": "by", "first_by": "first by",
+           "within": "within {} months", "every": "every {} months", "at_least": "at least",
+           "as_needed": "as the municipality judges", "hours": "up to {} hours a week",
+           "jobpraemie": "Jobpræmie target group", "yes": "yes", "sets_aside": "sets aside",
+           "waived_by": "waived under", "undetermined": "undetermined", "whom": "at"},
+}
+
+
+def status_label(status: str, lang: str = "da") -> str:
+    return STATUS.get(status, {}).get(lang, status)
+
+
+def citation_text(rule: Rule, sources: dict[str, Source]) -> str:
+    """``shared/seeds/003_….txt, "Hvad træder i kraft hvornår?"; lov nr. 1750 …, § 1 nr. 4``."""
+    parts = []
+    for c in rule.source:
+        src = sources.get(c.ref)
+        name = src.short if src else c.ref
+        parts.append(f"{name}, {c.at}" if c.at else name)
+    return "; ".join(parts)
+
+
+def reason_text(rule: Rule, lang: str, effect: str, detail: str, aside_by: dict[str, list[Rule]]) -> str:
+    text = rule.title[lang]
+    words = LABELS[lang]
+    if effect == "sets-aside" and rule.overrides:
+        text += f" ({words['sets_aside']} {', '.join(rule.overrides)})"
+    if effect == "waived":
+        by = [r.id for r in aside_by.get(rule.id, []) if r.effect == "waive"]
+        text += f" – {words['waived_by']} {', '.join(by)}"
+    if detail:
+        text += f" ({words['by']} {detail})"
+    if rule.reason and rule.status == "provisional":
+        text += f". {rule.reason[lang]}"
+    return text
+
+
+def _names(ruleset: "RuleSet", lang: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for rule in ruleset.rules:
+        value = rule.then_value
+        if isinstance(value, dict) and "id" in value and "name" in value:
+            names.setdefault(value["id"], value["name"][lang])
+    for table in (ruleset.vocabulary.programmes, ruleset.vocabulary.by_whom):
+        for term in table.values():
+            names.setdefault(term.id, term.title[lang])
+    return names
+
+
+def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
+    w = LABELS[lang]
+    kind = KIND.get(ob.kind, {}).get(lang, ob.kind)
+    if ob.hours_per_week:
+        what = f"{kind}: {w['hours'].format(ob.hours_per_week)}"
+    elif ob.count is None:
+        what = f"{kind} {w['as_needed']}"
+    else:
+        what = f"{w['at_least']} {ob.count} {kind}"
+    if ob.by_whom:
+        what += f" {w['whom']} {names.get(ob.by_whom, ob.by_whom)}"
+    if ob.within_months:
+        what += f" {w['within'].format(ob.within_months)}"
+    if ob.every_months:
+        what += f", {w['every'].format(ob.every_months)}"
+    if ob.first_by:
+        what += f", {w['first_by']} {ob.first_by}"
+    if ob.by:
+        what += f", {w['by']} {ob.by}"
+    if ob.waived:
+        what += f" – {w['waived'].upper()} ({ob.rule})"
+    return what
+
+
+def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
+    """The caseworker's answer: the decision fields, then numbered reasons with their sources."""
+    w = LABELS[lang]
+    names = _names(ruleset, lang)
+    lines = [f"{w['citizen']}: {answer.citizen}    {w['date']}: {answer.date}", ""]
+    phase = f"{names.get(answer.phase, answer.phase)} ({answer.phase})" if answer.phase else w["none"]
+    lines.append(f"{w['phase']}: {phase}")
+    if answer.target_group:
+        tg = answer.target_group
+        lines.append(f"{w['group']}: {names.get(tg['id'], tg['id'])} ({tg['id']}; "
+                     f"{STRUCTURE.get(tg['structure'], {}).get(lang, tg['structure'])})")
+    else:
+        lines.append(f"{w['group']}: {w['undetermined']}")
+    if answer.programmes:
+        lines.append(f"{w['programmes']}:")
+        for p in answer.programmes:
+            lines.append(f"  - {names.get(p['id'], p['id'])}: {PROGRAMME_STATUS.get(p['status'], {}).get(lang, p['status'])}")
+    open_families = {ruleset.by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in ruleset.by_id}
+    if answer.obligations:
+        lines.append(f"{w['obligations']}:")
+    else:
+        empty = w["undetermined"] + f" ({w['questions'].lower()})" if "obligation" in open_families else w["none"]
+        lines.append(f"{w['obligations']}: {empty}")
+    for ob in answer.obligations:
+        lines.append(f"  - {obligation_text(ob, lang, names)}")
+    sanction = SANCTIONABLE.get(answer.sanctionable, {}).get(lang) if answer.sanctionable else w["undetermined"]
+    lines.append(f"{w['sanction']}: {sanction}")
+    trial = names.get(answer.trial, answer.trial) if answer.trial else \
+        (w["undetermined"] if "trial" in open_families else w["none"])
+    lines.append(f"{w['trial']}: {trial}")
+    if answer.jobpraemie:
+        lines.append(f"{w['jobpraemie']}: {w['yes']}")
+    mark = "" if answer.status == "law" else "  (!)"
+    lines.append(f"{w['status']}: {status_label(answer.status, lang)}{mark}")
+    if answer.open_questions:
+        lines += ["", f"{w['questions']}:"]
+        for q in answer.open_questions:
+            lines.append(f"  - {q['text']} [{q['rule']}]")
+    lines += ["", f"{w['because']}:"]
+    for i, r in enumerate(answer.explanation, 1):
+        flag = "" if r.status == "law" else f" [{status_label(r.status, lang)}]"
+        lines.append(f"  {i}. {r.text}{flag}")
+        lines.append(f"     {w['source']}: {r.source}  ({r.rule})")
+    return "\n".join(lines)

@@ -1,0 +1,83 @@
+"""The pyDatalog knowledge base of one compiled rule set: isolated, and safe across threads.
+
+pyDatalog keeps its clauses in a per-thread ``Logic`` object. Each KnowledgeBase loads its
+program once into a template Logic; every thread that queries gets its own copy of that
+template (so facts asserted for one query are never seen by another thread), and a query
+makes that copy current for the calling thread before it runs, so two rule sets can live in
+one process side by side.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Iterable
+
+from pyDatalog import pyDatalog
+from pyDatalog.pyDatalog import Logic
+
+from .compiler import Fact, Program
+
+Derivation = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]  # (rules that hold, (set aside, by))
+
+
+class KnowledgeBase:
+    def __init__(self, program: Program):
+        self.program = program
+        self._local = threading.local()
+        self._build_lock = threading.Lock()
+        self._keys = itertools.count(1)
+        previous = getattr(Logic.tl, "logic", None)
+        Logic()  # a fresh, empty Logic for this thread
+        pyDatalog.load(program.text)
+        self._template = Logic(True)
+        if previous is not None:
+            Logic.tl.logic = previous  # leave the caller's knowledge base as it was
+
+    def _activate(self) -> None:
+        mine = getattr(self._local, "logic", None)
+        if mine is None:
+            with self._build_lock:
+                Logic(self._template)  # a per-thread copy of the template becomes current
+                mine = self._local.logic = Logic(True)
+        elif getattr(Logic.tl, "logic", None) is not mine:
+            Logic.tl.logic = mine  # switch without copying (Logic(x) would copy the clauses)
+
+    def derive(self, facts: Iterable[Fact]) -> Derivation:
+        """Which rules hold, and which applicable rules an exception set aside, for one situation."""
+        return self.derive_many([tuple(facts)])[0]
+
+    def derive_many(self, situations: list[tuple[Fact, ...]]) -> list[Derivation]:
+        """Set-at-a-time: many situations in one knowledge base, one query for all of them."""
+        self._activate()
+        keys = [next(self._keys) for _ in situations]
+        asserted = []
+        for key, facts in zip(keys, situations):
+            for fact in facts:
+                args = (fact[0], key) + tuple(fact[1:])
+                pyDatalog.assert_fact(*args)
+                asserted.append(args)
+        try:
+            holds: dict[int, list[str]] = {k: [] for k in keys}
+            waived: dict[int, list[tuple[str, str]]] = {k: [] for k in keys}
+            if len(keys) == 1:
+                k = keys[0]
+                for (rule,) in (pyDatalog.ask(f"holds({k}, R)") or _Empty).answers:
+                    holds[k].append(rule)
+                for rule, by in (pyDatalog.ask(f"setaside({k}, R, E)") or _Empty).answers:
+                    waived[k].append((rule, by))
+            else:
+                wanted = set(keys)
+                for c, rule in (pyDatalog.ask("holds(C, R)") or _Empty).answers:
+                    if c in wanted:
+                        holds[c].append(rule)
+                for c, rule, by in (pyDatalog.ask("setaside(C, R, E)") or _Empty).answers:
+                    if c in wanted:
+                        waived[c].append((rule, by))
+        finally:
+            for args in asserted:
+                pyDatalog.retract_fact(*args)
+        return [(tuple(sorted(holds[k])), tuple(sorted(waived[k]))) for k in keys]
+
+
+class _Empty:
+    answers: list = []

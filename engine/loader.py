@@ -1,0 +1,132 @@
+"""Safe YAML loading that remembers the line of every value, so errors can name it.
+
+Refused outright, before anything is built: files over the size limit, anchors and aliases
+(they serve no purpose in a rule file and are the way to a "billion laughs" bomb), duplicate
+keys (PyYAML would silently keep the last one), and text that is not UTF-8.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+import yaml.constructor
+
+MAX_BYTES = 1_000_000
+
+
+@dataclass
+class Document:
+    """A loaded YAML or JSON document and the line on which each value starts."""
+
+    file: str
+    data: Any
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line(self, path: tuple) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def format_path(path: tuple) -> str:
+    """``('rules', 3, 'valid', 'from')`` → ``rules[3].valid.from``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+class LoadError(Exception):
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line}: {message}")
+
+
+_constructor = yaml.constructor.SafeConstructor()
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _build(node: yaml.Node, path: tuple, doc: Document) -> Any:
+    doc.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise LoadError(doc.file, key_node.start_mark.line + 1,
+                                f"{format_path(path)}: a key must be a plain word")
+            key = _scalar(key_node)
+            key = key if isinstance(key, (str, int)) else str(key)
+            if key in out:
+                raise LoadError(doc.file, key_node.start_mark.line + 1,
+                                f"{format_path(path + (key,))}: duplicate key '{key}'")
+            out[key] = _build(value_node, path + (key,), doc)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), doc) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag == _TIMESTAMP:
+        return node.value  # dates stay text; validation parses them and names the bad ones
+    return _constructor.construct_object(node, deep=True)
+
+
+def _read(path: Path, label: str, max_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(label, 1, f"cannot read the file ({exc.strerror})") from None
+    if size > max_bytes:
+        raise LoadError(label, 1, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(label, 1, f"file is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise LoadError(label, 1, f"cannot read the file ({exc.strerror})") from None
+
+
+def parse_text(text: str, label: str) -> Document:
+    """Parse YAML (JSON is YAML) text into a Document with line marks."""
+    doc = Document(file=label, data=None)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise LoadError(label, event.start_mark.line + 1,
+                                "YAML anchors and aliases (&, *) are not allowed")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else False:
+            problem += " (a tab character; indent with spaces)"
+        raise LoadError(label, line, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise LoadError(label, 1, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise LoadError(label, 1, "document is nested too deeply") from None
+    if node is None:
+        return doc
+    doc.data = _build(node, (), doc)
+    return doc
+
+
+def load_file(path: str | Path, label: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Load one YAML or JSON file safely; raises LoadError naming file and line."""
+    path = Path(path)
+    label = label or str(path)
+    return parse_text(_read(path, label, max_bytes), label)
+
+
+def dumps_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

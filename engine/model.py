@@ -1,0 +1,152 @@
+"""Typed rule objects: what a rule, a source and a rule set *are*."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+# The answer fields a rule can decide, in the order an explanation lists them. These are the
+# names of the answer contract, not legal facts.
+FAMILIES = ("phase", "target_group", "programme", "obligation", "sanctionable", "trial", "jobpraemie")
+UNDETERMINED = "undetermined"
+# From strongest to weakest (REFORM.md, "Sources and how sure each fact is").
+STATUS_ORDER = ("law", "guidance", "bill", "agreement", "provisional")
+
+
+def weakest(statuses) -> str:
+    """The weakest of the given statuses ('law' when there are none)."""
+    return max(statuses, key=STATUS_ORDER.index, default="law")
+
+
+@dataclass(frozen=True)
+class Citation:
+    ref: str
+    at: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    kind: str
+    status: str
+    where: str
+    date: date | None = None
+    file: str | None = None
+    note: str | None = None
+    label: str | None = None
+
+    @property
+    def short(self) -> str:
+        """How a citation names this source: a seed by file name, others by label or title."""
+        if self.kind == "seed":
+            return self.where
+        return self.label or self.title
+
+
+@dataclass(frozen=True)
+class Term:
+    """A value of the citizen vocabulary (a benefit, an assessment, a programme …)."""
+    id: str
+    title: dict
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Vocabulary:
+    benefits: dict[str, Term]
+    no_benefit: str
+    assessments: dict[str, Term]
+    programmes: dict[str, Term]
+    sick_from: dict[str, Term]
+    by_whom: dict[str, Term] = field(default_factory=dict)
+    assessment_for: tuple[str, ...] = ()
+    sick_benefit: str | None = None
+
+    def benefit_id(self, name: str) -> str | None:
+        """The canonical benefit id for a name or one of its older aliases."""
+        if name in self.benefits:
+            return name
+        for term in self.benefits.values():
+            if name in term.aliases:
+                return term.id
+        return None
+
+    def title(self, kind: str, value: str, lang: str) -> str:
+        table = getattr(self, kind, {})
+        term = table.get(value) if isinstance(table, dict) else None
+        return term.title.get(lang, value) if term else value
+
+
+@dataclass
+class Rule:
+    id: str
+    subject: str
+    file: str
+    line: int
+    title: dict
+    status: str
+    source: tuple[Citation, ...]
+    valid_from: date | None = None
+    valid_to: date | None = None
+    reason: dict | None = None
+    question: dict | None = None
+    when: dict = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()
+    effect: str = "replace"
+    then_kind: str | None = None
+    then_value: Any = None
+    family: str = ""
+    position: int = 0  # order in the rule set (subject order, then file order)
+
+    @property
+    def undetermined(self) -> bool:
+        value = self.then_value
+        if isinstance(value, dict):
+            value = value.get("status")
+        return value == UNDETERMINED
+
+    def valid_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and \
+               (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass
+class Parameter:
+    id: str
+    title: dict
+    status: str
+    source: tuple[Citation, ...]
+    values: list[tuple[date, date | None, Any]]
+    unit: str | None = None
+    reason: dict | None = None
+    file: str = ""
+    line: int = 0
+
+    def value_on(self, day: date) -> Any:
+        for start, end, value in self.values:
+            if start <= day and (end is None or day <= end):
+                return value
+        return None
+
+
+@dataclass
+class RuleSet:
+    """Every rule, source, vocabulary term and parameter of one rules directory, validated."""
+    directory: str
+    rules: list[Rule]
+    sources: dict[str, Source]
+    vocabulary: Vocabulary
+    parameters: list[Parameter]
+    subjects: list[tuple[str, str, dict | None]]  # (subject, file, title)
+    documents: dict[str, Any] = field(default_factory=dict)  # file name → parsed data (for hashing)
+
+    def __post_init__(self) -> None:
+        self.by_id = {rule.id: rule for rule in self.rules}
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.by_id[rule_id]
+
+    def in_family(self, family: str) -> list[Rule]:
+        return [r for r in self.rules if r.family == family]

@@ -1,0 +1,194 @@
+"""``RuleBase.load(path).evaluate(citizen, date) -> Answer``: the typed Python API."""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import dates
+from .answer import Answer, Obligation, Reason
+from .citizen import Citizen, Situation, load_citizen, parse_citizen, situation
+from .compiler import Program, compile_rules, situation_facts
+from .errors import CitizenError
+from .explain import citation_text, reason_text, status_label
+from .kb import Derivation, KnowledgeBase
+from .model import FAMILIES, UNDETERMINED, Rule, RuleSet, weakest
+from .ruleset import read_rules
+
+CACHE_SIZE = 100_000
+
+
+def default_rules_dir() -> Path:
+    """``$REFORM_RULES``, else ``./rules``, else the rules beside the installed package."""
+    env = os.environ.get("REFORM_RULES")
+    if env:
+        return Path(env)
+    here = Path("rules")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def parse_query_date(value: Any, field: str = "date") -> date:
+    """A query date, or a CitizenError naming the field."""
+    try:
+        return dates.parse_date(value)
+    except ValueError as exc:
+        raise CitizenError(f"{field}: {exc}") from None
+
+
+class RuleBase:
+    """A loaded, compiled rule set that answers questions about citizens."""
+
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        self.program: Program = compile_rules(ruleset)
+        self.kb = KnowledgeBase(self.program)
+        self._cache: OrderedDict[tuple, Derivation] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "RuleBase":
+        """Read, validate and compile every rule file in ``path`` (all or nothing)."""
+        return cls(read_rules(path or default_rules_dir()))
+
+    # -- citizens ---------------------------------------------------------------------------
+    def load_citizen(self, path: str | Path) -> Citizen:
+        return load_citizen(path, self.ruleset.vocabulary)
+
+    def parse_citizen(self, data: Any, label: str = "citizen") -> Citizen:
+        return parse_citizen(data, self.ruleset.vocabulary, label)
+
+    # -- reasoning --------------------------------------------------------------------------
+    def situation(self, citizen: Citizen, day: date) -> Situation:
+        return situation(citizen, day, self.ruleset.vocabulary)
+
+    def derive_facts(self, facts: tuple) -> Derivation:
+        """The derivation for canonical facts, from the cache or the Datalog engine."""
+        with self._cache_lock:
+            hit = self._cache.get(facts)
+            if hit is not None:
+                self._cache.move_to_end(facts)
+                return hit
+        result = self.kb.derive(facts)
+        with self._cache_lock:
+            self._cache[facts] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def derive(self, citizen: Citizen, day: date) -> tuple[Situation, Derivation]:
+        sit = self.situation(citizen, day)
+        return sit, self.derive_facts(situation_facts(sit, self.program))
+
+    def evaluate(self, citizen: Citizen, day: date | str, lang: str = "da") -> Answer:
+        """The answer for ``citizen`` on ``day``, with reasons in ``lang`` ('da' or 'en')."""
+        if not isinstance(day, date):
+            day = parse_query_date(day)
+        sit, (holding, setaside) = self.derive(citizen, day)
+        return build_answer(self.ruleset, citizen, sit, holding, setaside, lang)
+
+
+def _name(rule: Rule, lang: str) -> str | None:
+    value = rule.then_value
+    if isinstance(value, dict) and "name" in value:
+        return value["name"].get(lang)
+    return None
+
+
+def _obligation(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obligation:
+    spec = rule.then_value
+    start = sit.spell.start if sit.spell else None
+    within = spec.get("within_months")
+    every = spec.get("every_months")
+    by = None
+    if start and within:
+        by = dates.window_end(start, within)
+    elif start and every:
+        cycle = max(dates.completed_months(start, sit.day), 0) // every
+        by = dates.window_end(start, every * (cycle + 1))
+    first_by = None
+    if start and spec.get("first_within_weeks"):
+        first_by = dates.weeks_end(start, spec["first_within_weeks"])
+    return Obligation(kind=spec["kind"], count=spec.get("count"), within_months=within, by=dates.iso(by),
+                      waived=waived_by is not None, rule=waived_by.id if waived_by else rule.id,
+                      requirement=rule.id, by_whom=spec.get("by_whom"), first_by=dates.iso(first_by),
+                      every_months=every, hours_per_week=spec.get("hours_per_week"))
+
+
+def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tuple[str, ...],
+                 setaside: tuple[tuple[str, str], ...], lang: str = "da") -> Answer:
+    """Assemble the contract answer from the rules that hold and the exceptions that set others aside."""
+    rules = sorted((ruleset.rule(r) for r in holding), key=lambda r: (FAMILIES.index(r.family), r.position))
+    aside_by: dict[str, list[Rule]] = {}
+    for target, by in setaside:
+        aside_by.setdefault(target, []).append(ruleset.rule(by))
+    phase = target_group = sanctionable = trial = None
+    jobpraemie = False
+    programmes: list[dict] = []
+    obligations: list[Obligation] = []
+    questions: list[dict] = []
+    used: list[Rule] = []
+    reasons: list[Reason] = []
+    groups: list[Rule] = []
+
+    def reason(rule: Rule, effect: str = "applies", detail: str = "") -> None:
+        reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
+                              source=citation_text(rule, ruleset.sources), status=rule.status,
+                              title=rule.title[lang], effect=effect, undetermined=rule.undetermined))
+        if rule.undetermined and rule.question:
+            questions.append({"rule": rule.id, "text": rule.question[lang]})
+
+    for rule in rules:
+        kind, value = rule.then_kind, rule.then_value
+        used.append(rule)
+        detail = ""
+        if kind == "phase":
+            phase = value["id"]
+        elif kind == "target_group":
+            groups.append(rule)
+            if value != UNDETERMINED:
+                target_group = {"id": value["id"], "structure": value["structure"]}
+        elif kind == "programme":
+            if not any(p["id"] == value["id"] for p in programmes):
+                programmes.append({"id": value["id"], "status": value["status"]})
+        elif kind == "obligation":
+            if value != UNDETERMINED:
+                ob = _obligation(rule, sit, None)
+                obligations.append(ob)
+                detail = ob.by or ""
+        elif kind == "sanctionable":
+            sanctionable = None if value == UNDETERMINED else value
+        elif kind == "trial":
+            trial = None if value == UNDETERMINED else value["id"]
+        elif kind == "jobpraemie":
+            jobpraemie = bool(value)
+        reason(rule, "sets-aside" if rule.overrides else "applies", detail)
+        # Obligations an exception waives are still reported, marked waived, beside it.
+        for target, by in setaside:
+            if by == rule.id and rule.effect == "waive":
+                base = ruleset.rule(target)
+                if base.then_kind == "obligation" and base.then_value != UNDETERMINED:
+                    obligations.append(_obligation(base, sit, rule))
+                    used.append(base)
+                    reason(base, "waived")
+    if len(groups) > 1:
+        target_group = None
+        questions.append({"rule": ",".join(g.id for g in groups),
+                          "text": _CONFLICT[lang].format(", ".join(g.id for g in groups))})
+    elif not groups and "target_group" in {r.family for r in ruleset.rules}:
+        questions.append({"rule": "target-group", "text": _NO_GROUP[lang]})
+    return Answer(citizen=citizen.id, date=sit.day.isoformat(), phase=phase, target_group=target_group,
+                  programmes=programmes, obligations=obligations, sanctionable=sanctionable, trial=trial,
+                  jobpraemie=jobpraemie, status=weakest(r.status for r in used), open_questions=questions,
+                  explanation=reasons, lang=lang)
+
+
+_NO_GROUP = {"da": "Ingen regel giver en målgruppe for denne situation (mangler der oplysninger, fx fødselsdato "
+                   "eller visitation?).",
+             "en": "No rule gives a target group for this situation (is information missing, e.g. date of "
+                   "birth or assessment?)."}
+_CONFLICT = {"da": "Flere regler giver hver sin målgruppe: {}", "en": "Several rules give a target group each: {}"}

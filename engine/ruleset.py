@@ -1,0 +1,241 @@
+"""Read a rules directory into a validated RuleSet — all or nothing.
+
+Every file is loaded and schema-checked first; then the cross-references (ids, sources,
+overrides, vocabulary) are checked. Any error anywhere means no RuleSet: a RuleFileError lists
+every error found, each as ``file:line: field: message``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import dates
+from .errors import RuleFileError
+from .loader import Document, LoadError, load_file
+from .model import (FAMILIES, UNDETERMINED, Citation, Parameter, Rule, RuleSet, Source, Term,
+                    Vocabulary)
+from .schema import validate
+
+SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "parameters"}
+# Condition keys whose values are vocabulary ids, and the vocabulary table they come from.
+VOCAB_CONDITIONS = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
+                    "programme": "programmes"}
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _label(path: Path, directory: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
+    """Load and schema-check every rule file; returns the documents and all errors."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RuleFileError(f"{directory}: not a directory of rule files")
+    docs, errors = [], []
+    files = rule_files(directory)
+    if not files:
+        raise RuleFileError(f"{directory}: no rule files (*.yaml) found")
+    for path in files:
+        label = _label(path, directory)
+        try:
+            doc = load_file(path, label)
+        except LoadError as exc:
+            errors.append(str(exc))
+            continue
+        if not isinstance(doc.data, dict):
+            errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
+            continue
+        subject = doc.data.get("subject")
+        errors.extend(validate(doc, SPECIAL.get(subject, "rules")))
+        docs.append(doc)
+    return docs, errors
+
+
+def _date(value: Any) -> Any:
+    return dates.parse_date(value) if value is not None else None
+
+
+def _citations(items: Iterable[dict]) -> tuple[Citation, ...]:
+    return tuple(Citation(ref=c["ref"], at=c.get("at"), quote=c.get("quote")) for c in items)
+
+
+def _terms(items: Iterable[dict]) -> dict[str, Term]:
+    return {t["id"]: Term(t["id"], t["title"], tuple(t.get("aliases", ()))) for t in items}
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def read_rules(directory: str | Path) -> RuleSet:
+    """The validated RuleSet of ``directory``; raises RuleFileError listing every problem."""
+    docs, errors = read_documents(directory)
+    if errors:
+        raise RuleFileError(errors)
+    sources: dict[str, Source] = {}
+    vocabulary: Vocabulary | None = None
+    parameters: list[Parameter] = []
+    rule_docs: list[Document] = []
+    for doc in docs:
+        kind = SPECIAL.get(doc.data["subject"])
+        if kind == "sources":
+            for i, s in enumerate(doc.data["sources"]):
+                if s["id"] in sources:
+                    errors.append(f"{doc.file}:{doc.line(('sources', i, 'id'))}: sources[{i}].id: "
+                                  f"duplicate source id '{s['id']}'")
+                sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
+                                          where=s["where"], date=_date(s.get("date")), file=s.get("file"),
+                                          note=s.get("note"), label=s.get("label"))
+        elif kind == "vocabulary":
+            d = doc.data
+            vocabulary = Vocabulary(
+                benefits=_terms(d["benefits"]), no_benefit=d["no_benefit"],
+                assessments=_terms(d["assessments"]), programmes=_terms(d["programmes"]),
+                sick_from=_terms(d["sick_from"]), by_whom=_terms(d.get("by_whom", [])),
+                assessment_for=tuple(d.get("assessment_for", ())), sick_benefit=d.get("sick_benefit"))
+        elif kind == "parameters":
+            for i, p in enumerate(doc.data["parameters"]):
+                values = [(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]]
+                parameters.append(Parameter(id=p["id"], title=p["title"], status=p["status"],
+                                            source=_citations(p["source"]), values=values, unit=p.get("unit"),
+                                            reason=p.get("reason"), file=doc.file,
+                                            line=doc.line(("parameters", i))))
+        else:
+            rule_docs.append(doc)
+    if vocabulary is None:
+        errors.append(f"{directory}: no vocabulary file (a file with 'subject: vocabulary')")
+    if not sources:
+        errors.append(f"{directory}: no source registry (a file with 'subject: sources')")
+    rule_docs.sort(key=lambda d: (d.data.get("order", 1000), d.file))
+    rules: list[Rule] = []
+    subjects = []
+    for doc in rule_docs:
+        subjects.append((doc.data["subject"], doc.file, doc.data.get("title")))
+        for i, raw in enumerate(doc.data["rules"]):
+            valid = raw.get("valid") or {}
+            then = raw.get("then") or {}
+            kind, value = next(iter(then.items())) if then else (None, None)
+            rules.append(Rule(
+                id=raw["id"], subject=doc.data["subject"], file=doc.file, line=doc.line(("rules", i)),
+                title=raw["title"], status=raw["status"], source=_citations(raw["source"]),
+                valid_from=_date(valid.get("from")), valid_to=_date(valid.get("to")),
+                reason=raw.get("reason"), question=raw.get("question"), when=raw.get("when") or {},
+                overrides=_ids(raw.get("overrides")), effect=raw.get("effect", "replace"),
+                then_kind=kind, then_value=value, position=len(rules)))
+    errors.extend(_cross_check(rules, sources, vocabulary, parameters, rule_docs))
+    if errors:
+        raise RuleFileError(errors)
+    documents = {d.file: d.data for d in docs}
+    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary,
+                   parameters=parameters, subjects=subjects, documents=documents)
+
+
+def _where(rule: Rule, field: str) -> str:
+    return f"{rule.file}:{rule.line}: {rule.id}: {field}"
+
+
+def _condition_values(when: dict) -> Iterable[tuple[str, str]]:
+    for key, value in when.items():
+        if key == "any_of":
+            for branch in value:
+                yield from _condition_values(branch)
+        elif isinstance(value, dict):
+            for op in ("in", "not_in"):
+                for v in value.get(op, ()):
+                    yield key, v
+        elif isinstance(value, (str, list)):
+            for v in _ids(value):
+                yield key, v
+
+
+def _uses(when: dict, key: str) -> bool:
+    return any(k == key for k, _ in _condition_keys(when))
+
+
+def _condition_keys(when: dict) -> Iterable[tuple[str, Any]]:
+    for key, value in when.items():
+        if key == "any_of":
+            for branch in value:
+                yield from _condition_keys(branch)
+        else:
+            yield key, value
+
+
+def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None,
+                 parameters: list[Parameter], docs: list[Document]) -> list[str]:
+    """References between rules, sources and vocabulary; assigns each rule its family."""
+    errors: list[str] = []
+    by_id: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in by_id:
+            first = by_id[rule.id]
+            errors.append(f"{_where(rule, 'id')}: duplicate rule id (first defined at {first.file}:{first.line})")
+        else:
+            by_id[rule.id] = rule
+    for rule in rules:
+        if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:
+            errors.append(f"{_where(rule, 'valid.to')}: {rule.valid_to} is before valid.from {rule.valid_from}")
+        for c in rule.source:
+            if c.ref not in sources:
+                errors.append(f"{_where(rule, 'source')}: unknown source '{c.ref}' (not in the source registry)")
+        if rule.status == "provisional" and not rule.reason:
+            errors.append(f"{_where(rule, 'reason')}: a provisional rule must state its reason")
+        if rule.undetermined and not rule.question:
+            errors.append(f"{_where(rule, 'question')}: an undetermined answer must name its open question")
+        if rule.then_kind is None and rule.effect != "waive":
+            errors.append(f"{_where(rule, 'then')}: missing field 'then' (what the rule decides); "
+                          "only an exception with 'effect: waive' may leave it out")
+        if rule.effect == "waive" and not rule.overrides:
+            errors.append(f"{_where(rule, 'overrides')}: an exception with 'effect: waive' must name the rule it overrides")
+        for target in rule.overrides:
+            if target == rule.id:
+                errors.append(f"{_where(rule, 'overrides')}: a rule cannot override itself")
+            elif target not in by_id:
+                errors.append(f"{_where(rule, 'overrides')}: '{target}' is not a rule id")
+        if vocabulary is not None:
+            for key, value in _condition_values(rule.when):
+                table = VOCAB_CONDITIONS.get(key)
+                if table and value not in getattr(vocabulary, table):
+                    errors.append(f"{_where(rule, 'when.' + key)}: '{value}' is not a known {key} "
+                                  f"(vocabulary: {', '.join(getattr(vocabulary, table))})")
+    # Families: a rule's conclusion, or for a pure exception the family of what it overrides.
+    for rule in rules:
+        if rule.then_kind:
+            rule.family = rule.then_kind
+    for _ in range(len(rules)):
+        for rule in rules:
+            if not rule.family:
+                fams = {by_id[t].family for t in rule.overrides if t in by_id and by_id[t].family}
+                if len(fams) == 1:
+                    rule.family = fams.pop()
+    for rule in rules:
+        for target in rule.overrides:
+            other = by_id.get(target)
+            if other and other.family and rule.family and other.family != rule.family:
+                errors.append(f"{_where(rule, 'overrides')}: '{target}' decides {other.family}, "
+                              f"this rule decides {rule.family}; an exception must decide the same thing")
+        if not rule.family and rule.overrides:
+            errors.append(f"{_where(rule, 'overrides')}: cannot tell what this exception decides")
+    groups = {r.then_value["id"] for r in rules
+              if r.then_kind == "target_group" and isinstance(r.then_value, dict)}
+    for rule in rules:
+        for key, value in _condition_values(rule.when):
+            if key == "target_group" and value not in groups:
+                errors.append(f"{_where(rule, 'when.target_group')}: '{value}' is not a target group "
+                              "decided by any rule")
+        if rule.family == "target_group" and _uses(rule.when, "target_group"):
+            errors.append(f"{_where(rule, 'when.target_group')}: a target-group rule cannot depend on the target group")
+    for p in parameters:
+        for c in p.source:
+            if c.ref not in sources:
+                errors.append(f"{p.file}:{p.line}: {p.id}: source: unknown source '{c.ref}'")
+    return errors

@@ -1,0 +1,105 @@
+"""Validation of loaded documents against the JSON Schemas shipped in ``engine/schemas``.
+
+Every error is one line, ``file:line: field.path: message``, in the words a legal editor uses.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterator
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+
+from . import dates
+from .loader import Document, format_path
+
+_checker = FormatChecker(formats=())
+
+
+@_checker.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # the type check reports it
+    dates.parse_date(value)
+    return True
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    """The validator for ``engine/schemas/<name>.schema.json``."""
+    text = resources.files("engine").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text), format_checker=_checker)
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+            float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    """For oneOf/anyOf failures, the sub-error that says most about what is wrong."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        # Prefer a branch whose type matched: its complaint is about content, not shape.
+        typed = [e for e in error.context if e.validator != "type" and e.validator != "const"]
+        error = best_match(typed or error.context)
+    return error
+
+
+def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
+    path = tuple(error.absolute_path)
+    value = error.instance
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for key in value:
+            if key not in allowed:
+                names = ", ".join(sorted(allowed))
+                yield path + (key,), f"unknown field '{key}' (allowed here: {names})"
+        return
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        for key in missing:
+            yield path, f"missing field '{key}'"
+        return
+    if kind == "format":
+        yield path, f"'{value}' is not a date (YYYY-MM-DD)" if error.validator_value == "date" \
+            else f"'{value}' is not a valid {error.validator_value}"
+        return
+    if kind == "enum":
+        yield path, f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}"
+        return
+    if kind == "const":
+        yield path, f"{value!r} must be {error.validator_value!r}"
+        return
+    if kind == "type":
+        want = error.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        yield path, f"{value!r} is {_type_name(value)}; expected {want}"
+        return
+    if kind == "pattern":
+        yield path, f"'{value}' is not a valid id (lowercase letters, digits and '-')"
+        return
+    if kind in ("minItems", "minProperties"):
+        yield path, "must not be empty" if error.validator_value == 1 else error.message
+        return
+    if kind == "maxProperties":
+        yield path, f"give exactly one of: {', '.join(sorted(error.schema.get('properties', {})))}"
+        return
+    yield path, error.message
+
+
+def validate(doc: Document, schema_name: str) -> list[str]:
+    """All schema errors in ``doc`` as ``file:line: field: message`` lines (empty when valid)."""
+    out: list[tuple[int, str]] = []
+    for error in validator(schema_name).iter_errors(doc.data):
+        for path, message in _describe(_leaf(error)):
+            out.append((doc.line(path), f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"))
+    out.sort(key=lambda item: item[0])
+    seen: set[str] = set()
+    return [m for _, m in out if not (m in seen or seen.add(m))]
+
+
+__all__ = ["validate", "validator", "jsonschema"]
