@@ -116,3 +116,37 @@ def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> No
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="List every expectation, not only failures.")
+@_rules_option
+def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) -> None:
+    """Run scenario files (default: every scenario under ./scenarios)."""
+    from .scenarios import load_scenario, run_expectation, scenario_files
+    base = _load(rules_dir)
+    files = scenario_files(paths or [Path("scenarios")])
+    passed = failed = 0
+    broken: list[str] = []
+    for f in files:
+        try:
+            sc = load_scenario(f, base, root=Path("scenarios"))
+        except ReformError as exc:
+            broken += exc.messages
+            continue
+        for exp in sc.expectations:
+            out = run_expectation(base, sc, exp)
+            if out.passed:
+                passed += 1
+                if verbose:
+                    click.echo(f"PASS {exp.name}")
+            else:
+                failed += 1
+                click.echo(f"FAIL {exp.name} (line {exp.line})")
+                for d in out.differences:
+                    click.echo(f"    {d}")
+    for line in broken:
+        click.echo(line, err=True)
+    click.echo(f"{passed} passed, {failed} failed" + (f", {len(broken)} file errors" if broken else ""))
+    sys.exit(0 if not failed and not broken else 1)

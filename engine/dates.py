@@ -33,7 +33,7 @@ def add_months(day: Date, months: int) -> Date:
 
 
 def window_end(start: Date, months: int) -> Date:
-    """Last day of a window of ``months`` months from ``start`` (2026-08-03, 6 → 2027-02-02)."""
+    """Last day of a window of ``months`` months from ``start`` (2018-08-03, 6 → 2019-02-02)."""
     return add_months(start, months) - _dt.timedelta(days=1)
 
 

@@ -1,0 +1,189 @@
+"""Scenario files: a citizen and dated expectations on the answer, compared field by field.
+
+A scenario file (YAML)::
+
+    title: a citizen across a change of rules
+    citizen: examples/someone.yaml     # a file beside scenarios/, or an inline citizen mapping
+    expect:
+      - date: 2019-06-30
+        target_group: {id: some-group, structure: old-13}
+        sanctionable: old-rules
+      - date: 2019-07-01
+        obligations: [{kind: meeting, count: 1, waived: true}]
+
+Only the fields named are compared. Mappings compare the keys given; a list of mappings matches
+when it has the same length and every expected item matches a different actual item;
+``programmes`` may also be written as ``{id: status}``; ``open_questions`` as a list of rule ids.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import dates
+from .citizen import Citizen, parse_citizen
+from .errors import ReformError
+from .loader import Document, LoadError, load_file
+from .query import RuleBase
+
+EXPECT_FIELDS = {"date", "phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "status",
+                 "open_questions", "jobpraemie", "note"}
+TOP_FIELDS = {"title", "citizen", "expect", "note"}
+
+
+class ScenarioError(ReformError):
+    exit_code = 2
+
+
+@dataclass
+class Expectation:
+    file: str
+    line: int
+    date: str
+    fields: dict[str, Any]
+    note: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.file}::{self.date}"
+
+
+@dataclass
+class Scenario:
+    file: str
+    title: str
+    citizen: Citizen
+    expectations: list[Expectation] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    expectation: Expectation
+    differences: list[str]
+    explanation: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def _err(doc: Document, path: tuple, message: str) -> str:
+    from .loader import format_path
+    return f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"
+
+
+def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = None) -> Scenario:
+    """Read and check a scenario file; ScenarioError names file, line and field."""
+    path = Path(path)
+    label = str(path)
+    try:
+        doc = load_file(path, label)
+    except LoadError as exc:
+        raise ScenarioError(str(exc)) from None
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{label}:1: (document): a scenario is a mapping with 'citizen' and 'expect'")
+    errors = [_err(doc, (k,), f"unknown field '{k}' (a scenario has: {', '.join(sorted(TOP_FIELDS))})")
+              for k in data if k not in TOP_FIELDS]
+    for key in ("citizen", "expect"):
+        if key not in data:
+            errors.append(_err(doc, (), f"missing field '{key}'"))
+    if errors:
+        raise ScenarioError(errors)
+    raw = data["citizen"]
+    if isinstance(raw, str):
+        root = Path(root) if root else path.parent
+        candidates = [path.parent / raw, root / raw, Path(raw)]
+        target = next((c for c in candidates if c.is_file()), None)
+        if target is None:
+            raise ScenarioError(_err(doc, ("citizen",), f"no citizen file '{raw}'"))
+        citizen = base.load_citizen(target)
+    else:
+        sub = Document(file=label, data=raw, lines={k[1:]: v for k, v in doc.lines.items() if k[:1] == ("citizen",)})
+        try:
+            citizen = parse_citizen(raw, base.ruleset.vocabulary, label, sub)
+        except ReformError as exc:
+            raise ScenarioError([m.replace(f"{label}:", f"{label}:", 1) for m in exc.messages]) from None
+    expect = data["expect"]
+    if not isinstance(expect, list) or not expect:
+        raise ScenarioError(_err(doc, ("expect",), "must be a non-empty list of dated expectations"))
+    out = []
+    for i, item in enumerate(expect):
+        if not isinstance(item, dict):
+            errors.append(_err(doc, ("expect", i), "an expectation is a mapping with 'date' and answer fields"))
+            continue
+        for k in item:
+            if k not in EXPECT_FIELDS:
+                errors.append(_err(doc, ("expect", i, k), f"unknown field '{k}' (allowed: {', '.join(sorted(EXPECT_FIELDS))})"))
+        if "date" not in item:
+            errors.append(_err(doc, ("expect", i), "missing field 'date'"))
+            continue
+        try:
+            day = dates.parse_date(item["date"]).isoformat()
+        except ValueError as exc:
+            errors.append(_err(doc, ("expect", i, "date"), str(exc)))
+            continue
+        fields = {k: v for k, v in item.items() if k not in ("date", "note")}
+        if not fields:
+            errors.append(_err(doc, ("expect", i), "names no answer field to compare"))
+        out.append(Expectation(file=label, line=doc.line(("expect", i)), date=day, fields=fields,
+                               note=item.get("note")))
+    if errors:
+        raise ScenarioError(errors)
+    return Scenario(file=label, title=str(data.get("title", path.stem)), citizen=citizen, expectations=out)
+
+
+def _matches(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return all(k in actual and _matches(v, actual[k]) for k, v in expected.items())
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return False
+        free = list(actual)
+        for item in expected:
+            hit = next((a for a in free if _matches(item, a)), None)
+            if hit is None:
+                return False
+            free.remove(hit)
+        return True
+    if hasattr(expected, "isoformat"):
+        expected = expected.isoformat()
+    return expected == actual
+
+
+def compare(fields: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    """Differences between expected fields and a JSON answer, one line per field."""
+    diffs = []
+    for key, want in fields.items():
+        got = answer.get(key)
+        if key == "programmes" and isinstance(want, dict):
+            got = {p["id"]: p["status"] for p in got or []}
+            bad = {k: got.get(k) for k, v in want.items() if got.get(k) != v}
+            if bad:
+                diffs.append(f"programmes: expected {want}, got {{{', '.join(f'{k}: {v}' for k, v in got.items())}}}")
+            continue
+        if key == "open_questions" and isinstance(want, list) and all(isinstance(w, str) for w in want):
+            got = sorted(q["rule"] for q in got or [])
+            if sorted(want) != got:
+                diffs.append(f"open_questions: expected {sorted(want)}, got {got}")
+            continue
+        if not _matches(want, got):
+            diffs.append(f"{key}: expected {want!r}, got {got!r}")
+    return diffs
+
+
+def run_expectation(base: RuleBase, scenario: Scenario, exp: Expectation) -> Outcome:
+    answer = base.evaluate(scenario.citizen, dates.parse_date(exp.date), lang="en")
+    data = answer.to_json()
+    return Outcome(exp, compare(exp.fields, data), [f"{r.rule}: {r.text}" for r in answer.explanation])
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*.yaml") if "examples" not in f.parts)
+        else:
+            files.append(p)
+    return files

@@ -1,0 +1,37 @@
+"""Shared fixtures: the real rule base, and the CLI run as a user runs it."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+EXAMPLES = ROOT / "scenarios" / "examples"
+
+
+@pytest.fixture(scope="session")
+def base():
+    from engine import RuleBase
+    return RuleBase.load(RULES)
+
+
+@pytest.fixture(scope="session")
+def vocab(base):
+    return base.ruleset.vocabulary
+
+
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``reform ARGS`` in a fresh process; stdout and stderr captured as text."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("REFORM_RULES", None)
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
