@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLE ?= scenarios/examples/anna.yaml
 DATE ?= 2027-03-01
 
-.PHONY: run test install install-test check bench clean
+.PHONY: run test install install-test check bench clean docs browser-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,9 +21,20 @@ run: install
 	$(BIN)/reform check
 	$(BIN)/reform query $(EXAMPLE) --date $(DATE)
 
-test: install-test
+test: install-test browser-deps docs
 	$(BIN)/reform check
 	$(BIN)/python -m pytest
+
+# Headless Chromium for the browser tests (Debian's package; as root on a fresh machine).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "browser-deps: could not install chromium"; \
+	  else echo "browser-deps: chromium missing; browser tests will say so"; fi; }
+
+docs: install-test
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 bench: install
 	$(BIN)/python bench/query.py
