@@ -150,3 +150,53 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
         click.echo(line, err=True)
     click.echo(f"{passed} passed, {failed} failed" + (f", {len(broken)} file errors" if broken else ""))
     sys.exit(0 if not failed and not broken else 1)
+
+
+@main.command()
+@click.argument("citizen_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "start", default=None, help="First day (default: 2025-01-01 or the first spell).")
+@click.option("--to", "end", default=None, help="Last day (default: 2030-12-31).")
+@click.option("--json", "as_json", is_flag=True, help="Print the periods as JSON.")
+@click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the timeline as SVG into this file.")
+@click.option("--lang", type=LANG, default="da", show_default=True)
+@_rules_option
+def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bool, svg_file: Path | None,
+             lang: str, rules_dir: Path | None) -> None:
+    """What changes for the citizen, and when: periods of constant answer, and their causes."""
+    from .explain import _names
+    from .timeline import timeline as build
+    from .timeline_svg import render_svg
+    base = _load(rules_dir)
+    try:
+        citizen = base.load_citizen(citizen_file)
+    except ReformError as exc:
+        _fail(exc)
+    first = min([s.start for s in citizen.spells], default=None)
+    on = _date(start, "--from") if start else min(d for d in [_date("2025-01-01"), first] if d)
+    off = _date(end, "--to") if end else _date("2030-12-31")
+    if off < on:
+        _fail(CitizenError("--to: must not be before --from"))
+    tl = build(base, citizen, on, off, lang=lang)
+    names = _names(base.ruleset, lang)
+    open_rules = frozenset(r.id for r in base.ruleset.in_family("obligation") if r.undetermined)
+    if svg_file:
+        svg_file.write_text(render_svg(tl, names, lang, open_rules), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(tl.to_json(), ensure_ascii=False, indent=2))
+        return
+    from .timeline_svg import _label
+    click.echo(f"{citizen.id}: {on} – {off}, {len(tl.periods)} periods")
+    for p in tl.periods:
+        a = p.answer
+        click.echo(f"\n{p.start} – {p.end}")
+        for lane in ("phase", "target_group", "obligations", "sanctionable"):
+            click.echo(f"  {lane}: {_label(lane, a, names, lang, open_rules)}")
+        if a.get("trial"):
+            click.echo(f"  trial: {a['trial']}")
+        if p.changed:
+            click.echo(f"  changed: {', '.join(p.changed)}")
+        for e in p.causes:
+            what = e.get("rule") or e.get("id") or ""
+            extra = f" ({e['months']} months)" if "months" in e else (f" (age {e['age']})" if "age" in e else "")
+            click.echo(f"    because: {e['kind']} {what}{extra}")

@@ -1,0 +1,117 @@
+"""Timelines: the periods over which a citizen's whole answer is constant, and why each ends.
+
+An answer can only change on a *change point*: a date a rule compares the query date with, the
+start or end of a spell, the day a window of N months since the spell's start closes (for every N
+a rule tests), a birthday crossing an age a rule tests, or a new cycle of a recurring obligation.
+The answer is evaluated once per change point; equal neighbours are merged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from . import dates
+from .citizen import Citizen
+from .query import RuleBase
+
+ONE_DAY = timedelta(days=1)
+# Fields that make up "the answer" for a timeline (the explanation follows from them).
+FIELDS = ("phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "jobpraemie",
+          "status", "open_questions")
+
+
+@dataclass
+class Period:
+    start: date
+    end: date
+    answer: dict[str, Any]
+    changed: list[str] = field(default_factory=list)     # fields that differ from the period before
+    causes: list[dict] = field(default_factory=list)     # what happens on ``start``
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "changed": self.changed,
+                "causes": self.causes, "answer": self.answer}
+
+
+@dataclass
+class Timeline:
+    citizen: str
+    start: date
+    end: date
+    periods: list[Period]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"citizen": self.citizen, "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "periods": [p.to_json() for p in self.periods]}
+
+
+def _key(answer: dict) -> dict:
+    key = {k: answer.get(k) for k in FIELDS}
+    key["rules"] = [e["rule"] for e in answer.get("explanation", [])]  # the legal basis, too
+    return key
+
+
+def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> dict[date, list[dict]]:
+    """Every date in (start, end] on which the answer may change, with the events behind it."""
+    program, rules = base.program, base.ruleset.rules
+    points: dict[date, list[dict]] = {}
+
+    def add(day: date, event: dict) -> None:
+        if start < day <= end:
+            points.setdefault(day, []).append(event)
+
+    for rule in rules:
+        if rule.valid_from:
+            add(rule.valid_from, {"kind": "rule-starts", "rule": rule.id})
+        if rule.valid_to:
+            add(rule.valid_to + ONE_DAY, {"kind": "rule-ends", "rule": rule.id})
+    months = [m for m in program.thresholds.get("months_into_spell", []) if m > 0]
+    cycles = sorted({r.then_value["every_months"] for r in rules
+                     if r.then_kind == "obligation" and isinstance(r.then_value, dict) and r.then_value.get("every_months")})
+    for spell in citizen.spells:
+        add(spell.start, {"kind": f"{spell.kind}-starts", "id": spell.id})
+        if spell.end:
+            add(spell.end + ONE_DAY, {"kind": f"{spell.kind}-ends", "id": spell.id})
+        if spell.kind != "benefit":
+            continue
+        for m in months:
+            add(dates.add_months(spell.start, m), {"kind": "months-since-spell-start", "months": m, "id": spell.id})
+        for n in cycles:
+            k = n
+            while True:
+                day = dates.add_months(spell.start, k)
+                if day > end or (spell.end and day > spell.end):
+                    break
+                add(day, {"kind": "new-cycle", "months": k, "id": spell.id})
+                k += n
+    if citizen.born:
+        for age in program.thresholds.get("age", []):
+            add(dates.birthday(citizen.born, age), {"kind": "birthday", "age": age})
+    return points
+
+
+def timeline(base: RuleBase, citizen: Citizen, start: date, end: date, lang: str = "da") -> Timeline:
+    """The periods of constant answer for ``citizen`` from ``start`` to ``end`` (inclusive)."""
+    if end < start:
+        raise ValueError("the end of a timeline must not be before its start")
+    points = change_points(base, citizen, start, end)
+    days = [start] + sorted(points)
+    periods: list[Period] = []
+    for i, day in enumerate(days):
+        answer = base.evaluate(citizen, day, lang=lang).to_json()
+        key = _key(answer)
+        if periods and _key(periods[-1].answer) == key:
+            continue
+        causes = points.get(day, [])
+        if periods:
+            periods[-1].end = day - ONE_DAY
+            before = _key(periods[-1].answer)
+            changed = [k for k in FIELDS if before[k] != key[k]] or ["explanation"]
+            involved = set(before["rules"]) | set(key["rules"])
+            causes = [e for e in causes if "rule" not in e or e["rule"] in involved]
+        else:
+            changed, causes = [], []
+        answer.pop("date", None)
+        periods.append(Period(start=day, end=end, answer=answer, changed=changed, causes=causes))
+    return Timeline(citizen=citizen.id, start=start, end=end, periods=periods)
