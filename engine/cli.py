@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -154,8 +155,8 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
 
 @main.command()
 @click.argument("citizen_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--from", "start", default=None, help="First day (default: 2025-01-01 or the first spell).")
-@click.option("--to", "end", default=None, help="Last day (default: 2030-12-31).")
+@click.option("--from", "start", default=None, help="First day (default: the rules' horizon, or the first spell if earlier).")
+@click.option("--to", "end", default=None, help="Last day (default: the end of the rules' horizon).")
 @click.option("--json", "as_json", is_flag=True, help="Print the periods as JSON.")
 @click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the timeline as SVG into this file.")
@@ -173,8 +174,9 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
     except ReformError as exc:
         _fail(exc)
     first = min([s.start for s in citizen.spells], default=None)
-    on = _date(start, "--from") if start else min(d for d in [_date("2025-01-01"), first] if d)
-    off = _date(end, "--to") if end else _date("2030-12-31")
+    horizon = base.ruleset.vocabulary.horizon or (first or date.today(), date.today())
+    on = _date(start, "--from") if start else min(d for d in [horizon[0], first] if d)
+    off = _date(end, "--to") if end else horizon[1]
     if off < on:
         _fail(CitizenError("--to: must not be before --from"))
     tl = build(base, citizen, on, off, lang=lang)

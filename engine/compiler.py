@@ -157,7 +157,7 @@ def _branch(b: _Builder, rule: Rule, when: dict) -> list[str]:
                 body += _id_test(b, "fact(C, 'municipality', {})", names)
     if "programme_started" in when:
         if prog_var is None:
-            raise RuleFileError(f"{rule.file}:{rule.line}: {rule.id}: when.programme_started: "
+            raise RuleFileError(f"{rule.file}:{rule.line_of('when', 'programme_started')}: {rule.id}: when.programme_started: "
                                 "needs a 'programme' condition beside it")
         body += _date_test(b, when["programme_started"], prog_var, programme=True)
     return body

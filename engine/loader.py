@@ -108,6 +108,8 @@ def parse_text(text: str, label: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            problem += f" ({exc.context} on line {exc.context_mark.line + 1})"
         if "\t" in text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else False:
             problem += " (a tab character; indent with spaces)"
         raise LoadError(label, line, f"YAML syntax error: {problem}") from None

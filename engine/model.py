@@ -51,6 +51,7 @@ class Term:
     id: str
     title: dict
     aliases: tuple[str, ...] = ()
+    paid_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Vocabulary:
     by_whom: dict[str, Term] = field(default_factory=dict)
     assessment_for: tuple[str, ...] = ()
     sick_benefit: str | None = None
+    horizon: tuple[date, date] | None = None  # the period the rules are complete for
 
     def benefit_id(self, name: str) -> str | None:
         """The canonical benefit id for a name or one of its older aliases."""
@@ -99,6 +101,14 @@ class Rule:
     then_value: Any = None
     family: str = ""
     position: int = 0  # order in the rule set (subject order, then file order)
+    field_lines: dict = field(default_factory=dict, repr=False, compare=False)  # ('when','benefit') → line
+
+    def line_of(self, *path) -> int:
+        """The line of a field of this rule (or of its nearest enclosing field)."""
+        path = tuple(path)
+        while path and path not in self.field_lines:
+            path = path[:-1]
+        return self.field_lines.get(path, self.line)
 
     @property
     def undetermined(self) -> bool:

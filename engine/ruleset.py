@@ -67,7 +67,8 @@ def _citations(items: Iterable[dict]) -> tuple[Citation, ...]:
 
 
 def _terms(items: Iterable[dict]) -> dict[str, Term]:
-    return {t["id"]: Term(t["id"], t["title"], tuple(t.get("aliases", ()))) for t in items}
+    return {t["id"]: Term(t["id"], t["title"], tuple(t.get("aliases", ())), tuple(t.get("paid_by", ())))
+            for t in items}
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -101,7 +102,8 @@ def read_rules(directory: str | Path) -> RuleSet:
                 benefits=_terms(d["benefits"]), no_benefit=d["no_benefit"],
                 assessments=_terms(d["assessments"]), programmes=_terms(d["programmes"]),
                 sick_from=_terms(d["sick_from"]), by_whom=_terms(d.get("by_whom", [])),
-                assessment_for=tuple(d.get("assessment_for", ())), sick_benefit=d.get("sick_benefit"))
+                assessment_for=tuple(d.get("assessment_for", ())), sick_benefit=d.get("sick_benefit"),
+                horizon=(_date(d["horizon"]["from"]), _date(d["horizon"]["to"])) if "horizon" in d else None)
         elif kind == "parameters":
             for i, p in enumerate(doc.data["parameters"]):
                 values = [(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]]
@@ -130,7 +132,8 @@ def read_rules(directory: str | Path) -> RuleSet:
                 valid_from=_date(valid.get("from")), valid_to=_date(valid.get("to")),
                 reason=raw.get("reason"), question=raw.get("question"), when=raw.get("when") or {},
                 overrides=_ids(raw.get("overrides")), effect=raw.get("effect", "replace"),
-                then_kind=kind, then_value=value, position=len(rules)))
+                then_kind=kind, then_value=value, position=len(rules),
+                field_lines={k[2:]: v for k, v in doc.lines.items() if k[:2] == ("rules", i)}))
     errors.extend(_cross_check(rules, sources, vocabulary, parameters, rule_docs))
     if errors:
         raise RuleFileError(errors)
@@ -140,7 +143,9 @@ def read_rules(directory: str | Path) -> RuleSet:
 
 
 def _where(rule: Rule, field: str) -> str:
-    return f"{rule.file}:{rule.line}: {rule.id}: {field}"
+    """``file:line: rule-id: field`` with the line of that field when the file has it."""
+    path = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+    return f"{rule.file}:{rule.line_of(*path)}: {rule.id}: {field}"
 
 
 def _condition_values(when: dict) -> Iterable[tuple[str, str]]:

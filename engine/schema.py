@@ -42,9 +42,12 @@ def _type_name(value: Any) -> str:
 def _leaf(error: ValidationError) -> ValidationError:
     """For oneOf/anyOf failures, the sub-error that says most about what is wrong."""
     while error.validator in ("oneOf", "anyOf") and error.context:
-        # Prefer a branch whose type matched: its complaint is about content, not shape.
-        typed = [e for e in error.context if e.validator != "type" and e.validator != "const"]
-        error = best_match(typed or error.context)
+        # The deepest complaint is about content inside a branch whose shape matched; a bare
+        # const/type mismatch of a whole branch says least.
+        candidates = [e for e in error.context if e.validator not in ("const",)] or list(error.context)
+        deepest = max(len(e.absolute_path) for e in candidates)
+        level = [e for e in candidates if len(e.absolute_path) == deepest]
+        error = best_match([e for e in level if e.validator != "type"] or level)
     return error
 
 

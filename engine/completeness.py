@@ -1,0 +1,131 @@
+"""Completeness and uniqueness: every situation on every date where a rule changes gets exactly
+one phase and one target group (or a declared ``undetermined``), and no two rules give
+conflicting values for a field that has one value (sanctionable, trial, a programme's status).
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from .compiler import situation_facts
+from .model import UNDETERMINED, Rule
+from .situations import Bands, Probe, check_dates, family_keys, possible_on, probes
+
+# Fields with exactly one value (a gap is an error) and fields with at most one value.
+EXACTLY_ONE = ("phase", "target_group")
+AT_MOST_ONE = ("sanctionable", "trial", "jobpraemie", "programme")
+BATCH = 400
+
+
+@dataclass
+class Finding:
+    kind: str            # gap | overlap | undetermined
+    family: str
+    rules: tuple[str, ...]
+    situation: str
+    dates: list[date] = field(default_factory=list)
+
+    def span(self) -> str:
+        if not self.dates:
+            return ""
+        return self.dates[0].isoformat() if len(self.dates) == 1 else \
+            f"{self.dates[0].isoformat()} … {self.dates[-1].isoformat()} ({len(self.dates)} dates)"
+
+
+@dataclass
+class Coverage:
+    pairs: int = 0          # situation × date pairs checked
+    distinct: int = 0       # distinct canonical situations evaluated by Datalog
+    situations: int = 0
+    dates: int = 0
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for f in self.findings if f.kind == kind)
+
+
+def _value(rule: Rule):
+    v = rule.then_value
+    if rule.then_kind == "programme":
+        return (v["id"], v["status"])
+    if isinstance(v, dict) and "id" in v:
+        return v["id"]
+    return v
+
+
+def check_completeness(base, lo: date = date(2025, 1, 1), hi: date = date(2030, 12, 31)) -> Coverage:
+    """Enumerate the situation space of ``base`` against every change date in [lo, hi]."""
+    start = time.perf_counter()
+    ruleset, program = base.ruleset, base.program
+    bands = Bands([program])
+    days = check_dates([program], lo, hi)
+    cov = Coverage(dates=len(days))
+    found: dict[tuple, Finding] = {}
+    seen_situations: set[Probe] = set()
+    for family in EXACTLY_ONE + AT_MOST_ONE:
+        rules = ruleset.in_family(family)
+        if not rules:
+            continue
+        keys = family_keys(ruleset, family) | {"benefit"}
+        todo: dict[tuple, list[tuple[Probe, date]]] = defaultdict(list)
+        for probe in probes(ruleset, bands, keys):
+            seen_situations.add(probe)
+            for day in days:
+                if possible_on(probe, day, bands):
+                    todo[situation_facts(probe.situation(day), program)].append((probe, day))
+                    cov.pairs += 1
+        facts = list(todo)
+        cov.distinct += len(facts)
+        for i in range(0, len(facts), BATCH):
+            chunk = facts[i:i + BATCH]
+            for key, (holding, _) in zip(chunk, _derive(base, chunk)):
+                mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
+                for kind, rules_ in _judge(family, mine):
+                    for probe, day in todo[key]:
+                        desc = probe.describe(bands)
+                        f = found.setdefault((kind, family, rules_, desc), Finding(kind, family, rules_, desc))
+                        f.dates.append(day)
+    for f in found.values():
+        f.dates.sort()
+    cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
+    cov.situations = len(seen_situations)
+    cov.seconds = time.perf_counter() - start
+    return cov
+
+
+def _derive(base, chunk: list[tuple]) -> list:
+    out = []
+    missing = []
+    for key in chunk:
+        hit = base._cache.get(key)
+        out.append(hit)
+        if hit is None:
+            missing.append(key)
+    if missing:
+        derived = dict(zip(missing, base.kb.derive_many(missing)))
+        out = [o if o is not None else derived[k] for o, k in zip(out, chunk)]
+    return out
+
+
+def _judge(family: str, rules: list[Rule]):
+    undetermined = tuple(sorted(r.id for r in rules if r.undetermined))
+    if family == "programme":
+        by_id: dict[str, set] = defaultdict(set)
+        owners: dict[str, list[str]] = defaultdict(list)
+        for r in rules:
+            by_id[r.then_value["id"]].add(r.then_value["status"])
+            owners[r.then_value["id"]].append(r.id)
+        for pid, statuses in by_id.items():
+            if len(statuses) > 1:
+                yield "overlap", tuple(sorted(owners[pid]))
+        return
+    values = {_value(r) for r in rules}
+    if family in EXACTLY_ONE and not rules:
+        yield "gap", ()
+    elif len(values) > 1:
+        yield "overlap", tuple(sorted(r.id for r in rules))
+    elif undetermined and values == {UNDETERMINED}:
+        yield "undetermined", undetermined
