@@ -18,11 +18,11 @@ install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 
 run: install
-	$(BIN)/reform check
+	$(BIN)/reform check --quick
 	$(BIN)/reform query $(EXAMPLE) --date $(DATE)
 
 test: install-test browser-deps docs
-	$(BIN)/reform check
+	$(BIN)/reform check --quick
 	$(BIN)/python -m pytest
 
 # Headless Chromium for the browser tests (Debian's package; as root on a fresh machine).

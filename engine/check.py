@@ -1,38 +1,95 @@
-"""``reform check``: the rule files load, validate and compile cleanly."""
+"""``reform check``: the rule files load, validate and compile, and the rules are complete.
+
+Beyond the schema and the cross-references (done while loading), it checks dates for sanity,
+that every source in the registry is cited, and — the part no other rules-as-code system does —
+that every situation the rules can tell apart gets exactly one phase and one target group (or a
+declared ``undetermined``) and no conflicting values, on every date where a rule changes.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .errors import ReformError
+
+SANE_YEARS = (2020, 2040)
 
 
 @dataclass
 class CheckReport:
     directory: str
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    undetermined: list[str] = field(default_factory=list)
     rules: int = 0
     sources: int = 0
+    pairs: int = 0
+    distinct: int = 0
+    situations: int = 0
+    dates: int = 0
+    gaps: int = 0
+    overlaps: int = 0
+    completeness: bool = False
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def lines(self) -> list[str]:
-        if self.errors:
-            return self.errors + [f"{len(self.errors)} error(s) in {self.directory}; nothing was loaded."]
-        return [f"{self.directory}: {self.rules} rules, {self.sources} sources: clean "
-                f"({self.seconds:.2f} s)"]
+    def summary(self) -> str:
+        head = f"{self.directory}: {self.rules} rules, {self.sources} sources"
+        if not self.completeness:
+            return f"{head}; completeness not checked ({self.seconds:.1f} s)"
+        return (f"{head}; {self.situations} situations × {self.dates} dates = {self.pairs} situation-date pairs "
+                f"checked ({self.distinct} distinct evaluations): {self.gaps} gaps, {self.overlaps} overlaps, "
+                f"{len(self.undetermined)} undetermined ({self.seconds:.1f} s)")
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        out = list(self.errors) + [f"warning: {w}" for w in self.warnings]
+        if verbose and self.undetermined:
+            out += ["undetermined (declared open questions, not errors):"] + [f"  {u}" for u in self.undetermined]
+        if self.ok:
+            out.append(self.summary() + ": clean")
+        elif not self.rules:
+            out.append(f"{len(self.errors)} error(s) in {self.directory}; nothing was loaded.")
+        else:
+            out.append(self.summary() + f": {len(self.errors)} error(s)")
+        return out
 
     def to_json(self) -> dict:
-        return {"directory": self.directory, "ok": self.ok, "errors": self.errors, "rules": self.rules,
-                "sources": self.sources, "seconds": round(self.seconds, 3)}
+        return {"directory": self.directory, "ok": self.ok, "errors": self.errors, "warnings": self.warnings,
+                "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
+                "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
+                "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
+                "completeness": self.completeness, "seconds": round(self.seconds, 3)}
 
 
-def run_check(directory: str | Path) -> CheckReport:
-    """Load and compile the rules of ``directory``; report every error found."""
+def static_checks(ruleset) -> tuple[list[str], list[str]]:
+    """Date sanity and source use: (errors, warnings)."""
+    errors, warnings = [], []
+    lo, hi = SANE_YEARS
+    for rule in ruleset.rules:
+        for name, day in (("valid.from", rule.valid_from), ("valid.to", rule.valid_to)):
+            if day and not lo <= day.year <= hi:
+                errors.append(f"{rule.file}:{rule.line_of('valid')}: {rule.id}: {name}: {day} is outside {lo}–{hi}; "
+                              "is it a typo?")
+    cited = {c.ref for r in ruleset.rules for c in r.source} | {c.ref for p in ruleset.parameters for c in p.source}
+    for src in ruleset.sources.values():
+        if src.id not in cited:
+            warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")
+    phases = sorted((r for r in ruleset.in_family("phase")), key=lambda r: r.valid_from or date.min)
+    for a, b in zip(phases, phases[1:]):
+        if a.valid_to is None or b.valid_from is None or (b.valid_from - a.valid_to).days != 1:
+            errors.append(f"{b.file}:{b.line_of('valid')}: {b.id}: valid.from: phase {b.id} does not start the day "
+                          f"after phase {a.id} ends ({a.valid_to})")
+    return errors, warnings
+
+
+def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
+    """Load, compile and check the rules of ``directory``; report every error found."""
+    from .completeness import check_completeness
     from .query import RuleBase
     start = time.perf_counter()
     report = CheckReport(directory=str(directory))
@@ -40,8 +97,29 @@ def run_check(directory: str | Path) -> CheckReport:
         base = RuleBase.load(directory)
     except ReformError as exc:
         report.errors = list(exc.messages)
-    else:
-        report.rules = len(base.ruleset.rules)
-        report.sources = len(base.ruleset.sources)
+        report.seconds = time.perf_counter() - start
+        return report
+    rs = base.ruleset
+    report.rules, report.sources = len(rs.rules), len(rs.sources)
+    report.errors, report.warnings = static_checks(rs)
+    if completeness:
+        lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
+        cov = check_completeness(base, lo, hi)
+        report.completeness = True
+        report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
+        report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
+        for f in cov.findings:
+            if f.kind == "undetermined":
+                report.undetermined.append(f"{', '.join(f.rules)}: {f.situation}: {f.span()}")
+                continue
+            family_rules = rs.in_family(f.family)
+            if f.kind == "gap":
+                first = family_rules[0]
+                report.errors.append(f"{first.file}:{first.line}: (gap): no {f.family.replace('_', ' ')} for "
+                                     f"{f.situation} on {f.span()}")
+            else:
+                r = rs.rule(f.rules[0])
+                report.errors.append(f"{r.file}:{r.line}: {r.id}: overlaps {', '.join(f.rules[1:])}: two "
+                                     f"{f.family.replace('_', ' ')} values for {f.situation} on {f.span()}")
     report.seconds = time.perf_counter() - start
     return report

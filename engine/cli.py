@@ -76,15 +76,17 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, rules_dir: Pat
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers.")
 @_rules_option
-def check(as_json: bool, rules_dir: Path | None) -> None:
-    """Validate the rule files; exit 0 when clean."""
+def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> None:
+    """Validate the rule files and prove them complete; exit 0 when clean."""
     from .check import run_check
-    report = run_check(rules_dir or default_rules_dir())
+    report = run_check(rules_dir or default_rules_dir(), completeness=not quick)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        for line in report.lines():
+        for line in report.lines(verbose):
             click.echo(line, err=not report.ok)
     sys.exit(0 if report.ok else 1)
 
@@ -202,3 +204,21 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
             what = e.get("rule") or e.get("id") or ""
             extra = f" ({e['months']} months)" if "months" in e else (f" (age {e['age']})" if "age" in e else "")
             click.echo(f"    because: {e['kind']} {what}{extra}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; there is no login).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@_rules_option
+def serve(host: str, port: int, rules_dir: Path | None) -> None:
+    """Serve the caseworker page (/), the rules page (/rules) and the JSON API (/api, /docs)."""
+    try:
+        from .web import serve as run_server
+    except ImportError as exc:  # the web extra is not installed
+        click.echo(f"reform serve needs the web extra ({exc.name} is missing): pip install -e '.[web]'", err=True)
+        sys.exit(1)
+    base = _load(rules_dir)
+    click.echo(f"reform serve: http://{host}:{port}/ ({len(base.ruleset.rules)} rules from "
+               f"{rules_dir or default_rules_dir()}; read-only; Ctrl-C stops)", err=True)
+    run_server(base, host=host, port=port, rules_dir=rules_dir or default_rules_dir())

@@ -81,8 +81,8 @@ def check_completeness(base, lo: date = date(2025, 1, 1), hi: date = date(2030, 
         cov.distinct += len(facts)
         for i in range(0, len(facts), BATCH):
             chunk = facts[i:i + BATCH]
-            for key, (holding, _) in zip(chunk, _derive(base, chunk)):
-                mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
+            for key, holding in zip(chunk, base.kb.holding(chunk, family)):
+                mine = [ruleset.rule(r) for r in holding]
                 for kind, rules_ in _judge(family, mine):
                     for probe, day in todo[key]:
                         desc = probe.describe(bands)

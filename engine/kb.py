@@ -79,5 +79,26 @@ class KnowledgeBase:
         return [(tuple(sorted(holds[k])), tuple(sorted(waived[k]))) for k in keys]
 
 
+    def holding(self, situations: list[tuple[Fact, ...]], family: str) -> list[tuple[str, ...]]:
+        """Set-at-a-time, one family only: which of its rules hold in each situation."""
+        self._activate()
+        keys = [next(self._keys) for _ in situations]
+        asserted = []
+        for key, facts in zip(keys, situations):
+            for fact in facts:
+                args = (fact[0], key) + tuple(fact[1:])
+                pyDatalog.assert_fact(*args)
+                asserted.append(args)
+        try:
+            out: dict[int, list[str]] = {k: [] for k in keys}
+            for c, rule in (pyDatalog.ask(f"holds_{family}(C, R)") or _Empty).answers:
+                if c in out:
+                    out[c].append(rule)
+        finally:
+            for args in asserted:
+                pyDatalog.retract_fact(*args)
+        return [tuple(sorted(out[k])) for k in keys]
+
+
 class _Empty:
     answers: list = []

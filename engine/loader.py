@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 import yaml.constructor
+import yaml.reader
 
 MAX_BYTES = 1_000_000
 
@@ -87,17 +88,41 @@ def _read(path: Path, label: str, max_bytes: int) -> str:
         raise LoadError(label, 1, f"cannot read the file ({exc.strerror})") from None
     if size > max_bytes:
         raise LoadError(label, 1, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
+    raw = b""
     try:
-        return path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LoadError(label, 1, f"file is not UTF-8 text (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LoadError(label, line, f"file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise LoadError(label, 1, f"cannot read the file ({exc.strerror})") from None
+
+
+MAX_DEPTH = 50
+
+
+def _check_depth(text: str, label: str) -> None:
+    """Refuse absurd bracket nesting before the (slow, recursive) parser meets it."""
+    depth, line = 0, 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LoadError(label, line, f"nested too deeply (more than {MAX_DEPTH} levels of brackets)")
+        elif ch in "]}" and depth:
+            depth -= 1
 
 
 def parse_text(text: str, label: str) -> Document:
     """Parse YAML (JSON is YAML) text into a Document with line marks."""
     doc = Document(file=label, data=None)
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00"), None)
+    if bad is not None:
+        raise LoadError(label, text.count("\n", 0, bad) + 1, "the file contains a NUL character (is it binary?)")
+    _check_depth(text, label)
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -113,8 +138,11 @@ def parse_text(text: str, label: str) -> Document:
         if "\t" in text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else False:
             problem += " (a tab character; indent with spaces)"
         raise LoadError(label, line, f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        raise LoadError(label, text.count("\n", 0, exc.position) + 1,
+                        f"a character YAML does not allow ({exc.character!r})") from None
     except yaml.YAMLError as exc:
-        raise LoadError(label, 1, f"YAML error: {exc}") from None
+        raise LoadError(label, 1, f"YAML error: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise LoadError(label, 1, "document is nested too deeply") from None
     if node is None:

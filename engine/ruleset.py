@@ -83,21 +83,32 @@ def read_rules(directory: str | Path) -> RuleSet:
     if errors:
         raise RuleFileError(errors)
     sources: dict[str, Source] = {}
+    source_at: dict[str, str] = {}
     vocabulary: Vocabulary | None = None
+    vocabulary_file: str | None = None
     parameters: list[Parameter] = []
     rule_docs: list[Document] = []
     for doc in docs:
         kind = SPECIAL.get(doc.data["subject"])
         if kind == "sources":
             for i, s in enumerate(doc.data["sources"]):
+                where = f"{doc.file}:{doc.line(('sources', i, 'id'))}"
                 if s["id"] in sources:
-                    errors.append(f"{doc.file}:{doc.line(('sources', i, 'id'))}: sources[{i}].id: "
-                                  f"duplicate source id '{s['id']}'")
+                    errors.append(f"{where}: sources[{i}].id: duplicate source id '{s['id']}' "
+                                  f"(first defined at {source_at[s['id']]})")
+                else:
+                    source_at[s["id"]] = where
                 sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
                                           where=s["where"], date=_date(s.get("date")), file=s.get("file"),
                                           note=s.get("note"), label=s.get("label"))
         elif kind == "vocabulary":
             d = doc.data
+            if vocabulary_file is not None:
+                errors.append(f"{doc.file}:{doc.line(('subject',))}: subject: a second vocabulary file "
+                              f"(the first is {vocabulary_file}); keep one")
+                continue
+            vocabulary_file = doc.file
+            errors.extend(_vocabulary_errors(doc))
             vocabulary = Vocabulary(
                 benefits=_terms(d["benefits"]), no_benefit=d["no_benefit"],
                 assessments=_terms(d["assessments"]), programmes=_terms(d["programmes"]),
@@ -175,6 +186,50 @@ def _condition_keys(when: dict) -> Iterable[tuple[str, Any]]:
             yield key, value
 
 
+def _vocabulary_errors(doc: Document) -> list[str]:
+    d, errors = doc.data, []
+    for table in ("benefits", "assessments", "programmes", "sick_from", "by_whom"):
+        seen: dict[str, int] = {}
+        for i, term in enumerate(d.get(table, [])):
+            if term["id"] in seen:
+                errors.append(f"{doc.file}:{doc.line((table, i, 'id'))}: {table}[{i}].id: duplicate id "
+                              f"'{term['id']}' (first at line {seen[term['id']]})")
+            seen.setdefault(term["id"], doc.line((table, i, "id")))
+    benefits = {t["id"] for t in d.get("benefits", [])}
+    for key in ("no_benefit", "sick_benefit"):
+        if key in d and d[key] not in benefits:
+            errors.append(f"{doc.file}:{doc.line((key,))}: {key}: '{d[key]}' is not one of the benefits")
+    for i, b in enumerate(d.get("assessment_for", [])):
+        if b not in benefits:
+            errors.append(f"{doc.file}:{doc.line(('assessment_for', i))}: assessment_for[{i}]: '{b}' is not one of the benefits")
+    for i, term in enumerate(d.get("programmes", [])):
+        for j, b in enumerate(term.get("paid_by", [])):
+            if b not in benefits:
+                errors.append(f"{doc.file}:{doc.line(('programmes', i, 'paid_by', j))}: programmes[{i}].paid_by[{j}]: "
+                              f"'{b}' is not one of the benefits")
+    return errors
+
+
+def _override_cycles(rules: list[Rule], by_id: dict[str, Rule]) -> list[str]:
+    """A rule that, through exceptions, ends up overriding itself sets both sides aside."""
+    errors, reported = [], set()
+    for rule in rules:
+        stack, seen = [(rule.id, (rule.id,))], set()
+        while stack:
+            current, path = stack.pop()
+            for target in by_id[current].overrides if current in by_id else ():
+                if target == rule.id and len(path) > 1:
+                    cycle = frozenset(path)
+                    if cycle not in reported:
+                        reported.add(cycle)
+                        errors.append(f"{_where(rule, 'overrides')}: exceptions override each other in a cycle "
+                                      f"({' → '.join(path + (rule.id,))}); neither would apply")
+                elif target not in seen and target != rule.id:
+                    seen.add(target)
+                    stack.append((target, path + (target,)))
+    return errors
+
+
 def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None,
                  parameters: list[Parameter], docs: list[Document]) -> list[str]:
     """References between rules, sources and vocabulary; assigns each rule its family."""
@@ -199,6 +254,16 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
         if rule.then_kind is None and rule.effect != "waive":
             errors.append(f"{_where(rule, 'then')}: missing field 'then' (what the rule decides); "
                           "only an exception with 'effect: waive' may leave it out")
+        if rule.effect == "waive" and rule.then_kind is not None:
+            errors.append(f"{_where(rule, 'then')}: an exception with 'effect: waive' lifts the rule it overrides "
+                          "and decides nothing of its own; remove 'then' or the waive")
+        if vocabulary is not None and rule.then_kind == "programme" and rule.then_value["id"] not in vocabulary.programmes:
+            errors.append(f"{_where(rule, 'then.programme.id')}: '{rule.then_value['id']}' is not a known programme "
+                          f"(vocabulary: {', '.join(vocabulary.programmes)})")
+        if (vocabulary is not None and rule.then_kind == "obligation" and isinstance(rule.then_value, dict)
+                and rule.then_value.get("by_whom") and rule.then_value["by_whom"] not in vocabulary.by_whom):
+            errors.append(f"{_where(rule, 'then.obligation.by_whom')}: '{rule.then_value['by_whom']}' is not one of: "
+                          f"{', '.join(vocabulary.by_whom)}")
         if rule.effect == "waive" and not rule.overrides:
             errors.append(f"{_where(rule, 'overrides')}: an exception with 'effect: waive' must name the rule it overrides")
         for target in rule.overrides:
@@ -230,6 +295,7 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
                               f"this rule decides {rule.family}; an exception must decide the same thing")
         if not rule.family and rule.overrides:
             errors.append(f"{_where(rule, 'overrides')}: cannot tell what this exception decides")
+    errors.extend(_override_cycles(rules, by_id))
     groups = {r.then_value["id"] for r in rules
               if r.then_kind == "target_group" and isinstance(r.then_value, dict)}
     for rule in rules:

@@ -35,6 +35,8 @@ def validator(name: str) -> Draft202012Validator:
 
 
 def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
             float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
 
@@ -47,7 +49,8 @@ def _leaf(error: ValidationError) -> ValidationError:
         candidates = [e for e in error.context if e.validator not in ("const",)] or list(error.context)
         deepest = max(len(e.absolute_path) for e in candidates)
         level = [e for e in candidates if len(e.absolute_path) == deepest]
-        error = best_match([e for e in level if e.validator != "type"] or level)
+        error = best_match([e for e in level if e.validator != "type"]
+                           or [e for e in level if e.schema.get("format")] or level)
     return error
 
 
@@ -72,21 +75,30 @@ def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
             else f"'{value}' is not a valid {error.validator_value}"
         return
     if kind == "enum":
-        yield path, f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}"
+        hint = ""
+        if isinstance(value, bool) and any(isinstance(v, str) and v in ("yes", "no") for v in error.validator_value):
+            hint = " (YAML reads an unquoted yes/no as true/false: write \"yes\" in quotes)"
+        yield path, f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}{hint}"
         return
     if kind == "const":
         yield path, f"{value!r} must be {error.validator_value!r}"
         return
     if kind == "type":
         want = error.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        yield path, f"{value!r} is {_type_name(value)}; expected {want}"
+        words = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
+                 "boolean": "true or false", "null": "nothing (empty)", "number": "a number"}
+        if error.schema.get("format") == "date":
+            want_text = "a date (YYYY-MM-DD)"
+        else:
+            want_text = " or ".join(words.get(w, w) for w in (want if isinstance(want, list) else [want]))
+        yield path, f"{value!r} is {_type_name(value)}; expected {want_text}"
         return
     if kind == "pattern":
         yield path, f"'{value}' is not a valid id (lowercase letters, digits and '-')"
         return
     if kind in ("minItems", "minProperties"):
-        yield path, "must not be empty" if error.validator_value == 1 else error.message
+        n = error.validator_value
+        yield path, "must not be empty" if n == 1 else f"needs at least {n} entries (has {len(value)})"
         return
     if kind == "maxProperties":
         yield path, f"give exactly one of: {', '.join(sorted(error.schema.get('properties', {})))}"
