@@ -222,3 +222,36 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
     click.echo(f"reform serve: http://{host}:{port}/ ({len(base.ruleset.rules)} rules from "
                f"{rules_dir or default_rules_dir()}; read-only; Ctrl-C stops)", err=True)
     run_server(base, host=host, port=port, rules_dir=rules_dir or default_rules_dir())
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def diff_command(old: str, new: str, as_json: bool) -> None:
+    """What changes from the rules OLD to NEW (directories or git revisions), and for whom."""
+    from .diff import diff
+    try:
+        changes, answers, pairs = diff(old, new)
+    except ReformError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps({
+            "rules": [c.__dict__ for c in changes],
+            "answers": [{"field": a.field, "old": a.old, "new": a.new, "dates": sorted(d.isoformat() for d in a.dates),
+                         "situations": sorted(a.situations)} for a in answers],
+            "pairs_compared": pairs}, ensure_ascii=False, indent=2))
+        return
+    counts = {k: sum(1 for c in changes if c.kind == k) for k in ("edited", "added", "removed")}
+    click.echo(f"Rules: {counts['edited']} edited, {counts['added']} added, {counts['removed']} removed")
+    for c in changes:
+        mark = {"edited": "~", "added": "+", "removed": "-"}[c.kind]
+        extra = f" [{', '.join(c.fields)}]" if c.fields else ""
+        click.echo(f"  {mark} {c.rule} ({c.file}){extra}")
+        for d in c.detail:
+            click.echo(f"      {d}")
+    click.echo(f"Answers: {len(answers)} change(s) over {pairs} situation-date pairs compared")
+    for a in answers:
+        click.echo(f"  {a.line()}")
+        for s in sorted(a.situations)[:3]:
+            click.echo(f"      e.g. {s}")

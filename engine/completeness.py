@@ -56,7 +56,7 @@ def _value(rule: Rule):
     return v
 
 
-def check_completeness(base, lo: date = date(2025, 1, 1), hi: date = date(2030, 12, 31)) -> Coverage:
+def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXACTLY_ONE + AT_MOST_ONE) -> Coverage:
     """Enumerate the situation space of ``base`` against every change date in [lo, hi]."""
     start = time.perf_counter()
     ruleset, program = base.ruleset, base.program
@@ -65,7 +65,7 @@ def check_completeness(base, lo: date = date(2025, 1, 1), hi: date = date(2030, 
     cov = Coverage(dates=len(days))
     found: dict[tuple, Finding] = {}
     seen_situations: set[Probe] = set()
-    for family in EXACTLY_ONE + AT_MOST_ONE:
+    for family in families:
         rules = ruleset.in_family(family)
         if not rules:
             continue

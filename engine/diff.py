@@ -1,0 +1,167 @@
+"""``reform diff OLD NEW``: what an edit of the rules changes — in the rules, and in the answers.
+
+OLD and NEW are rules directories or git revisions (``HEAD~1``, ``main``, ``abc123:rules``). The
+answers are compared over the situation space both rule sets can tell apart (see situations.py),
+on every date on which a rule of either changes.
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .compiler import situation_facts
+from .errors import ReformError
+from .model import UNDETERMINED, Rule
+from .query import RuleBase
+from .situations import Bands, check_dates, condition_keys, family_keys, possible_on, probes
+
+RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "when", "overrides",
+               "effect", "then_kind", "then_value")
+
+
+class DiffError(ReformError):
+    exit_code = 2
+
+
+def resolve(spec: str, workdir: Path) -> Path:
+    """A rules directory for ``spec``: the directory itself, or ``rules/`` of a git revision."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    rev, _, sub = spec.partition(":")
+    sub = sub or "rules"
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+        data = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, sub], capture_output=True, check=True).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        raise DiffError(f"{spec}: neither a rules directory nor a git revision with {sub}/") from None
+    import io
+    import tarfile
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(workdir, filter="data")
+    return workdir / sub
+
+
+@dataclass
+class RuleChange:
+    kind: str  # added | removed | edited
+    rule: str
+    file: str
+    fields: list[str] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnswerChange:
+    field: str
+    old: str
+    new: str
+    dates: set[date] = field(default_factory=set)
+    situations: set[str] = field(default_factory=set)
+
+    def line(self) -> str:
+        ds = sorted(self.dates)
+        when = f"on {ds[0]}" if len(ds) == 1 else f"from {ds[0]} ({len(ds)} change dates, last {ds[-1]})"
+        return (f"{when}: {len(self.situations)} situation(s) move {self.field} from {self.old} to {self.new}")
+
+
+def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
+    a, b = old.ruleset.by_id, new.ruleset.by_id
+    out = []
+    for rid in sorted(set(a) | set(b)):
+        if rid not in b:
+            out.append(RuleChange("removed", rid, a[rid].file))
+        elif rid not in a:
+            out.append(RuleChange("added", rid, b[rid].file))
+        else:
+            changed = [f for f in RULE_FIELDS if getattr(a[rid], f) != getattr(b[rid], f)]
+            if changed:
+                detail = [f"{f}: {_show(getattr(a[rid], f))} → {_show(getattr(b[rid], f))}" for f in changed
+                          if f in ("valid_from", "valid_to", "status", "effect", "overrides")]
+                out.append(RuleChange("edited", rid, b[rid].file, changed, detail))
+    return out
+
+
+def _show(value) -> str:
+    return "—" if value in (None, ()) else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+
+
+def _value(rule: Rule) -> str:
+    v = rule.then_value
+    if rule.then_kind == "programme":
+        return f"{v['id']}: {v['status']}"
+    if rule.then_kind == "obligation":
+        return UNDETERMINED if v == UNDETERMINED else \
+            f"{v.get('count')}× {v['kind']} {v.get('within_months') or v.get('every_months') or '-'}m @{v.get('by_whom') or '-'}"
+    return v["id"] if isinstance(v, dict) and "id" in v else str(v)
+
+
+FAMILIES_COMPARED = ("phase", "target_group", "programme", "sanctionable", "trial", "jobpraemie", "obligation")
+BATCH = 200
+
+
+def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
+                   families: tuple[str, ...] = FAMILIES_COMPARED) -> tuple[list[AnswerChange], int]:
+    """Situations whose decided values differ, per answer field, over the space that field depends on."""
+    touched = set()
+    for ch in changed:
+        for base in (old, new):
+            r = base.ruleset.by_id.get(ch.rule)
+            if r:
+                touched.add(r.family)
+    if "target_group" in touched:
+        touched |= {f for f in ("sanctionable",)}
+    bands = Bands([old.program, new.program])
+    days = check_dates([old.program, new.program], lo, hi)
+    groups: dict[tuple, AnswerChange] = {}
+    pairs = 0
+    for family in families:
+        if family not in touched:
+            continue
+        keys = {"benefit"} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
+        if family == "obligation":  # many dimensions: vary only those the changed rules test
+            keys = {"benefit"}
+            for ch in changed:
+                for base in (old, new):
+                    r = base.ruleset.by_id.get(ch.rule)
+                    if r and r.family == "obligation":
+                        keys |= condition_keys(r.when)
+        todo: list[tuple[str, date, tuple, tuple]] = []
+        for probe in probes(new.ruleset, bands, keys):
+            desc = probe.describe(bands)
+            for day in days:
+                if possible_on(probe, day, bands):
+                    sit = probe.situation(day)
+                    todo.append((desc, day, situation_facts(sit, old.program), situation_facts(sit, new.program)))
+        pairs += len(todo)
+        results = []
+        for base, idx in ((old, 2), (new, 3)):
+            distinct = list(dict.fromkeys(item[idx] for item in todo))
+            got: dict[tuple, tuple] = {}
+            if family in base.program.families:
+                for i in range(0, len(distinct), BATCH):
+                    chunk = distinct[i:i + BATCH]
+                    got.update(zip(chunk, base.kb.holding(chunk, family)))
+            results.append({k: ", ".join(sorted({_value(base.ruleset.rule(r)) for r in got.get(k, ())
+                                                  if base.ruleset.rule(r).then_kind})) or "—" for k in distinct})
+        for desc, day, fa, fb in todo:
+            va, vb = results[0][fa], results[1][fb]
+            if va != vb:
+                g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
+                g.dates.add(day)
+                g.situations.add(desc)
+    return sorted(groups.values(), key=lambda g: (min(g.dates), g.field, -len(g.situations))), pairs
+
+
+def diff(old_spec: str, new_spec: str) -> tuple[list[RuleChange], list[AnswerChange], int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        old = RuleBase.load(resolve(old_spec, Path(tmp) / "old"))
+        new = RuleBase.load(resolve(new_spec, Path(tmp) / "new"))
+    changes = rule_changes(old, new)
+    horizon = new.ruleset.vocabulary.horizon or old.ruleset.vocabulary.horizon or (date.min, date.max)
+    answers, pairs = answer_changes(old, new, changes, *horizon)
+    return changes, answers, pairs
