@@ -154,13 +154,14 @@ def possible_on(probe: Probe, day: date, bands: Bands) -> bool:
     """A spell or programme cannot start after the date asked about, nor be N months old too early."""
     n = dict(probe.numbers)
     today = dates.ordinal(day)
-    if probe.programme and probe.programme[1] > today:
+    # The lowest band ("before the first threshold") reaches back without limit: always possible.
+    if probe.programme and probe.programme[1] != bands.values("programme_started")[0] and probe.programme[1] > today:
         return False
     start = n.get("spell_started")
     if start is not None:
-        if start > today:
-            return False
         lowest = bands.values("spell_started")[0]
+        if start != lowest and start > today:
+            return False
         months = n.get("months_into_spell", 0)
         if start != lowest and dates.ordinal(dates.add_months(dates.from_ordinal(start), months)) > today:
             return False

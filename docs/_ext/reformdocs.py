@@ -1,0 +1,1228 @@
+"""Sphinx extension: everything the site says about rules is generated from ``rules/`` at build time.
+
+On ``builder-inited`` it loads the rules with the engine API and writes into ``docs/generated/``:
+
+- ``rules/<subject>.rst``: the rule catalogue, one page per rules file, one entry per rule;
+- ``sources.rst``, ``seeds/<id>.rst`` (each seed's text by ``literalinclude``), ``vocabulary.rst``,
+  ``parameters.rst``;
+- ``open-questions.rst``: provisional rules with their reasons, undetermined answers with their questions;
+- ``timeline.rst`` + ``timeline.svg`` and ``mapping.rst`` + ``mapping.svg`` (the 13 → 5 mapping, derived
+  by answering synthetic citizens built from each old rule's conditions);
+- ``commands/<id>.inc``: the real output of every command the guides show (``commands.py``).
+
+Anything that does not hold (a command with the wrong exit code, a synthetic citizen that does not land
+in the group its rule decides, a cited seed that is missing) is a Sphinx warning, so ``-W`` fails the build.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+import commands as command_list
+import pictures
+
+logger = logging.getLogger(__name__)
+
+VOCAB_TABLES = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
+                "programme": "programmes"}
+FAMILY_NOUN = {"phase": "phase", "target_group": "target group", "programme": "programme status",
+               "obligation": "contact requirement", "sanctionable": "sanction status", "trial": "trial",
+               "jobpraemie": "jobpræmie target group"}
+
+
+# --- reStructuredText helpers ---------------------------------------------------------------------
+_LIST_START = re.compile(r"^([-+*•]|\d+[.)]|[A-Za-z#][.)]|\(\w+\))(\s|$)")
+
+
+def esc(text: Any) -> str:
+    """Plain text made safe as inline reStructuredText."""
+    text = str(text).replace("\\", "\\\\")
+    for ch in "*`|_[":
+        text = text.replace(ch, "\\" + ch)
+    text = text.replace("::", ":\\:").replace("\n", " ")
+    if _LIST_START.match(text):
+        text = "\\" + text
+    return text
+
+
+def lit(text: Any) -> str:
+    text = str(text).replace("``", "`\u200b`").strip() or " "
+    return f"``{text}``"
+
+
+def role_text(text: Any) -> str:
+    text = str(text).replace("\\", "\\\\")
+    for ch in "`<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def ref(label: str, text: str) -> str:
+    return f":ref:`{role_text(text)} <{label}>`"
+
+
+def heading(text: str, char: str) -> list[str]:
+    return [text, char * (len(text) + 2), ""]
+
+
+def indent(lines: Iterable[str], n: int) -> list[str]:
+    pad = " " * n
+    return [pad + line if line else "" for line in lines]
+
+
+def field_list(fields: list[tuple[str, list[str] | str]]) -> list[str]:
+    """``:Name: body`` fields; a list body becomes a bullet list under the field."""
+    out: list[str] = []
+    for name, body in fields:
+        if isinstance(body, str):
+            out.append(f":{name}: {body}")
+        elif body:
+            out.append(f":{name}:")
+            out.append("")
+            for item in body:
+                first, *rest = item.split("\n")
+                out.append(f"   * {first}")
+                out += [f"     {line}" if line else "" for line in rest]
+            out.append("")
+    out.append("")
+    return out
+
+
+def list_table(header: list[str], rows: list[list[str]], widths: list[int] | None = None,
+               cls: str = "") -> list[str]:
+    out = [".. list-table::", "   :header-rows: 1"]
+    if widths:
+        out.append("   :widths: " + " ".join(map(str, widths)))
+    if cls:
+        out.append(f"   :class: {cls}")
+    out.append("")
+    for row in [header] + rows:
+        for i, cell in enumerate(row):
+            out.append(("   * - " if i == 0 else "     - ") + (cell if cell.strip() else "\\ "))
+    out.append("")
+    return out
+
+
+# --- writing files ----------------------------------------------------------------------------------
+class Output:
+    """Writes generated files only when their text changed; removes files no longer generated."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.written: set[Path] = set()
+        self.started = time.time()
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text("utf-8") != text:
+            path.write_text(text, "utf-8")
+        self.written.add(path)
+
+    def finish(self) -> None:
+        for path in sorted(self.root.rglob("*"), reverse=True):
+            try:
+                # a file another build wrote since this one started is that build's: leave it
+                if path.is_file() and path not in self.written and path.stat().st_mtime < self.started:
+                    path.unlink()
+                elif path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+            except OSError:
+                pass
+
+
+# --- the model of the site -------------------------------------------------------------------------
+@dataclass
+class Site:
+    root: Path                         # the project
+    base: Any                          # engine.RuleBase
+    hits: dict = field(default_factory=lambda: defaultdict(dict))       # rule → {file: [dates]}
+    persona_hits: dict = field(default_factory=lambda: defaultdict(dict))
+    scenario_problems: list = field(default_factory=list)
+    seed_lines: dict = field(default_factory=lambda: defaultdict(set))  # source id → quoted lines
+    seed_texts: dict = field(default_factory=dict)                      # source id → (path, normalised, line map)
+
+    @property
+    def rs(self):
+        return self.base.ruleset
+
+    def rel(self, path: str | Path) -> str:
+        p = Path(path)
+        if not p.is_absolute():
+            p = Path.cwd() / p
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    # names and links
+    def rule_link(self, rule_id: str) -> str:
+        if rule_id in self.rs.by_id:
+            return ref(f"rule-{rule_id}", rule_id)
+        return lit(rule_id)
+
+    def group_rule(self, group_id: str) -> str | None:
+        """The rule that best stands for a target group: the one of the same id, else the first."""
+        concluding = [r.id for r in self.rs.rules if r.then_kind == "target_group"
+                      and isinstance(r.then_value, dict) and r.then_value.get("id") == group_id]
+        if group_id in concluding:
+            return group_id
+        return concluding[0] if concluding else None
+
+    def group_link(self, group_id: str) -> str:
+        rid = self.group_rule(group_id)
+        return ref(f"rule-{rid}", group_id) if rid else lit(group_id)
+
+    def term(self, key: str, value: str) -> str:
+        table = getattr(self.rs.vocabulary, VOCAB_TABLES.get(key, ""), None) or {}
+        term = table.get(value) if isinstance(table, dict) else None
+        if term:
+            return f"{esc(term.title['en'])} ({ref('vocab-' + VOCAB_TABLES[key], value)})"
+        if key == "target_group":
+            return self.group_link(value)
+        return lit(value)
+
+    def source_link(self, source_id: str) -> str:
+        src = self.rs.sources.get(source_id)
+        if src is None:
+            return lit(source_id)
+        if src.kind == "seed":
+            return ref(f"seed-text-{src.id}", src.short)
+        return ref(f"source-{src.id}", src.short)
+
+    def programme_title(self, pid: str) -> str:
+        term = self.rs.vocabulary.programmes.get(pid)
+        return term.title["en"] if term else pid
+
+
+# --- conditions and conclusions, readably -----------------------------------------------------------
+NUMBERS = {"age": ("age", " years"), "months_into_spell": ("months into the current benefit spell", ""),
+           "expected_absence_weeks": ("expected absence", " weeks")}
+NUMBER_OPS = {"under": "under", "at_least": "at least", "over": "over", "at_most": "at most"}
+DATES = {"programme_started": "the programme started", "spell_started": "the current benefit spell started"}
+DATE_OPS = {"before": "before", "on_or_after": "on or after"}
+BOOLS = {"vocational_education": ("has vocational education (erhvervskompetencegivende uddannelse)",
+                                  "has no vocational education"),
+         "uncomplicated": ("a short, uncomplicated course with a job to return to", "not an uncomplicated course"),
+         "exempted": ("exempted by the municipality (the 25 % rule)", "not exempted by the municipality"),
+         "work_duty": ("has a work duty (arbejdspligt)", "has no work duty")}
+SUBJECT = {"benefit": "benefit", "assessment": "assessment", "sick_from": "sick-listed from",
+           "target_group": "target group", "programme": "programme"}
+UNKNOWN = {"benefit": "no benefit is given", "assessment": "no assessment is given",
+           "sick_from": "not given whether sick-listed from a job or from unemployment",
+           "programme": "in no programme", "target_group": "no target group", "municipality": "no municipality given"}
+KNOWN = {"programme": "in a programme", "municipality": "a municipality is given"}
+
+
+def condition_text(site: Site, key: str, test: Any) -> str:
+    if key in SUBJECT:
+        subject = SUBJECT[key]
+        if isinstance(test, dict) and set(test) == {"known"}:
+            return UNKNOWN[key] if not test["known"] else KNOWN.get(key, f"{subject} is given")
+        if isinstance(test, str):
+            if key == "sick_from":
+                return site.term(key, test)
+            return f"in {site.term(key, test)}" if key == "programme" else f"{subject} is {site.term(key, test)}"
+        if isinstance(test, list):
+            test = {"in": test}
+        parts = []
+        if "in" in test:
+            names = ", ".join(site.term(key, v) for v in test["in"])
+            parts.append(f"in one of {names}" if key == "programme" else f"{subject} is one of {names}")
+        if "not_in" in test:
+            names = ", ".join(site.term(key, v) for v in test["not_in"])
+            parts.append(f"in none of {names}" if key == "programme" else f"{subject} is none of {names}")
+        return " and ".join(parts)
+    if key in NUMBERS:
+        label, unit = NUMBERS[key]
+        if test.get("known") is False:
+            return "date of birth not given" if key == "age" else f"{label} not given"
+        ops = [f"{NUMBER_OPS[op]} {k}" for op, k in test.items() if op in NUMBER_OPS]
+        return f"{label} {' and '.join(ops)}{unit}"
+    if key in DATES:
+        return DATES[key] + " " + " and ".join(f"{DATE_OPS[op]} {v}" for op, v in test.items() if op in DATE_OPS)
+    if key in BOOLS:
+        return esc(BOOLS[key][0 if test else 1])
+    if key == "municipality":
+        if set(test) == {"known"}:
+            return UNKNOWN[key] if not test["known"] else KNOWN[key]
+        parts = []
+        if "in" in test:
+            parts.append(f"municipality is one of {esc(', '.join(test['in']))}")
+        if "not_in" in test:
+            parts.append(f"municipality is none of {esc(', '.join(test['not_in']))}")
+        return " and ".join(parts)
+    if key == "any_of":
+        return "any of: " + "; or ".join(f"({branch_text(site, b)})" for b in test)
+    return f"{lit(key)}: {lit(json.dumps(test, ensure_ascii=False, default=str))}"
+
+
+def branch_text(site: Site, when: dict) -> str:
+    return " and ".join(condition_text(site, k, v) for k, v in when.items()) or "no further condition"
+
+
+def conditions(site: Site, when: dict) -> list[str]:
+    """The ``when`` of a rule as bullet items (``any_of`` as a nested list of its branches)."""
+    if not when:
+        return ["none: the rule holds for every citizen while it is valid"]
+    items = []
+    for key, test in when.items():
+        if key == "any_of":
+            items.append("any of:\n\n" + "\n".join(f"- {branch_text(site, b)}" for b in test) + "\n")
+        else:
+            items.append(condition_text(site, key, test))
+    return items
+
+
+def obligation_text(site: Site, spec: dict) -> str:
+    from engine.explain import KIND
+    kind = KIND.get(spec["kind"], {}).get("en", spec["kind"])
+    if spec.get("hours_per_week"):
+        text = f"{kind}: up to {spec['hours_per_week']} hours a week"
+    elif spec.get("count") is None:
+        text = f"{kind} as the municipality judges"
+    else:
+        text = f"at least {spec['count']} {kind}"
+    if spec.get("by_whom"):
+        term = site.rs.vocabulary.by_whom.get(spec["by_whom"])
+        text += f" at {term.title['en'] if term else spec['by_whom']}"
+    if spec.get("within_months"):
+        text += f" within the first {spec['within_months']} months of the benefit spell"
+    if spec.get("every_months"):
+        text += f", every {spec['every_months']} months"
+    if spec.get("first_within_weeks"):
+        text += f", the first within {spec['first_within_weeks']} weeks"
+    return esc(text) + f" (kind {lit(spec['kind'])})"
+
+
+def decides(site: Site, rule) -> str:
+    from engine.explain import PROGRAMME_STATUS, SANCTIONABLE, STRUCTURE
+    kind, value = rule.then_kind, rule.then_value
+    if kind is None:
+        return "nothing of its own: it waives " + ", ".join(site.rule_link(t) for t in rule.overrides) + \
+            " (the requirement is still reported, marked waived)"
+    if rule.undetermined:
+        return f"**undetermined** {FAMILY_NOUN.get(kind, kind)}: an open question (see the question above)"
+    if kind == "phase":
+        return f"phase {esc(name_of(value))} ({lit(value['id'])})"
+    if kind == "target_group":
+        structure = STRUCTURE.get(value["structure"], {}).get("en", value["structure"])
+        return (f"target group {esc(name_of(value))} / *{esc(name_of(value, 'da'))}* "
+                f"({lit(value['id'])}; {esc(structure)})")
+    if kind == "programme":
+        status = PROGRAMME_STATUS.get(value["status"], {}).get("en", value["status"])
+        return f"{site.term('programme', value['id'])}: {lit(value['status'])}, {esc(status)}"
+    if kind == "obligation":
+        return obligation_text(site, value)
+    if kind == "sanctionable":
+        return f"sanctions: {lit(value)}, {esc(SANCTIONABLE.get(value, {}).get('en', value))}"
+    if kind == "trial":
+        note = f", {esc(value['note'].get('en', ''))}" if isinstance(value.get("note"), dict) else ""
+        return f"trial {esc(name_of(value))} ({lit(value['id'])}){note}"
+    if kind == "jobpraemie":
+        return "in the jobpræmie target group" if value else "not in the jobpræmie target group"
+    return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
+
+
+def name_of(value: dict, lang: str = "en") -> str:
+    """The display name a conclusion gives (``then: {x: {id, name: {da, en}}}``), else its id."""
+    name = value.get("name")
+    return name.get(lang) or value.get("id", "") if isinstance(name, dict) else str(value.get("id", ""))
+
+
+def validity(rule) -> str:
+    a, b = rule.valid_from, rule.valid_to
+    if a and b:
+        return f"from {a} to {b}"
+    if a:
+        return f"from {a}"
+    if b:
+        return f"until {b}"
+    return "always (no dates)"
+
+
+def status_text(status: str) -> str:
+    from engine.explain import STATUS
+    label = STATUS.get(status, {})
+    return f"{lit(status)}: *{esc(label.get('da', status))}* / {esc(label.get('en', status))}"
+
+
+# --- seeds: where a quoted phrase is in the seed text ------------------------------------------------
+def _normalise(text: str) -> tuple[str, list[int]]:
+    out, lines = [], []
+    line, space = 1, False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if ch.isspace():
+            space = True
+            continue
+        if space and out:
+            out.append(" ")
+            lines.append(line)
+        space = False
+        out.append(ch.casefold())
+        lines.append(line)
+    return "".join(out), lines
+
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def quoted_phrases(citation) -> list[str]:
+    phrases = [citation.quote] if citation.quote else []
+    for m in _QUOTED.finditer(citation.at or ""):
+        phrases.append(m.group(1) or m.group(2))
+    out = []
+    for p in phrases:
+        part = max(re.split(r"…|\.\.\.", p), key=len).strip()
+        if len(part) >= 8:
+            out.append(part)
+    return out
+
+
+def seed_file(site: Site, src) -> Path:
+    return site.root / "rules" / "seeds" / Path(src.where).name
+
+
+def find_in_seed(site: Site, src, phrase: str) -> int | None:
+    if src.id not in site.seed_texts:
+        path = seed_file(site, src)
+        if not path.is_file():
+            site.seed_texts[src.id] = None
+        else:
+            site.seed_texts[src.id] = _normalise(path.read_text("utf-8"))
+    found = site.seed_texts[src.id]
+    if not found:
+        return None
+    norm, lines = found
+    needle, _ = _normalise(phrase)
+    i = norm.find(needle)
+    return lines[i] if i >= 0 else None
+
+
+def citation_item(site: Site, c) -> str:
+    src = site.rs.sources.get(c.ref)
+    text = site.source_link(c.ref)
+    if c.at:
+        text += f", {esc(c.at)}"
+    if c.quote:
+        text += f": “{esc(c.quote)}”"
+    if src is not None:
+        text += f" (source status {lit(src.status)}"
+        if src.kind == "seed":
+            found = sorted({n for p in quoted_phrases(c) if (n := find_in_seed(site, src, p))})
+            site.seed_lines[src.id].update(found)
+            if found:
+                text += ", quoted at line " + ", ".join(map(str, found))
+        text += ")"
+    return text
+
+
+# --- which scenarios and personas touch which rules ----------------------------------------------------
+def answer_rule_ids(rs, answer) -> set[str]:
+    ids = {r.rule for r in answer.explanation}
+    for q in answer.open_questions:
+        ids.update(q["rule"].split(","))
+    for ob in answer.obligations:
+        ids.update((ob.rule, ob.requirement))
+    return {i for i in ids if i in rs.by_id}
+
+
+def change_dates(rs) -> list[date]:
+    days = set()
+    for r in rs.rules:
+        if r.valid_from:
+            days.add(r.valid_from)
+        if r.valid_to:
+            days.add(r.valid_to + timedelta(days=1))
+    return sorted(days)
+
+
+def compute_exercised(site: Site) -> None:
+    from engine.errors import ReformError
+    from engine.scenarios import load_scenario
+    base, rs = site.base, site.rs
+    scen_root = site.root / "scenarios"
+    files = sorted(p for p in scen_root.rglob("*.yaml") if "examples" not in p.relative_to(scen_root).parts)
+    for f in files:
+        try:
+            sc = load_scenario(f, base, root=scen_root)
+        except ReformError as exc:
+            site.scenario_problems += [site.rel(f) + ": " + m.split(": ", 1)[-1] for m in exc.messages[:1]]
+            continue
+        for exp in sc.expectations:
+            try:
+                answer = base.evaluate(sc.citizen, date.fromisoformat(exp.date), lang="en")
+            except ReformError:
+                continue
+            for rid in answer_rule_ids(rs, answer):
+                site.hits[rid].setdefault(site.rel(f), []).append(exp.date)
+    changes = change_dates(rs)
+    for f in sorted((scen_root / "examples").glob("*.yaml")):
+        try:
+            citizen = base.load_citizen(f)
+        except ReformError as exc:
+            site.scenario_problems += [site.rel(f) + ": " + exc.messages[0].split(": ", 1)[-1]]
+            continue
+        days = set(changes)
+        for s in citizen.spells:
+            days.add(s.start)
+            if s.end:
+                days.add(s.end + timedelta(days=1))
+        for day in sorted(days):
+            if citizen.born and day < citizen.born:
+                continue
+            try:
+                answer = base.evaluate(citizen, day, lang="en")
+            except ReformError:
+                continue
+            for rid in answer_rule_ids(rs, answer):
+                site.persona_hits[rid].setdefault(site.rel(f), []).append(day.isoformat())
+
+
+def exercised_items(site: Site, rule_id: str) -> list[str]:
+    """One item per folder: the scenario files (or personas) whose answers use the rule, with their dates."""
+    def fmt(path: str, days: list[str]) -> str:
+        name = path.rsplit("/", 1)[-1]
+        return f"{lit(name)} ({', '.join(days)})" if len(days) <= 2 else f"{lit(name)} ({len(days)} dates)"
+    items = []
+    for hits, what in ((site.hits, "scenarios"), (site.persona_hits, "personas")):
+        folders: dict[str, list[str]] = defaultdict(list)
+        for path, days in sorted(hits.get(rule_id, {}).items()):
+            folders[path.rsplit("/", 1)[0] + "/"].append(fmt(path, days))
+        for folder, files in folders.items():
+            items.append(f"{what} in {lit(folder)}: " + ", ".join(files))
+    return items
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+def subject_pages(site: Site, out: Output) -> None:
+    rs = site.rs
+    overridden_by: dict[str, list[str]] = defaultdict(list)
+    for r in rs.rules:
+        for t in r.overrides:
+            overridden_by[t].append(r.id)
+    index = heading("Rule catalogue", "=") + [
+        "Every rule in ``rules/``, one page per subject (rules file), generated from the rule files each time",
+        "the documentation is built. Each entry gives the rule's id, its Danish and English title, when it is",
+        "valid, how sure it is (its status), its sources, what it overrides, its conditions, what it decides",
+        "and the scenario files and personas whose answers involve it.",
+        "",
+    ]
+    rows = []
+    for subject, file, title in rs.subjects:
+        rules = [r for r in rs.rules if r.subject == subject]
+        counts = defaultdict(int)
+        for r in rules:
+            counts[r.status] += 1
+        rows.append([f":doc:`{subject}`", lit(site.rel(file)), str(len(rules)),
+                     ", ".join(f"{s} {counts[s]}" for s in ("law", "guidance", "bill", "agreement", "provisional")
+                               if counts[s])])
+        out.write(f"rules/{subject}.rst", "\n".join(subject_page(site, subject, file, title, rules,
+                                                                 overridden_by)) + "\n")
+    index += list_table(["Subject", "File", "Rules", "By status"], rows, [20, 35, 10, 35])
+    from engine.explain import STATUS
+    from engine.model import STATUS_ORDER
+    index += heading("Status: how sure a rule is", "-") + [
+        "From strongest to weakest; an answer reports the weakest status among the rules it used.", ""]
+    index += list_table(["Status", "Dansk", "English", "Rules"],
+                        [[lit(s), esc(STATUS[s]["da"]), esc(STATUS[s]["en"]),
+                          str(sum(r.status == s for r in rs.rules))] for s in STATUS_ORDER], [20, 30, 30, 20])
+    index += [".. toctree::", "   :maxdepth: 1", ""] + [f"   {s}" for s, _, _ in rs.subjects] + [""]
+    out.write("rules/index.rst", "\n".join(index) + "\n")
+
+
+def subject_page(site: Site, subject: str, file: str, title: dict | None, rules, overridden_by) -> list[str]:
+    en = title["en"] if title else subject
+    da = title["da"] if title else ""
+    lines = [f".. _subject-{subject}:", ""] + heading(f"{en} ({subject})", "=")
+    lines += field_list([("Dansk", esc(da) if da else "—"), ("File", lit(site.rel(file))),
+                         ("Rules", str(len(rules)))])
+    lines += list_table(["Rule", "Title", "Valid", "Status"],
+                        [[site.rule_link(r.id), esc(r.title["en"]), esc(validity(r)), lit(r.status)] for r in rules],
+                        [28, 47, 15, 10])
+    for r in rules:
+        lines += [f".. _rule-{r.id}:", ""] + heading(r.id, "-")
+        fields: list[tuple[str, Any]] = [("Dansk", esc(r.title["da"])), ("English", esc(r.title["en"])),
+                                         ("Valid", esc(validity(r))), ("Status", status_text(r.status))]
+        if r.reason:
+            fields += [("Reason (da)", esc(r.reason["da"])), ("Reason (en)", esc(r.reason["en"]))]
+        if r.question:
+            fields += [("Question (da)", esc(r.question["da"])), ("Question (en)", esc(r.question["en"]))]
+        fields.append(("Sources", [citation_item(site, c) for c in r.source]))
+        if r.overrides:
+            verb = "Waives" if r.effect == "waive" else "Overrides"
+            fields.append((verb, ", ".join(site.rule_link(t) for t in r.overrides)))
+        if overridden_by.get(r.id):
+            fields.append(("Overridden by", ", ".join(site.rule_link(t) for t in overridden_by[r.id])))
+        fields.append(("Conditions", conditions(site, r.when)))
+        fields.append(("Decides", decides(site, r)))
+        exercised = exercised_items(site, r.id)
+        fields.append(("Exercised by", exercised if exercised else "no scenario file or persona answer uses it yet"))
+        fields.append(("Defined in", f"{lit(site.rel(r.file))}, line {r.line}"))
+        lines += field_list(fields)
+    return lines
+
+
+def sources_page(site: Site, out: Output) -> None:
+    rs = site.rs
+    cited: dict[str, list[str]] = defaultdict(list)
+    for r in rs.rules:
+        for c in r.source:
+            if r.id not in cited[c.ref]:
+                cited[c.ref].append(r.id)
+    for p in rs.parameters:
+        for c in p.source:
+            cited[c.ref].append(f"parameter:{p.id}")
+    from engine.explain import STATUS
+    lines = heading("Sources", "=") + [
+        "The source registry (``rules/sources.yaml``): every document a rule cites, once. A rule's citation",
+        "names its source here and adds where in it (``at``) and, sometimes, a quote.", ""]
+    for s in rs.sources.values():
+        lines += [f".. _source-{s.id}:", ""] + heading(f"{s.id}: {s.short}", "-")
+        users = cited.get(s.id, [])
+        rules = [site.rule_link(u) for u in users if not u.startswith("parameter:")]
+        params = [ref("param-" + u.split(":", 1)[1], u.split(":", 1)[1]) for u in users if u.startswith("parameter:")]
+        fields = [("Title", esc(s.title)), ("Kind", lit(s.kind)),
+                  ("Status", f"{lit(s.status)}: {esc(STATUS.get(s.status, {}).get('en', s.status))}"),
+                  ("Date", str(s.date) if s.date else "not dated"), ("Where", esc(s.where))]
+        if s.kind == "seed":
+            fields.append(("Text", ref(f"seed-text-{s.id}", f"the seed text ({Path(s.where).name})")))
+        if s.note:
+            fields.append(("Note", esc(s.note)))
+        fields.append(("Cited by", ", ".join(rules + params) if users else "no rule"))
+        lines += field_list(fields)
+    out.write("sources.rst", "\n".join(lines) + "\n")
+
+
+def seed_pages(site: Site, out: Output) -> None:
+    rs = site.rs
+    seeds = [s for s in rs.sources.values() if s.kind == "seed"]
+    citing: dict[str, list[str]] = defaultdict(list)
+    for r in rs.rules:
+        for c in r.source:
+            if r.id not in citing[c.ref]:
+                citing[c.ref].append(r.id)
+    index = heading("Seed documents", "=") + [
+        "The Danish source documents the project was founded on, as the rules cite them (``shared/seeds/…``).",
+        "Each page shows the text of the copy in ``rules/seeds/``, with the lines the rules quote highlighted.", ""]
+    rows = []
+    for s in seeds:
+        path = seed_file(site, s)
+        rows.append([ref(f"seed-text-{s.id}", s.id), lit(path.name), esc(s.title), str(s.date or "—"),
+                     lit(s.status), str(len(citing.get(s.id, [])))])
+        if not path.is_file():
+            logger.warning(f"reformdocs: source {s.id} is a seed at {s.where}, but {site.rel(path)} does not exist")
+            continue
+        rel = Path("../" * 2) / ".." / path.relative_to(site.root)  # from docs/generated/seeds/
+        lines = [f".. _seed-text-{s.id}:", ""] + heading(f"{s.id}: {s.title}", "=")
+        quoted = sorted(site.seed_lines.get(s.id, ()))
+        lines += field_list([
+            ("Cited as", lit(s.where)),
+            ("File", f"{lit(site.rel(path))} (:download:`raw text <{rel.as_posix()}>`)"),
+            ("Source entry", ref(f"source-{s.id}", s.id)),
+            ("Status", lit(s.status)),
+            ("Cited by", ", ".join(site.rule_link(r) for r in citing.get(s.id, [])) or "no rule"),
+            ("Quoted lines", ", ".join(map(str, quoted)) + " (highlighted below)" if quoted else "none found"),
+        ])
+        lines += [f".. literalinclude:: {rel.as_posix()}", "   :language: text", "   :linenos:"]
+        if quoted:
+            lines.append("   :emphasize-lines: " + ",".join(map(str, quoted)))
+        lines.append("")
+        out.write(f"seeds/{s.id}.rst", "\n".join(lines) + "\n")
+    index += list_table(["Seed", "File", "Title", "Date", "Status", "Citing rules"], rows, [10, 22, 40, 10, 10, 8])
+    index += [".. toctree::", "   :maxdepth: 1", "   :hidden:", ""] + \
+        [f"   {s.id}" for s in seeds if seed_file(site, s).is_file()] + [""]
+    out.write("seeds/index.rst", "\n".join(index) + "\n")
+
+
+def vocabulary_page(site: Site, out: Output) -> None:
+    v = site.rs.vocabulary
+    used: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    def walk(rule_id: str, when: dict) -> None:
+        for key, test in when.items():
+            if key == "any_of":
+                for b in test:
+                    walk(rule_id, b)
+                continue
+            if key not in VOCAB_TABLES:
+                continue
+            values = [test] if isinstance(test, str) else test if isinstance(test, list) else \
+                list(test.get("in", [])) + list(test.get("not_in", []))
+            for value in values:
+                if rule_id not in used[(key, value)]:
+                    used[(key, value)].append(rule_id)
+
+    for r in site.rs.rules:
+        walk(r.id, r.when)
+    lines = heading("Vocabulary", "=") + [
+        "The values a citizen file and a rule condition may use (``rules/vocabulary.yaml``).", ""]
+    tables = [("Benefits", "benefits", "benefit"), ("Assessments", "assessments", "assessment"),
+              ("Programmes", "programmes", "programme"), ("Sick-listed from", "sick_from", "sick_from"),
+              ("Who holds a meeting", "by_whom", None)]
+    for title, attr, key in tables:
+        table = getattr(v, attr)
+        lines += [f".. _vocab-{attr}:", ""] + heading(title, "-")
+        rows = []
+        for term in table.values():
+            users = used.get((key, term.id), []) if key else []
+            rows.append([lit(term.id), esc(term.title["da"]), esc(term.title["en"]),
+                         esc(", ".join(term.aliases)) if term.aliases else "",
+                         ", ".join(site.rule_link(u) for u in users)])
+        lines += list_table(["Id", "Dansk", "English", "Older names", "Conditions that use it"], rows,
+                            [16, 20, 24, 12, 28])
+    lines += [f"A citizen with no benefit spell on the date has the benefit {lit(v.no_benefit)}; an assessment goes "
+              f"with {', '.join(lit(b) for b in v.assessment_for)}; sick-listed facts go with "
+              f"{lit(v.sick_benefit)}.", ""]
+    out.write("vocabulary.rst", "\n".join(lines) + "\n")
+
+
+def parameters_page(site: Site, out: Output) -> None:
+    lines = heading("Municipality parameters", "=") + [
+        "Dated figures for the municipality, not for one citizen (``rules/parameters.yaml``); "
+        "``reform parameters --date D`` answers them.", ""]
+    for p in site.rs.parameters:
+        lines += [f".. _param-{p.id}:", ""] + heading(p.id, "-")
+        values = []
+        for start, end, value in p.values:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            values.append(f"{start} – {end or '…'}: {esc(shown)}{(' ' + esc(p.unit)) if p.unit else ''}")
+        fields = [("Dansk", esc(p.title["da"])), ("English", esc(p.title["en"])), ("Status", status_text(p.status)),
+                  ("Values", values)]
+        if p.reason:
+            fields.append(("Reason (en)", esc(p.reason["en"])))
+        fields.append(("Sources", [citation_item(site, c) for c in p.source]))
+        fields.append(("Defined in", f"{lit(site.rel(p.file))}, line {p.line}"))
+        lines += field_list(fields)
+    out.write("parameters.rst", "\n".join(lines) + "\n")
+
+
+def open_questions_page(site: Site, out: Output) -> None:
+    rs = site.rs
+    undetermined = [r for r in rs.rules if r.undetermined]
+    provisional = [r for r in rs.rules if r.status == "provisional"]
+    lines = heading("Open questions", "=") + [
+        "Where the sources are silent or partial the rules say so instead of guessing: a rule either answers",
+        "**undetermined** and names its open question, or gives our best reading with ``status: provisional``",
+        "and the reason. Both lists are generated from the rules; when legal staff settle a question, the rule",
+        "changes and it leaves this page.", "",
+        f"{len(undetermined)} rules answer undetermined; {len(provisional)} rules are provisional readings.", ""]
+    lines += heading(f"Undetermined answers ({len(undetermined)})", "-")
+    for r in undetermined:
+        lines += [f"{site.rule_link(r.id)} ({ref('subject-' + r.subject, r.subject)}; {esc(validity(r))}; "
+                  f"{lit(r.status)})", ""]
+        lines += indent(field_list([("Spørgsmål", esc(r.question["da"]) if r.question else "—"),
+                                    ("Question", esc(r.question["en"]) if r.question else "—"),
+                                    ("Decides", decides(site, r))]), 3)
+    lines += heading(f"Provisional readings ({len(provisional)})", "-")
+    for r in provisional:
+        lines += [f"{site.rule_link(r.id)} ({ref('subject-' + r.subject, r.subject)}; {esc(validity(r))})", ""]
+        lines += indent(field_list([("Begrundelse", esc(r.reason["da"]) if r.reason else "—"),
+                                    ("Reason", esc(r.reason["en"]) if r.reason else "—"),
+                                    ("Title", esc(r.title["en"]))]), 3)
+    out.write("open-questions.rst", "\n".join(lines) + "\n")
+
+
+# --- the timeline ----------------------------------------------------------------------------------------
+def short_label(site: Site, rule) -> str:
+    v = rule.then_value
+    if rule.undetermined:
+        return f"{rule.id} (undetermined)"
+    if rule.then_kind in ("phase", "target_group", "trial") and isinstance(v, dict) and "name" in v:
+        return name_of(v)
+    if rule.then_kind == "programme" and isinstance(v, dict):
+        return f"{site.programme_title(v['id'])}: {v['status']}"
+    return rule.id
+
+
+def timeline(site: Site, out: Output) -> None:
+    rs = site.rs
+    days = change_dates(rs)
+    if not days:
+        return
+    axis_start = date(days[0].year, 1, 1)
+    last = days[-1]
+    axis_end = last if (last.month, last.day) == (1, 1) else date(last.year + 1, 1, 1)
+    phases = []
+    for r in sorted(rs.in_family("phase"), key=lambda r: r.valid_from or date.min):
+        v = r.then_value
+        phases.append(pictures.Phase(v["id"], name_of(v), r.valid_from, r.valid_to))
+    titles = {s: (t or {}).get("en", s) for s, _, t in rs.subjects}
+    order = [s for s, _, _ in rs.subjects]
+    boxes = []
+    lines = heading("The reform timeline", "=") + [
+        "The phases are the rules in ``rules/phases.yaml``; the dates are every date on which a rule starts or",
+        "stops (the day after its last day); under each date, the rules that start on it, by subject. Picture",
+        "and table are generated from the rules.", "",
+        ".. image:: timeline.svg", "   :alt: The phases of the reform along 2025–2029 and what each date brings",
+        "   :class: reform-picture", ""]
+    for day in days:
+        starting = [r for r in rs.rules if r.valid_from == day]
+        ending = [r for r in rs.rules if r.valid_to and r.valid_to + timedelta(days=1) == day]
+        phase = next((p.id for p in phases if p.start == day), "")
+        by_subject = [(titles[s], [short_label(site, r) for r in starting if r.subject == s]) for s in order]
+        end_by_subject = [(titles[s], [short_label(site, r) for r in ending if r.subject == s]) for s in order]
+        box = pictures.DateBox(day, f"{phase} begins" if phase else "", [g for g in by_subject if g[1]])
+        last_day = day - timedelta(days=1)
+        if ending and not starting:
+            box.ending = [g for g in end_by_subject if g[1]]
+            box.ending_note = f"Ends (last day {last_day}):"
+        elif ending:
+            box.ending_note = f"+ {len(ending)} rules end on {last_day}"
+        boxes.append(box)
+        lines += [f".. _timeline-{day}:", ""] + heading(f"{day}" + (f": {phase} begins" if phase else ""), "-")
+        rows = []
+        for s in order:
+            st = [site.rule_link(r.id) + f" ({esc(short_label(site, r))})" for r in starting if r.subject == s]
+            en = [site.rule_link(r.id) for r in ending if r.subject == s]
+            if st or en:
+                rows.append([ref(f"subject-{s}", titles[s]), "; ".join(st), ", ".join(en)])
+        lines += list_table(["Subject", f"Starts on {day}", f"Ended on {last_day}"], rows, [18, 57, 25])
+    out.write("timeline.svg", pictures.timeline_svg(phases, boxes, axis_start, axis_end))
+    out.write("timeline.rst", "\n".join(lines) + "\n")
+
+
+# --- the 13 → 5 mapping ----------------------------------------------------------------------------------
+class Unsupported(Exception):
+    pass
+
+
+def _branches(when: dict) -> list[dict]:
+    base = {k: v for k, v in when.items() if k != "any_of"}
+    if "any_of" not in when:
+        return [base]
+    out = []
+    for alt in when["any_of"]:
+        for expanded in _branches(alt):
+            merged = dict(base)
+            merged.update(expanded)
+            out.append(merged)
+    return out
+
+
+def _pick_id(test: Any, table: Iterable[str]) -> str | None:
+    table = list(table)
+    if isinstance(test, str):
+        return test
+    if isinstance(test, list):
+        return test[0]
+    if test.get("known") is False:
+        return None
+    if test.get("in"):
+        return test["in"][0]
+    excluded = set(test.get("not_in", []))
+    return next(v for v in table if v not in excluded)
+
+
+def _pick_number(test: dict) -> int | None:
+    """A number that passes every comparison of ``test`` (None: the number is to be left out)."""
+    if test.get("known") is False:
+        return None
+    lows = ([test["at_least"]] if "at_least" in test else []) + ([test["over"] + 1] if "over" in test else [])
+    highs = ([test["under"] - 1] if "under" in test else []) + ([test["at_most"]] if "at_most" in test else [])
+    lo, hi = (max(lows) if lows else None), (min(highs) if highs else None)
+    if lo is not None and hi is not None:
+        return (lo + hi) // 2
+    if lo is not None:
+        return lo + 5
+    if hi is not None:
+        return max(hi - 2, 0)
+    return 40
+
+
+def _pick_date(test: dict, default: date) -> date:
+    if "on_or_after" in test:
+        return date.fromisoformat(str(test["on_or_after"]))
+    if "before" in test:
+        return date.fromisoformat(str(test["before"])) - timedelta(days=31)
+    return default
+
+
+def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
+    """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut)."""
+    from engine import dates
+    vocab = site.rs.vocabulary
+    raw_vocab = next((d for d in site.rs.documents.values() if isinstance(d, dict) and d.get("subject") ==
+                      "vocabulary"), {})
+    paid_by = {p["id"]: p.get("paid_by", []) for p in raw_vocab.get("programmes", [])}
+    data: dict[str, Any] = {"id": name, "spells": []}
+    spell: dict[str, Any] = {}
+    benefit = programme = None
+    spell_start = day - timedelta(days=60)
+    programme_start = day - timedelta(days=90)
+    age = 40
+    for key, test in branch.items():
+        if key == "benefit":
+            benefit = _pick_id(test, vocab.benefits) or "__none__"
+        elif key == "assessment":
+            value = _pick_id(test, vocab.assessments)
+            if value:
+                spell["assessment"] = value
+            benefit = benefit or vocab.assessment_for[0]
+        elif key == "sick_from":
+            value = _pick_id(test, vocab.sick_from)
+            if value:
+                spell["sick_from"] = value
+            benefit = benefit or vocab.sick_benefit
+        elif key == "expected_absence_weeks":
+            value = _pick_number(test)
+            if value is not None:
+                spell["expected_absence_weeks"] = value
+            benefit = benefit or vocab.sick_benefit
+        elif key == "uncomplicated":
+            spell["uncomplicated"] = bool(test)
+            benefit = benefit or vocab.sick_benefit
+        elif key == "programme":
+            programme = _pick_id(test, vocab.programmes) or "__none__"
+        elif key == "programme_started":
+            programme_start = _pick_date(test, programme_start)
+        elif key == "spell_started":
+            spell_start = _pick_date(test, spell_start)
+        elif key == "months_into_spell":
+            n = _pick_number(test)
+            if n is not None and "spell_started" not in branch:
+                spell_start = dates.add_months(day, -n) - timedelta(days=5)
+        elif key == "age":
+            age = _pick_number(test)
+        elif key in ("vocational_education", "exempted", "work_duty"):
+            data[key] = bool(test)
+        elif key == "municipality":
+            if test.get("known") is False:
+                continue
+            if test.get("in"):
+                data["municipality"] = test["in"][0]
+            else:
+                excluded = {n.casefold() for n in test.get("not_in", [])}
+                data["municipality"] = next(n for n in ("Aarhus", "Odense", "Aalborg", "Vejle", "Esbjerg")
+                                            if n.casefold() not in excluded)
+        else:
+            raise Unsupported(key)
+    if programme and programme != "__none__" and benefit is None:
+        payers = [b for b in paid_by.get(programme, []) if b != vocab.no_benefit]
+        benefit = payers[0] if payers else None
+    if age is not None:
+        born = date(day.year - age - 1, 6, 15) if age else day - timedelta(days=100)
+        data["born"] = born.isoformat()
+        spell_start = max(spell_start, born)
+        programme_start = max(programme_start, born)
+    if benefit and benefit not in ("__none__", vocab.no_benefit):
+        data["spells"].append({"benefit": benefit, "from": spell_start.isoformat(), **spell})
+    if programme and programme != "__none__":
+        data["spells"].append({"programme": programme, "from": programme_start.isoformat()})
+    return data
+
+
+@dataclass
+class Landing:
+    rule: Any
+    branch: dict
+    group: str                  # the old group
+    citizen: dict
+    after: str                  # new group id, "__old__" or "__undetermined__"
+    after_group: str | None     # the group id on the day after (new or old), None if undetermined
+    decided_by: list[str]
+
+
+def mapping(site: Site, out: Output) -> None:
+    from engine.errors import ReformError
+    rs, base = site.rs, site.base
+    groups = [r for r in rs.rules if r.then_kind == "target_group" and isinstance(r.then_value, dict)]
+    new_rules = [r for r in groups if r.then_value.get("structure") == "new-5"]
+    if not new_rules or not any(r.valid_from for r in new_rules):
+        logger.warning("reformdocs: no new-5 target-group rules with a start date; the 13 → 5 mapping is skipped")
+        return
+    cut = min(r.valid_from for r in new_rules if r.valid_from)
+    before, after = cut - timedelta(days=1), cut + timedelta(days=1)
+    old_rules = [r for r in groups if r.then_value.get("structure") == "old-13" and r.valid_on(before)]
+    landings: list[Landing] = []
+    for r in old_rules:
+        group = r.then_value["id"]
+        for i, branch in enumerate(_branches(r.when)):
+            label = f"{r.id} (branch {i + 1})" if "any_of" in r.when else r.id
+            try:
+                data = citizen_for(site, branch, before, f"mapping-{r.id}-{i + 1}")
+                citizen = base.parse_citizen(data, label)
+                a = base.evaluate(citizen, before, lang="en")
+                b = base.evaluate(citizen, after, lang="en")
+            except Unsupported as exc:
+                logger.warning(f"reformdocs: 13 → 5 mapping: cannot build a citizen for {label}: condition "
+                               f"'{exc}' (teach citizen_for in docs/_ext/reformdocs.py)")
+                continue
+            except ReformError as exc:
+                logger.warning(f"reformdocs: 13 → 5 mapping: the citizen built for {label} is refused: "
+                               f"{'; '.join(exc.messages)}")
+                continue
+            got = (a.target_group or {}).get("id")
+            used = {x.rule for x in a.explanation}
+            if got != group or r.id not in used:
+                logger.warning(f"reformdocs: 13 → 5 mapping: a citizen built from the conditions of {label} lands "
+                               f"in {got or 'no target group'} on {before}, not in {group} by {r.id}: {data}")
+                continue
+            tg = b.target_group
+            decided = [x.rule for x in b.explanation if x.rule in rs.by_id and
+                       rs.rule(x.rule).family == "target_group"]
+            if tg is None:
+                dest, dest_group = "__undetermined__", None
+            elif tg["structure"] == "new-5":
+                dest, dest_group = tg["id"], tg["id"]
+            else:
+                dest, dest_group = "__old__", tg["id"]
+            landings.append(Landing(r, branch, group, data, dest, dest_group, decided))
+    old_groups: list[str] = []
+    for r in old_rules:
+        if r.then_value["id"] not in old_groups:
+            old_groups.append(r.then_value["id"])
+    missing = [g for g in old_groups if not any(x.group == g for x in landings)]
+    for g in missing:
+        logger.warning(f"reformdocs: 13 → 5 mapping: no citizen lands in {g} on {before}")
+    names = {}
+    for r in groups:
+        names.setdefault(r.then_value["id"], {"da": name_of(r.then_value, "da"), "en": name_of(r.then_value)})
+    new_groups: list[str] = []
+    for r in new_rules:
+        if r.then_value["id"] not in new_groups:
+            new_groups.append(r.then_value["id"])
+    # picture
+    left = [pictures.Node(g, names[g]["en"], g) for g in old_groups]
+    right = [pictures.Node(g, names[g]["en"], f"{g} ({names[g]['da']})") for g in new_groups]
+    stay = sorted({x.after_group for x in landings if x.after == "__old__"})
+    if stay:
+        right.append(pictures.Node("__old__", "Old rules continue (grandfathered)",
+                                   "stays in " + ", ".join(stay), dashed=True))
+    open_rules = sorted({d for x in landings if x.after == "__undetermined__" for d in x.decided_by})
+    if any(x.after == "__undetermined__" for x in landings):
+        right.append(pictures.Node("__undetermined__", "Undetermined: an open question",
+                                   ", ".join(open_rules) or "no rule decides", dashed=True))
+    edges, seen = [], set()
+    for x in landings:
+        if (x.group, x.after) in seen:
+            continue
+        seen.add((x.group, x.after))
+        label = " and ".join(_plain_condition(k, v) for k, v in x.branch.items()
+                             if not all(k in o.branch and o.branch[k] == v for o in landings if o.group == x.group))
+        edges.append(pictures.Edge(x.group, x.after, label[:60]))
+    out.write("mapping.svg", pictures.mapping_svg(
+        left, right, edges, f"Before: the 13 target groups (LAB § 6), on {before}",
+        f"From {cut}: the new target groups, on {after}"))
+    # page
+    lines = heading("From 13 to 5 target groups", "=") + [
+        f"On {cut} the 13 target groups of LAB § 6 give way to the new target-group structure. This page is",
+        "derived from the rules, not drawn by hand: for every rule that decides one of the old groups (and for",
+        "each alternative of its ``any_of``), the documentation build makes a citizen who meets exactly those",
+        f"conditions, checks that the rules put that citizen in the old group on {before} (the build fails",
+        f"otherwise), and then asks which group the same citizen is in on {after}.", "",
+        ".. image:: mapping.svg", "   :alt: The 13 old target groups on the left, the new ones on the right, "
+        "and lines between them", "   :class: reform-picture", ""]
+    lines += heading("Old group → new group", "-")
+    summary = []
+    for g in old_groups:
+        dests = []
+        for x in landings:
+            if x.group != g:
+                continue
+            if x.after == "__undetermined__":
+                text = "undetermined (" + ", ".join(site.rule_link(d) for d in x.decided_by) + ")"
+            elif x.after == "__old__":
+                text = f"stays in {site.group_link(x.after_group)}: the old rules continue while the forløb runs"
+            else:
+                text = f"{site.group_link(x.after)} ({esc(names[x.after]['da'])})"
+            if text not in dests:
+                dests.append(text)
+        summary.append([f"{site.group_link(g)}", esc(names[g]["da"]), "; ".join(dests)])
+    lines += list_table(["Old group", "Dansk", f"On {after}"], summary, [30, 30, 40])
+    lines += heading("Every citizen the build made", "-") + [
+        "One row per rule and alternative: the conditions the citizen was built from, the citizen, and the rule",
+        f"that decides the group on {after}.", ""]
+    rows = []
+    for x in landings:
+        spells = "; ".join(", ".join(f"{k}: {json.dumps(v) if isinstance(v, bool) else v}" for k, v in s.items())
+                           for s in x.citizen["spells"]) or "no spells"
+        facts = ", ".join(f"{k}: {json.dumps(v) if isinstance(v, bool) else v}" for k, v in x.citizen.items()
+                          if k not in ("id", "spells"))
+        dest = "undetermined" if x.after == "__undetermined__" else (x.after_group or x.after)
+        rows.append([site.rule_link(x.rule.id), branch_text(site, x.branch), esc(f"{facts}; {spells}"),
+                     site.group_link(dest) if dest != "undetermined" else "undetermined",
+                     ", ".join(site.rule_link(d) for d in x.decided_by) or "—"])
+    lines += list_table(["Old rule", "Conditions", "Citizen", f"Group on {after}", "Decided by"], rows,
+                        [18, 30, 24, 13, 15])
+    out.write("mapping.rst", "\n".join(lines) + "\n")
+
+
+def _plain_condition(key: str, test: Any) -> str:
+    if isinstance(test, dict):
+        return f"{key} " + ", ".join(f"{k} {v}" for k, v in test.items())
+    if isinstance(test, list):
+        return f"{key} " + "/".join(map(str, test))
+    return f"{key} {test}"
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+def command_fragments(results: list, out: Output) -> None:
+    rows = []
+    for res in results:
+        c = res.command
+        if res.error:
+            logger.warning(f"reformdocs: command {c.id}: {res.error}")
+        elif res.exit != c.exit:
+            tail = (res.stderr or res.stdout).strip().splitlines()[-3:]
+            logger.warning(f"reformdocs: command {c.id} ({c.shown}) exited {res.exit}, the guide declares "
+                           f"{c.exit}: {' | '.join(tail)}")
+        body = [c.shown] + (res.output.splitlines() if not res.error else [f"[could not run: {res.error}]"])
+        lines = [".. code-block:: console", ""] + indent(body, 3) + [""]
+        lines += [f".. rst-class:: command-exit", "", f"exit code {res.exit}"
+                  + ("" if res.exit == c.exit else f" (expected {c.exit})"), ""]
+        out.write(f"commands/{c.id}.inc", "\n".join(lines) + "\n")
+        if c.edits:
+            diff = res.diff.rstrip("\n").splitlines() or ["(no change)"]
+            out.write(f"commands/{c.id}.diff.inc", "\n".join([".. code-block:: diff", ""] + indent(diff, 3) + [""])
+                      + "\n")
+        rows.append([lit(c.id), lit(c.shown[2:]), c.guide, str(c.exit),
+                     "scratch copy with edits" if c.edits else "project root"])
+    table = list_table(["Id", "Command", "Guide", "Exit", "Runs in"], rows, [18, 52, 10, 6, 14])
+    out.write("command-list.inc", "\n".join(table) + "\n")
+
+
+# --- fragments for the guides ---------------------------------------------------------------------
+def _condition_uses(when: dict) -> Iterable[tuple[str, Any]]:
+    for key, test in when.items():
+        if key == "any_of":
+            yield key, test
+            for b in test:
+                yield from _condition_uses(b)
+        else:
+            yield key, test
+
+
+def conditions_fragment(site: Site, out: Output) -> None:
+    """The kinds of condition the schema allows, with how many rules use each and an example in words."""
+    from importlib import resources
+    schema = json.loads(resources.files("engine").joinpath("schemas", "rules.schema.json").read_text("utf-8"))
+    props = schema["$defs"]["conditions"]["properties"]
+    rows = []
+    for key, spec in props.items():
+        shape = spec.get("$ref", "").rsplit("/", 1)[-1] or spec.get("type", "")
+        if key == "any_of":
+            shape = "list of condition sets"
+        users = [(r, test) for r in site.rs.rules for k, test in _condition_uses(r.when) if k == key]
+        example = ""
+        if users:
+            r, test = users[0]
+            example = f"{condition_text(site, key, test)} ({site.rule_link(r.id)})"
+        rows.append([lit(key), lit(shape), str(len({r.id for r, _ in users})), example])
+    out.write("conditions.inc", "\n".join(list_table(["Condition", "Shape (schema)", "Rules", "Example, in words"],
+                                                      rows, [18, 14, 8, 60])) + "\n")
+
+
+def coverage_fragment(site: Site, out: Output) -> None:
+    """Rules no scenario file exercises (personas do not count): where a tester's next scenario goes."""
+    missing = [r for r in site.rs.rules if r.id not in site.hits]
+    lines = [f"{len(site.rs.rules) - len(missing)} of {len(site.rs.rules)} rules are exercised by a scenario file; "
+             f"{len(missing)} are not" + (":" if missing else "."), ""]
+    for r in missing:
+        lines.append(f"- {site.rule_link(r.id)} ({ref('subject-' + r.subject, r.subject)}): {esc(r.title['en'])}")
+    if site.scenario_problems:
+        lines += ["", "Scenario files the build could not load (``reform scenarios`` says why):", ""]
+        lines += [f"- {lit(p.split(':', 1)[0])}" for p in site.scenario_problems]
+    out.write("coverage.inc", "\n".join(lines) + "\n")
+
+
+# The engine's modules in the order data flows through them; any other module follows, alphabetically.
+PIPELINE = ("loader", "schema", "ruleset", "model", "compiler", "kb", "citizen", "query", "answer", "explain",
+            "dates", "errors", "check", "scenarios")
+NOT_API = ("__init__", "__main__", "cli")
+
+
+def api_fragment(root: Path, out: Output) -> None:
+    """An ``automodule`` for every module of ``engine/`` (so a new module is documented without an edit)."""
+    names = [p.stem for p in sorted((root / "engine").glob("*.py")) if p.stem not in NOT_API]
+    ordered = [n for n in PIPELINE if n in names] + [n for n in names if n not in PIPELINE]
+    lines = []
+    for name in ordered:
+        lines += [f".. automodule:: engine.{name}", ""]
+    out.write("api-modules.inc", "\n".join(lines) + "\n")
+
+
+# Names the developer's guide points to: if one is renamed, the build says so (and -W fails it).
+GUIDE_NAMES = (
+    ("engine.compiler", "ID_FACTS"), ("engine.compiler", "BOOL_FACTS"), ("engine.compiler", "NUMBER_FACTS"),
+    ("engine.compiler", "DATE_FACTS"), ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
+    ("engine.citizen", "situation"), ("engine.citizen", "SPELL_FIELDS"), ("engine.citizen", "TOP_FIELDS"),
+    ("engine.ruleset", "VOCAB_CONDITIONS"), ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
+    ("engine.kb", "KnowledgeBase"), ("engine.explain", "render_text"), ("engine.loader", "load_file"),
+    ("engine.schema", "validate"),
+)
+
+
+def check_guide_names() -> None:
+    import importlib
+    for module, name in GUIDE_NAMES:
+        try:
+            ok = hasattr(importlib.import_module(module), name)
+        except ImportError:
+            ok = False
+        if not ok:
+            logger.warning(f"reformdocs: the developer's guide names {module}.{name}, which no longer exists "
+                           "(update docs/guides/developer.rst and GUIDE_NAMES)")
+
+
+# --- the hook ---------------------------------------------------------------------------------------------
+def generate(app) -> None:
+    started = time.perf_counter()
+    srcdir = Path(app.srcdir)
+    root = srcdir.parent
+    out = Output(srcdir / "generated")
+    pool = ThreadPoolExecutor(max_workers=3)
+    cache, digest = srcdir / "_build" / ".command-cache", command_list.inputs_digest()
+    futures = {c.id: pool.submit(command_list.run_cached, c, cache, digest)
+               for c in command_list.slow_first(command_list.COMMANDS)}
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from engine import RuleBase
+    from engine.errors import ReformError
+    try:
+        base = RuleBase.load(root / "rules")
+    except ReformError as exc:
+        pool.shutdown(cancel_futures=True)
+        raise ExtensionError("the rules do not load, so the docs cannot be generated:\n" +
+                             "\n".join(exc.messages)) from None
+    site = Site(root=root, base=base)
+    compute_exercised(site)
+    subject_pages(site, out)        # also finds the quoted lines of the seeds
+    sources_page(site, out)
+    parameters_page(site, out)
+    seed_pages(site, out)
+    vocabulary_page(site, out)
+    open_questions_page(site, out)
+    timeline(site, out)
+    mapping(site, out)
+    conditions_fragment(site, out)
+    coverage_fragment(site, out)
+    check_guide_names()
+    api_fragment(root, out)
+    out.write("architecture.svg", pictures.architecture_svg())
+    if site.scenario_problems:
+        logger.info("reformdocs: scenario files skipped: " + "; ".join(site.scenario_problems))
+    results = [futures[c.id].result() for c in command_list.COMMANDS]
+    pool.shutdown()
+    command_fragments(results, out)
+    out.finish()
+    logger.info(f"reformdocs: generated from {len(base.ruleset.rules)} rules and {len(results)} commands "
+                f"in {time.perf_counter() - started:.1f} s")
+
+
+def setup(app):
+    app.connect("builder-inited", generate)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
