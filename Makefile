@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLE ?= scenarios/examples/anna.yaml
 DATE ?= 2027-03-01
 
-.PHONY: run test install install-test check bench clean docs browser-deps
+.PHONY: run test install install-test install-web check bench clean docs browser-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,9 +17,14 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 
-run: install
+run: install-web
 	$(BIN)/reform check --quick
 	$(BIN)/reform query $(EXAMPLE) --date $(DATE)
+	@echo "The caseworker page: http://127.0.0.1:8000/  (Ctrl-C stops it)"
+	$(BIN)/reform serve --host 127.0.0.1 --port 8000
+
+install-web: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[web]'
 
 test: install-test browser-deps docs
 	$(BIN)/reform check --quick

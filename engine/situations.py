@@ -2,7 +2,7 @@
 can tell apart, built from the constants the rules compare with — never from a list in code.
 
 A *probe* is one concrete representative of a class of citizens (e.g. "kontanthjælp,
-aktivitetsparat, aged 18–29, no vocational education"). Numeric facts take one value per band
+activity-ready, aged 18–29, no vocational education"). Numeric facts take one value per band
 between the rules' thresholds; unknown optional facts are a value of their own; only
 combinations the citizen contract allows are produced (an assessment only with a benefit that
 has one, a programme only beside the benefit that pays it, sickness facts only with sickness
