@@ -105,12 +105,19 @@ class _Errors:
         self.items.append(f"{where}: {format_path(path)}: {message}")
 
 
+YEARS = (1900, 2200)
+
+
 def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:
     try:
-        return dates.parse_date(value)
+        day = dates.parse_date(value)
     except ValueError as exc:
         errors.add(path, str(exc))
         return None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        errors.add(path, f"{day} is outside the years {YEARS[0]}–{YEARS[1]}")
+        return None
+    return day
 
 
 def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
@@ -204,6 +211,10 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
     end = _date_field(raw["to"], path + ("to",), errors) if raw.get("to") is not None else None
     if start and end and end < start:
         errors.add(path + ("to",), f"{end} is before from ({start})")
+    for key in ("assessment", "sick_from"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            errors.add(path + (key,), f"{raw[key]!r} is not a single value")
+            return None
     assessment = raw.get("assessment")
     if assessment is not None:
         if kind != "benefit" or ident not in vocab.assessment_for:

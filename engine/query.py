@@ -35,9 +35,12 @@ def default_rules_dir() -> Path:
 def parse_query_date(value: Any, field: str = "date") -> date:
     """A query date, or a CitizenError naming the field."""
     try:
-        return dates.parse_date(value)
+        day = dates.parse_date(value)
     except ValueError as exc:
         raise CitizenError(f"{field}: {exc}") from None
+    if not 1900 <= day.year <= 2200:
+        raise CitizenError(f"{field}: {day} is outside the years 1900–2200")
+    return day
 
 
 class RuleBase:

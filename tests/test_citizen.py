@@ -58,3 +58,12 @@ def test_file_errors_name_the_line(tmp_path, base):
     with pytest.raises(CitizenError) as err:
         base.load_citizen(f)
     assert f"{f}:4: spells[0].from" in err.value.messages[0]
+
+
+@pytest.mark.parametrize("spell, words", [
+    ({"benefit": "kontanthjaelp", "assessment": ["jobparat"], "from": "2026-01-01"}, "not a single value"),
+    ({"benefit": "sygedagpenge", "sick_from": {"a": 1}, "from": "2026-01-01"}, "not a single value"),
+    ({"benefit": "dagpenge", "from": "9999-12-01"}, "outside the years"),
+])
+def test_odd_values_are_refused_not_crashed(vocab, spell, words):
+    assert words in bad(vocab, {"id": "x", "spells": [spell]})

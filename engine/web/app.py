@@ -1,0 +1,505 @@
+"""The web face of the rule base: the caseworker page, the rules page and a JSON API.
+
+Read-only: nothing a user sends is stored or logged. Bad input is answered with 422 and the
+field named (the same messages as ``reform query``); an over-large body with 413; anything
+unexpected with a 500 JSON without a stack trace (see :mod:`engine.web.middleware`).
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..check import run_check
+from ..errors import CitizenError
+from ..loader import LoadError, load_file, parse_text
+from ..query import RuleBase, default_rules_dir, parse_query_date
+from . import openapi, pages, views
+from .i18n import LANGS, pick_lang
+from .middleware import MAX_BODY, SafetyMiddleware, log, where
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+QUERY_FIELDS = ("citizen", "date", "lang")
+TIMELINE_FIELDS = ("citizen", "from", "to", "lang")
+MAX_TIMELINE_DAYS = 100 * 366
+_EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
+_EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
+# Citizen fields that hold one plain value (for a clear message when a list or mapping is sent).
+_SCALAR_FIELDS = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty")
+_SCALAR_SPELL_FIELDS = ("benefit", "programme", "from", "to", "assessment", "sick_from",
+                        "expected_absence_weeks", "uncomplicated")
+
+
+class InputError(Exception):
+    """Bad input: 422 with every message naming its field."""
+
+    def __init__(self, messages: list[str] | str, status: int = 422, error: str = "invalid_input"):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        self.status, self.error = status, error
+        super().__init__("; ".join(self.messages))
+
+
+def error_body(error: str, messages: list[str]) -> dict[str, Any]:
+    return {"error": error, "messages": messages}
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """Parsed YAML made safe for JSON (no NaN/inf, no bytes, no sets, string keys)."""
+    if depth > 60:
+        return None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v, depth + 1) for v in value]
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+
+
+def shape_messages(data: Any, label: str = "citizen") -> list[str]:
+    """Lists or mappings where the citizen contract wants one plain value, named by field."""
+    out: list[str] = []
+    if not isinstance(data, dict):
+        return out
+    for key in _SCALAR_FIELDS:
+        if isinstance(data.get(key), (list, dict)):
+            out.append(f"{label}: {key}: {_kind(data[key])} is not a single value")
+    spells = data.get("spells")
+    if isinstance(spells, list):
+        for i, spell in enumerate(spells):
+            if isinstance(spell, dict):
+                for key in _SCALAR_SPELL_FIELDS:
+                    if isinstance(spell.get(key), (list, dict)):
+                        out.append(f"{label}: spells[{i}].{key}: {_kind(spell[key])} is not a single value")
+    return out
+
+
+class WebState:
+    """What the application serves from: a loaded rule base and the directories around it."""
+
+    def __init__(self, base: RuleBase, rules_dir: Path, examples_dir: Path | None, completeness: bool = True):
+        self.base = base
+        self.rules_dir = rules_dir
+        self.examples_dir = examples_dir
+        self._split = _check_has_completeness()  # run_check(..., completeness=False) is the quick check
+        self.completeness = completeness and self._split
+        self.loaded_at = datetime.now().replace(microsecond=0)
+        self.loaded_signature = self.signature()
+        self._lock = threading.Lock()
+        self._quick: tuple[tuple, Any] | None = None
+        self._full: tuple[tuple, Any] | None = None
+        self._running: dict[tuple, threading.Event] = {}
+
+    def signature(self) -> tuple:
+        """Names, sizes and modification times of the rule files (to notice edits)."""
+        try:
+            files = sorted(p for p in self.rules_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+            return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+        except OSError:
+            return ()
+
+    def check(self, wait: bool = False) -> tuple[Any, bool]:
+        """``reform check`` of the rules directory, and whether the full check is still running.
+
+        The full check (with completeness: every situation on every date) takes a while, so it
+        runs once per version of the files, in the background; until it is done the quick check
+        (load, validate, compile, dates, sources) stands in. Recomputed only when a file changed.
+        """
+        sig = self.signature()
+        with self._lock:
+            if self._full and self._full[0] == sig:
+                return self._full[1], False
+            event = self._start_full(sig) if self.completeness else None
+        if event is not None and wait:
+            event.wait()
+            with self._lock:
+                if self._full and self._full[0] == sig:
+                    return self._full[1], False
+        with self._lock:
+            quick = self._quick[1] if self._quick and self._quick[0] == sig else None
+        if quick is None:
+            quick = run_check(self.rules_dir, completeness=False) if self._split else run_check(self.rules_dir)
+            with self._lock:
+                self._quick = (sig, quick)
+                if not self._split:  # an older run_check: the only check there is
+                    self._full = (sig, quick)
+        return quick, event is not None and not event.is_set()
+
+    def _start_full(self, sig: tuple) -> threading.Event:
+        """The event set when the full check of ``sig`` is done (started if it is not running)."""
+        event = self._running.get(sig)
+        if event is not None:
+            return event
+        event = self._running[sig] = threading.Event()
+
+        def work() -> None:
+            try:
+                report = run_check(self.rules_dir)
+            except Exception as exc:  # noqa: BLE001 - the quick check still stands; say where it failed
+                log.error("full rule check failed: %s at %s", type(exc).__name__, where(exc))
+            else:
+                with self._lock:
+                    self._full = (sig, report)
+            finally:
+                event.set()
+                with self._lock:
+                    self._running.pop(sig, None)
+
+        threading.Thread(target=work, name="reform-check", daemon=True).start()
+        return event
+
+    @property
+    def stale(self) -> bool:
+        return self.signature() != self.loaded_signature
+
+    # -- examples ---------------------------------------------------------------------------
+    def example_files(self) -> dict[str, Path]:
+        d = self.examples_dir
+        if d is None or not d.is_dir():
+            return {}
+        out = {}
+        for p in sorted(d.iterdir()):
+            if p.is_file() and p.suffix in _EXAMPLE_SUFFIXES and _EXAMPLE_NAME.match(p.stem):
+                out.setdefault(p.stem, p)
+        return out
+
+    def read_example(self, path: Path) -> Any:
+        return jsonable(load_file(path, path.name).data)
+
+
+def _check_has_completeness() -> bool:
+    try:
+        return "completeness" in inspect.signature(run_check).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _json_body_sync(raw: bytes) -> Any:
+    if not raw.strip():
+        raise InputError("body: missing: send a JSON object")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise InputError("body: not UTF-8 text") from None
+    except ValueError as exc:
+        raise InputError(f"body: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError("body: JSON nested too deeply") from None
+
+
+def _lang(data: dict, messages: list[str]) -> str:
+    value = data.get("lang")
+    if value is None:
+        return "da"
+    if value not in LANGS:
+        shown = value if isinstance(value, (str, int, float, bool)) else _kind(value)
+        messages.append(f"lang: {shown!r} is not one of: {', '.join(LANGS)}")
+        return "da"
+    return value
+
+
+def _day(data: dict, field: str, messages: list[str], required: bool = True, what: str = "") -> date | None:
+    value = data.get(field)
+    if value is None:
+        if required:
+            messages.append(f"{field}: missing: {what or 'a date'} (YYYY-MM-DD)")
+        return None
+    if isinstance(value, (list, dict)):
+        messages.append(f"{field}: {_kind(value)} is not a date (YYYY-MM-DD)")
+        return None
+    try:
+        return parse_query_date(value, field)
+    except CitizenError as exc:
+        messages.extend(exc.messages)
+        return None
+
+
+def _object(data: Any, fields: tuple[str, ...], what: str) -> dict:
+    if not isinstance(data, dict):
+        raise InputError(f"body: must be a JSON object with {what}")
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        raise InputError([f"body: unknown field '{k}' (a request has: {', '.join(fields)})" for k in unknown])
+    return data
+
+
+def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None,
+               examples_dir: str | Path | None = None, max_body: int = MAX_BODY,
+               completeness: bool = True) -> FastAPI:
+    """The web application for ``base`` (loaded from ``rules_dir`` when not given).
+
+    ``examples_dir`` holds persona citizen files for the page's example buttons (default: the
+    ``scenarios/examples`` directory beside the rules directory, when there is one).
+    ``completeness=False`` leaves the slow part of ``reform check`` out of the rules page.
+    """
+    rules_path = Path(rules_dir) if rules_dir else Path(base.ruleset.directory) if base else default_rules_dir()
+    if base is None:
+        base = RuleBase.load(rules_path)
+    if examples_dir is None:
+        guess = rules_path.resolve().parent / "scenarios" / "examples"
+        examples_dir = guess if guess.is_dir() else None
+    state = WebState(base, rules_path, Path(examples_dir) if examples_dir else None, completeness)
+
+    app = FastAPI(
+        title="reform-rules",
+        version=__version__,
+        summary="The Danish employment reform of 2025 as rules: cited answers per citizen and date.",
+        description=openapi.DESCRIPTION,
+        docs_url=None, redoc_url=None,  # the default pages load their scripts from a CDN; /docs is ours
+        openapi_tags=openapi.TAGS,
+    )
+    app.state.web = state
+    example = openapi.example(base, state.example_files())
+    app.add_middleware(SafetyMiddleware, max_body=max_body, routes=app.router.routes)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # -- errors -----------------------------------------------------------------------------
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse(error_body(exc.error, exc.messages), status_code=exc.status)
+
+    @app.exception_handler(CitizenError)
+    async def _citizen_error(request: Request, exc: CitizenError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_input", exc.messages), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        messages = []
+        for e in exc.errors():
+            loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
+            messages.append(f"{loc or 'request'}: {e.get('msg', 'invalid')}")
+        return JSONResponse(error_body("invalid_input", messages), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "not_found", 405: "method_not_allowed", 501: "not_implemented"}
+        return JSONResponse(error_body(names.get(exc.status_code, "http_error"), [str(exc.detail)]),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    # -- input ------------------------------------------------------------------------------
+    def citizen_of(data: dict, messages: list[str]):
+        if "citizen" not in data or data["citizen"] is None:
+            messages.append("citizen: missing: the citizen record (id, spells …)")
+            return None
+        try:
+            return base.parse_citizen(data["citizen"], "citizen")
+        except CitizenError as exc:
+            messages.extend(exc.messages)
+        except (TypeError, ValueError) as exc:
+            shape = shape_messages(data["citizen"])
+            if not shape:
+                raise
+            log.warning("citizen with non-scalar values refused (%s at %s)", type(exc).__name__, where(exc))
+            messages.extend(shape)
+        except RecursionError:
+            messages.append("citizen: nested too deeply")
+        return None
+
+    async def query_input(request: Request):
+        data = _object(_json_body_sync(await request.body()), QUERY_FIELDS, "'citizen' and 'date'")
+        messages: list[str] = []
+        lang = _lang(data, messages)
+        day = _day(data, "date", messages, what="the date to answer for")
+        citizen = citizen_of(data, messages)
+        if messages:
+            raise InputError(messages)
+        return citizen, day, lang
+
+    def evaluate(citizen, day, lang):
+        try:
+            return base.evaluate(citizen, day, lang=lang)
+        except (OverflowError, ValueError) as exc:
+            log.warning("query out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError(f"date: the answer for {day.isoformat()} cannot be computed: a deadline or window "
+                             "would fall outside the calendar (years 1–9999)") from None
+
+    # -- the JSON API -----------------------------------------------------------------------
+    @app.post("/api/query", tags=["answers"], summary="The answer for one citizen on one date",
+              openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
+              response_class=JSONResponse)
+    async def api_query(request: Request) -> JSONResponse:
+        """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of REFORM.md."""
+        citizen, day, lang = await query_input(request)
+        return JSONResponse(evaluate(citizen, day, lang).to_json())
+
+    @app.post("/api/explain", tags=["answers"], summary="The answer with display names (the caseworker page)",
+              openapi_extra=openapi.query_body(example), responses=openapi.responses("ExplainedAnswer"))
+    async def api_explain(request: Request) -> JSONResponse:
+        """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
+        citizen, day, lang = await query_input(request)
+        answer = evaluate(citizen, day, lang)
+        return JSONResponse({"answer": answer.to_json(), "view": views.answer_view(answer, base.ruleset, lang)})
+
+    @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
+              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
+    async def api_timeline(request: Request) -> JSONResponse:
+        """What changes for the citizen, and when (as ``reform timeline --json``)."""
+        try:
+            from .. import timeline as timeline_module
+            build = timeline_module.timeline
+        except (ImportError, AttributeError):
+            raise InputError("timeline: not available in this version (engine/timeline.py with "
+                             "timeline(base, citizen, start, end) is missing)", status=501,
+                             error="not_implemented") from None
+        data = _object(_json_body_sync(await request.body()), TIMELINE_FIELDS, "'citizen', 'from' and 'to'")
+        messages: list[str] = []
+        lang = _lang(data, messages)
+        start = _day(data, "from", messages, required=False)
+        end = _day(data, "to", messages, required=False)
+        citizen = citizen_of(data, messages)
+        if messages:
+            raise InputError(messages)
+        # the defaults of `reform timeline`: the rules' horizon, from the first spell if that is earlier
+        first = min((s.start for s in citizen.spells), default=None)
+        today = date.today()
+        horizon = getattr(base.ruleset.vocabulary, "horizon", None) or (first or today, today)
+        if start is None:
+            start = min(d for d in (horizon[0], first) if d)
+        end = end or horizon[1]
+        if end < start:
+            raise InputError("to: must not be before from")
+        if (end - start).days > MAX_TIMELINE_DAYS:
+            raise InputError("to: a timeline may span at most 100 years")
+        kwargs = {"lang": lang} if "lang" in inspect.signature(build).parameters else {}
+        try:
+            result = build(base, citizen, start, end, **kwargs)
+        except (OverflowError, ValueError) as exc:
+            log.warning("timeline out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
+                             "calendar (years 1–9999)") from None
+        return JSONResponse(result.to_json())
+
+    @app.get("/api/rules", tags=["rules"], summary="The rules, optionally those valid on a date",
+             responses=openapi.responses("RuleList", ok_only=False))
+    def api_rules(date: str | None = None, subject: str | None = None, status: str | None = None) -> JSONResponse:
+        """Each rule's id, subject, titles, validity, status, sources, overrides, effect and what it decides."""
+        on = _filter_date(date)
+        return JSONResponse(views.rules_json(base.ruleset, on, subject or None, status or None))
+
+    @app.get("/api/subjects", tags=["rules"], summary="The rule files' subjects")
+    def api_subjects() -> JSONResponse:
+        return JSONResponse(views.subjects_json(base.ruleset))
+
+    @app.get("/api/phases", tags=["rules"], summary="The phases of the reform, with their dates",
+             responses=openapi.responses("PhaseList", ok_only=True))
+    def api_phases() -> JSONResponse:
+        return JSONResponse(views.phases_json(base.ruleset))
+
+    @app.get("/api/vocabulary", tags=["rules"], summary="The values a citizen record may use")
+    def api_vocabulary() -> JSONResponse:
+        return JSONResponse(views.vocabulary_json(base.ruleset))
+
+    @app.get("/api/check", tags=["rules"], summary="reform check: are the rule files clean and complete?")
+    def api_check(wait: bool = False) -> JSONResponse:
+        """The report of ``reform check --json``. The completeness part runs in the background once per version
+        of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
+        report, running = state.check(wait=wait)
+        return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
+                             "loaded_at": state.loaded_at.isoformat(), "stale": state.stale})
+
+    @app.get("/api/examples", tags=["examples"], summary="The persona citizen files")
+    def api_examples() -> JSONResponse:
+        out = []
+        for name, path in state.example_files().items():
+            try:
+                data = state.read_example(path)
+            except LoadError:
+                continue
+            if isinstance(data, dict):
+                out.append({"name": name, "id": data.get("id"), "note": data.get("note")})
+        return JSONResponse(out)
+
+    @app.get("/api/examples/{name}", tags=["examples"], summary="One persona citizen file, as JSON")
+    def api_example(name: str) -> JSONResponse:
+        path = state.example_files().get(name)
+        if path is None:
+            raise InputError(f"name: no example called {name!r}", status=404, error="not_found")
+        try:
+            return JSONResponse({"name": name, "citizen": state.read_example(path)})
+        except LoadError as exc:
+            raise InputError(str(exc)) from None
+
+    @app.post("/api/citizen/parse", tags=["examples"], summary="Read a citizen file (YAML or JSON) into JSON",
+              openapi_extra=openapi.parse_body(example))
+    async def api_parse(request: Request) -> JSONResponse:
+        """Parses only (nothing is stored or checked beyond the syntax); /api/query names bad fields."""
+        data = _object(_json_body_sync(await request.body()), ("text", "name"), "'text'")
+        text, name = data.get("text"), data.get("name")
+        if not isinstance(text, str):
+            raise InputError("text: missing: the file's text")
+        label = "file"
+        parsed: Any = None
+        if (isinstance(name, str) and name.lower().endswith(".json")) or text.lstrip().startswith("{"):
+            try:
+                parsed = json.loads(text)
+            except (ValueError, RecursionError):
+                parsed = None
+        if parsed is None:
+            try:
+                parsed = parse_text(text, label).data
+            except LoadError as exc:
+                raise InputError(str(exc)) from None
+        if not isinstance(parsed, dict):
+            raise InputError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
+        return JSONResponse({"citizen": jsonable(parsed)})
+
+    @app.get("/api/health", tags=["rules"], summary="Is the service up, and with how many rules")
+    def api_health() -> JSONResponse:
+        return JSONResponse({"ok": True, "version": __version__, "rules": len(base.ruleset.rules)})
+
+    # -- pages ------------------------------------------------------------------------------
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    def page_citizen(lang: str | None = None) -> HTMLResponse:
+        return HTMLResponse(pages.citizen_page(state, pick_lang(lang)))
+
+    @app.api_route("/rules", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    def page_rules(lang: str | None = None, date: str | None = None, subject: str | None = None,
+                   status: str | None = None) -> HTMLResponse:
+        lang = pick_lang(lang)
+        try:
+            on = _filter_date(date)
+            problem = None
+        except InputError as exc:
+            on, problem = None, exc.messages[0]
+        return HTMLResponse(pages.rules_page(state, lang, on, subject or None, status or None, problem, date))
+
+    @app.api_route("/docs", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    def page_docs(lang: str | None = None) -> HTMLResponse:
+        return HTMLResponse(pages.docs_page(state, pick_lang(lang)))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg")
+
+    app.openapi = openapi.custom_openapi(app, base)  # type: ignore[method-assign]
+    return app
+
+
+def _filter_date(value: str | None) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_query_date(value, "date")
+    except CitizenError as exc:
+        raise InputError(exc.messages) from None

@@ -1,0 +1,237 @@
+"""The OpenAPI document: request and answer schemas written out, since the API parses its own input.
+
+The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
+query`` names it); the schemas here describe those bodies and the answer contract of REFORM.md,
+"Interfaces". Enumerations come from the loaded vocabulary, so the document follows the rules.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+DESCRIPTION = """\
+Answers, for one citizen on one date, which phase of the reform applies, the target group, the
+programmes, the contact requirements with their due dates (waived ones marked), whether the
+citizen can be sanctioned and which trial may apply, with numbered reasons citing their legal
+sources. `status` says when an answer rests on a bill, the political agreement or a provisional
+reading instead of law in force.
+
+Read-only. Nothing sent is stored, and citizen data is never written to the server log.
+Bad input is answered with **422** and every problem named by its field, e.g.
+`citizen: spells[0].benefit: 'x' is not a known benefit`, or for 30 February `date: '…' is not a
+date (no such day)`; a body over 1 MB with **413**. Errors have the shape
+`{"error": "invalid_input", "messages": ["…"]}`.
+"""
+
+TAGS = [
+    {"name": "answers", "description": "What applies to a citizen, and why."},
+    {"name": "rules", "description": "The rules themselves, for legal staff and tools."},
+    {"name": "examples", "description": "Persona citizen files and reading a citizen file."},
+]
+
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_LANG = {"type": "string", "enum": ["da", "en"], "default": "da",
+         "description": "Language of the reasons' text (Danish by default)."}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": _ref(schema), "example": example}}}}
+
+
+def example(base, examples: dict) -> dict[str, Any]:
+    """An example request for the documentation: a persona file if there is one, and a phase's first day.
+
+    Built from the loaded rules and examples, so that no benefit or date is written into the engine.
+    """
+    from ..loader import LoadError, load_file
+    citizen: dict[str, Any] | None = None
+    for path in examples.values():
+        try:
+            data = load_file(path, path.name).data
+        except LoadError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("spells"), list) and data["spells"]:
+            citizen = {k: v for k, v in data.items() if k != "note"}
+            break
+    starts = sorted(r.valid_from for r in base.ruleset.in_family("phase") if r.valid_from) or [date.today()]
+    on = starts[-1].isoformat()
+    if citizen is None:
+        benefit = next(iter(base.ruleset.vocabulary.benefits), "none")
+        citizen = {"id": "example", "spells": [{"benefit": benefit, "from": on}]}
+    return {"citizen": citizen, "date": on, "from": starts[0].isoformat(), "to": on}
+
+
+def query_body(ex: dict[str, Any]) -> dict[str, Any]:
+    return _body("QueryRequest", {"citizen": ex["citizen"], "date": ex["date"], "lang": "da"})
+
+
+def timeline_body(ex: dict[str, Any]) -> dict[str, Any]:
+    return _body("TimelineRequest", {"citizen": ex["citizen"], "from": ex["from"], "to": ex["to"]})
+
+
+def parse_body(ex: dict[str, Any]) -> dict[str, Any]:
+    lines = [f"id: {ex['citizen'].get('id', 'example')}", "spells:"]
+    for spell in ex["citizen"].get("spells", [])[:2]:
+        lines.append("  - {" + ", ".join(f"{k}: {v}" for k, v in spell.items()) + "}")
+    return _body("ParseRequest", {"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
+
+
+def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> dict[int | str, Any]:
+    out: dict[int | str, Any] = {200: {"description": "OK", "content": {"application/json": {"schema": _ref(ok)}}}}
+    if ok_only:
+        return out
+    out[422] = {"description": "Bad input; every message names its field",
+                "content": {"application/json": {"schema": _ref("Error")}}}
+    if not ok.endswith("List"):
+        out[413] = {"description": "Request body over 1 MB", "content": {"application/json": {"schema": _ref("Error")}}}
+    for code in extra:
+        out[code] = {"description": "Not available in this version",
+                     "content": {"application/json": {"schema": _ref("Error")}}}
+    return out
+
+
+def schemas(base) -> dict[str, Any]:
+    v = base.ruleset.vocabulary
+    benefits = sorted(set(v.benefits) | {a for t in v.benefits.values() for a in t.aliases})
+    spell = {
+        "type": "object", "additionalProperties": False, "required": ["from"],
+        "description": "One dated fact: exactly one of `benefit` or `programme`. Benefit spells must not overlap; "
+                       "a programme spell runs beside the benefit that pays it. `to` is inclusive and optional.",
+        "properties": {
+            "benefit": {"type": "string", "enum": benefits},
+            "programme": {"type": "string", "enum": list(v.programmes)},
+            "from": _DATE, "to": _DATE,
+            "assessment": {"type": "string", "enum": list(v.assessments),
+                           "description": f"Only with benefit {', '.join(v.assessment_for)}."},
+            "sick_from": {"type": "string", "enum": list(v.sick_from),
+                          "description": f"Only with benefit {v.sick_benefit}."},
+            "expected_absence_weeks": {"type": "integer", "minimum": 0, "maximum": 520,
+                                       "description": f"Only with benefit {v.sick_benefit}."},
+            "uncomplicated": {"type": "boolean", "description": f"Only with benefit {v.sick_benefit}."},
+        },
+    }
+    citizen = {
+        "type": "object", "additionalProperties": False, "required": ["id"],
+        "description": "The citizen contract of REFORM.md, \"Interfaces\".",
+        "properties": {
+            "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
+            "note": {"type": "string"},
+            "born": _DATE,
+            "municipality": {"type": "string"},
+            "vocational_education": {"type": "boolean", "default": False},
+            "exempted": {"type": "boolean", "default": False,
+                         "description": "The municipality's concrete 25 % exemption."},
+            "work_duty": {"type": "boolean", "default": False, "description": "Arbejdspligt."},
+            "spells": {"type": "array", "items": _ref("Spell")},
+        },
+    }
+    obligation = {
+        "type": "object", "required": ["kind", "count", "within_months", "by", "waived", "rule"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["meeting", "follow-up", "offer"]},
+            "count": {"type": ["integer", "null"]}, "within_months": {"type": ["integer", "null"]},
+            "by": {"type": ["string", "null"], "description": "Last day of the window."},
+            "waived": {"type": "boolean"},
+            "rule": {"type": "string", "description": "The rule that decides it now (the exception when waived)."},
+            "requirement": {"type": "string"}, "by_whom": {"type": ["string", "null"]},
+            "first_by": {"type": ["string", "null"]}, "every_months": {"type": ["integer", "null"]},
+            "hours_per_week": {"type": ["integer", "null"]},
+        },
+    }
+    status = {"type": "string", "enum": ["law", "guidance", "bill", "agreement", "provisional"]}
+    answer = {
+        "type": "object",
+        "description": "The answer contract (REFORM.md, \"Interfaces\"); identical to `reform query --json`.",
+        "required": ["citizen", "date", "phase", "target_group", "programmes", "obligations", "sanctionable",
+                     "trial", "status", "open_questions", "explanation"],
+        "properties": {
+            "citizen": {"type": "string"}, "date": _DATE,
+            "phase": {"type": ["string", "null"]},
+            "target_group": {"type": ["object", "null"], "properties": {
+                "id": {"type": "string"}, "structure": {"type": "string", "enum": ["old-13", "new-5"]}}},
+            "programmes": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"},
+                "status": {"type": "string", "enum": ["active", "grandfathered", "abolished", "undetermined"]}}}},
+            "obligations": {"type": "array", "items": _ref("Obligation")},
+            "sanctionable": {"type": ["string", "null"],
+                             "enum": ["yes", "no-as-a-rule", "eased", "old-rules", "not-applicable", None]},
+            "trial": {"type": ["string", "null"]},
+            "jobpraemie": {"type": "boolean"},
+            "status": {**status, "description": "The weakest status of the rules used."},
+            "open_questions": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "text": {"type": "string"}}}},
+            "explanation": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "text": {"type": "string"}, "source": {"type": "string"},
+                "status": status}}},
+        },
+    }
+    rule = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"}, "subject": {"type": "string"}, "file": {"type": "string"},
+            "line": {"type": "integer"},
+            "title": {"type": "object", "properties": {"da": {"type": "string"}, "en": {"type": "string"}}},
+            "valid_from": {"type": ["string", "null"]}, "valid_to": {"type": ["string", "null"]},
+            "status": status,
+            "sources": {"type": "array", "items": {"type": "object", "properties": {
+                "ref": {"type": "string"}, "at": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                "short": {"type": "string"}, "status": {"type": ["string", "null"]},
+                "where": {"type": ["string", "null"]}}}},
+            "overrides": {"type": "array", "items": {"type": "string"}},
+            "effect": {"type": "string", "enum": ["replace", "waive"]},
+            "decides": {"type": "object", "properties": {"kind": {"type": "string"}, "value": {}}},
+            "when": {"type": "object"}, "undetermined": {"type": "boolean"},
+            "question": {"type": ["object", "null"]}, "reason": {"type": ["object", "null"]},
+        },
+    }
+    phase = {"type": "object", "properties": {
+        "id": {"type": "string"}, "name": {"type": "object"}, "from": {"type": ["string", "null"]},
+        "to": {"type": ["string", "null"]}, "rule": {"type": "string"}, "title": {"type": "object"},
+        "status": status, "sources": {"type": "array", "items": {"type": "object"}}}}
+    return {
+        "Spell": spell, "Citizen": citizen, "Obligation": obligation, "Answer": answer,
+        "QueryRequest": {"type": "object", "additionalProperties": False, "required": ["citizen", "date"],
+                         "properties": {"citizen": _ref("Citizen"), "date": _DATE, "lang": _LANG}},
+        "TimelineRequest": {"type": "object", "additionalProperties": False, "required": ["citizen"],
+                            "properties": {"citizen": _ref("Citizen"),
+                                           "from": {**_DATE, "description": "Default: the start of the rules' "
+                                                                            "horizon, or the first spell if earlier."},
+                                           "to": {**_DATE, "description": "Default: the end of the rules' horizon."},
+                                           "lang": _LANG}},
+        "ParseRequest": {"type": "object", "additionalProperties": False, "required": ["text"],
+                         "properties": {"text": {"type": "string"}, "name": {"type": "string"}}},
+        "ExplainedAnswer": {"type": "object", "properties": {
+            "answer": _ref("Answer"),
+            "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`."}}},
+        "Timeline": {"type": "object", "properties": {
+            "citizen": {"type": "string"}, "from": _DATE, "to": _DATE,
+            "periods": {"type": "array", "items": {"type": "object", "properties": {
+                "from": _DATE, "to": _DATE, "changed": {"type": "array", "items": {"type": "string"}},
+                "causes": {"type": "array", "items": {"type": "object"}}, "answer": {"type": "object"}}}}}},
+        "Rule": rule, "RuleList": {"type": "array", "items": _ref("Rule")},
+        "Phase": phase, "PhaseList": {"type": "array", "items": _ref("Phase")},
+        "Error": {"type": "object", "required": ["error", "messages"], "properties": {
+            "error": {"type": "string", "example": "invalid_input"},
+            "messages": {"type": "array", "items": {"type": "string"},
+                         "example": ["citizen: spells[0].benefit: 'x' is not a known benefit"]}}},
+    }
+
+
+def custom_openapi(app: FastAPI, base) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                          description=app.description, routes=app.routes, tags=app.openapi_tags)
+        doc.setdefault("components", {}).setdefault("schemas", {}).update(schemas(base))
+        app.openapi_schema = doc
+        return doc
+    return build

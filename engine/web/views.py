@@ -1,0 +1,235 @@
+"""JSON views of a rule base for the web pages and the API (read-only; nothing here is stored)."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from ..answer import Answer
+from ..explain import (KIND, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
+                       render_text, status_label)
+from ..model import STATUS_ORDER, Rule, RuleSet
+from .i18n import UI
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# -- the rules ---------------------------------------------------------------------------------
+def rule_json(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
+    """One rule as legal staff read it: what it decides, when it is valid, on what authority."""
+    sources = []
+    for c in rule.source:
+        src = ruleset.sources.get(c.ref)
+        sources.append({"ref": c.ref, "at": c.at, "title": src.title if src else None,
+                        "short": src.short if src else c.ref, "status": src.status if src else None,
+                        "where": src.where if src else None})
+    return {
+        "id": rule.id, "subject": rule.subject, "file": rule.file, "line": rule.line,
+        "title": dict(rule.title), "valid_from": _iso(rule.valid_from), "valid_to": _iso(rule.valid_to),
+        "status": rule.status, "sources": sources, "overrides": list(rule.overrides), "effect": rule.effect,
+        "decides": {"kind": rule.family or rule.then_kind, "value": rule.then_value},
+        "when": rule.when, "undetermined": rule.undetermined,
+        "question": dict(rule.question) if rule.question else None,
+        "reason": dict(rule.reason) if rule.reason else None,
+    }
+
+
+def rules_json(ruleset: RuleSet, on: date | None = None, subject: str | None = None,
+               status: str | None = None) -> list[dict[str, Any]]:
+    return [rule_json(r, ruleset) for r in ruleset.rules
+            if (on is None or r.valid_on(on)) and (subject is None or r.subject == subject)
+            and (status is None or r.status == status)]
+
+
+def subjects_json(ruleset: RuleSet) -> list[dict[str, Any]]:
+    out = []
+    for subject, file, title in ruleset.subjects:
+        out.append({"id": subject, "file": file, "title": dict(title) if title else {"da": subject, "en": subject},
+                    "rules": sum(1 for r in ruleset.rules if r.subject == subject)})
+    return out
+
+
+def phases_json(ruleset: RuleSet) -> list[dict[str, Any]]:
+    out = []
+    for rule in ruleset.rules:
+        if rule.then_kind != "phase" or not isinstance(rule.then_value, dict):
+            continue
+        value = rule.then_value
+        out.append({"id": value.get("id"), "name": dict(value.get("name") or {}), "from": _iso(rule.valid_from),
+                    "to": _iso(rule.valid_to), "rule": rule.id, "title": dict(rule.title), "status": rule.status,
+                    "sources": rule_json(rule, ruleset)["sources"]})
+    return sorted(out, key=lambda p: p["from"] or "")
+
+
+def municipalities(ruleset: RuleSet) -> list[str]:
+    """Municipality names that some rule tests (for the form's suggestions)."""
+    found: set[str] = set()
+
+    def walk(when: Any) -> None:
+        if isinstance(when, dict):
+            for key, value in when.items():
+                if key == "municipality":
+                    if isinstance(value, str):
+                        found.add(value)
+                    elif isinstance(value, list):
+                        found.update(v for v in value if isinstance(v, str))
+                    elif isinstance(value, dict):
+                        for op in ("in", "not_in"):
+                            found.update(v for v in value.get(op, ()) if isinstance(v, str))
+                else:
+                    walk(value)
+        elif isinstance(when, list):
+            for item in when:
+                walk(item)
+
+    for rule in ruleset.rules:
+        walk(rule.when)
+    return sorted(found, key=str.casefold)
+
+
+def vocabulary_json(ruleset: RuleSet) -> dict[str, Any]:
+    """The values the citizen form offers, with their titles in both languages."""
+    v = ruleset.vocabulary
+
+    def terms(table: dict) -> list[dict[str, Any]]:
+        return [{"id": t.id, "title": dict(t.title), "aliases": list(t.aliases)} for t in table.values()]
+
+    return {"benefits": terms(v.benefits), "programmes": terms(v.programmes),
+            "assessments": terms(v.assessments), "sick_from": terms(v.sick_from),
+            "assessment_for": list(v.assessment_for), "sick_benefit": v.sick_benefit,
+            "municipalities": municipalities(ruleset)}
+
+
+def status_json() -> dict[str, dict[str, str]]:
+    return {s: dict(STATUS[s]) for s in STATUS_ORDER if s in STATUS}
+
+
+# -- one answer, for the caseworker page ------------------------------------------------------
+def answer_view(answer: Answer, ruleset: RuleSet, lang: str) -> dict[str, Any]:
+    """The contract answer with display names, labels and the plain-text answer in ``lang``."""
+    names = _names(ruleset, lang)
+    words = UI[lang]
+    by_id = ruleset.by_id
+
+    def title(rule_id: str) -> str:
+        rule = by_id.get(rule_id)
+        return rule.title[lang] if rule else rule_id
+
+    open_families = {by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in by_id}
+    tg = answer.target_group
+    obligations = []
+    for ob in answer.obligations:
+        plain = dataclasses.replace(ob, waived=False, by=None, first_by=None)
+        obligations.append({
+            "text": obligation_text(plain, lang, names), "kind": ob.kind,
+            "kind_label": KIND.get(ob.kind, {}).get(lang, ob.kind), "count": ob.count, "by": ob.by,
+            "first_by": ob.first_by, "waived": ob.waived, "rule": ob.rule, "requirement": ob.requirement,
+            "requirement_title": title(ob.requirement),
+            "waived_by_title": title(ob.rule) if ob.waived else None,
+            "by_whom": names.get(ob.by_whom, ob.by_whom) if ob.by_whom else None})
+    if answer.obligations:
+        no_obligations = None
+    elif "obligation" in open_families:
+        no_obligations = words["undetermined"]
+    else:
+        no_obligations = words["none"]
+    if answer.trial:
+        trial = {"id": answer.trial, "label": names.get(answer.trial, answer.trial)}
+    else:
+        trial = {"id": None, "label": words["undetermined"] if "trial" in open_families else words["none"]}
+    reasons = []
+    for i, r in enumerate(answer.explanation, 1):
+        reasons.append({"n": i, "rule": r.rule, "text": r.text, "source": r.source, "status": r.status,
+                        "status_label": status_label(r.status, lang), "effect": r.effect,
+                        "undetermined": r.undetermined})
+    return {
+        "lang": lang,
+        "citizen": answer.citizen, "date": answer.date,
+        "phase": {"id": answer.phase,
+                  "label": names.get(answer.phase, answer.phase) if answer.phase else words["none"]},
+        "target_group": {"id": tg["id"], "label": names.get(tg["id"], tg["id"]), "structure": tg["structure"],
+                         "structure_label": STRUCTURE.get(tg["structure"], {}).get(lang, tg["structure"])}
+        if tg else {"id": None, "label": words["undetermined"], "structure": None, "structure_label": None},
+        "programmes": [{"id": p["id"], "label": names.get(p["id"], p["id"]), "status": p["status"],
+                        "status_label": PROGRAMME_STATUS.get(p["status"], {}).get(lang, p["status"])}
+                       for p in answer.programmes],
+        "obligations": obligations, "no_obligations": no_obligations,
+        "sanctionable": {"id": answer.sanctionable,
+                         "label": SANCTIONABLE.get(answer.sanctionable, {}).get(lang, answer.sanctionable)
+                         if answer.sanctionable else words["undetermined"]},
+        "trial": trial,
+        "jobpraemie": answer.jobpraemie,
+        "status": {"id": answer.status, "label": status_label(answer.status, lang), "is_law": answer.status == "law"},
+        "open_questions": [dict(q) for q in answer.open_questions],
+        "reasons": reasons,
+        "text": render_text(answer, ruleset, lang),
+    }
+
+
+def family_label(family: str, lang: str) -> str:
+    return UI[lang].get(f"family_{family}", family)
+
+
+def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
+    """What a rule concludes, in a line: ``Målgruppe: <the group's name> (<its id>; <structure>)``."""
+    family = rule.family or rule.then_kind or ""
+    label = family_label(family, lang)
+    value = rule.then_value
+    words = UI[lang]
+    if rule.then_kind is None:
+        return f"{label}: {words['effect_waive']}"
+    if value == "undetermined":
+        return f"{label}: {words['undetermined']}"
+    if rule.then_kind == "obligation" and isinstance(value, dict):
+        from ..answer import Obligation
+        ob = Obligation(kind=value.get("kind", ""), count=value.get("count"), within_months=value.get("within_months"),
+                        by=None, waived=False, rule=rule.id, requirement=rule.id, by_whom=value.get("by_whom"),
+                        every_months=value.get("every_months"), hours_per_week=value.get("hours_per_week"))
+        text = obligation_text(ob, lang, _names(ruleset, lang))
+        if value.get("first_within_weeks"):
+            text += f", {words['first_within_weeks'].format(value['first_within_weeks'])}"
+        return f"{label}: {text}"
+    if rule.then_kind == "sanctionable" and isinstance(value, str):
+        return f"{label}: {SANCTIONABLE.get(value, {}).get(lang, value)}"
+    if rule.then_kind == "programme" and isinstance(value, dict):
+        name = _names(ruleset, lang).get(value.get("id"), value.get("id"))
+        st = PROGRAMME_STATUS.get(value.get("status"), {}).get(lang, value.get("status"))
+        return f"{label}: {name} – {st}"
+    if isinstance(value, dict):
+        name = value.get("name", {}).get(lang) if isinstance(value.get("name"), dict) else None
+        ident = value.get("id")
+        if name and ident:
+            extra = ""
+            if value.get("structure"):
+                extra = f"; {STRUCTURE.get(value['structure'], {}).get(lang, value['structure'])}"
+            return f"{label}: {name} ({ident}{extra})"
+    if isinstance(value, bool):
+        return f"{label}: {words['yes'] if value else words['none']}"
+    return f"{label}: {value}"
+
+
+def when_text(when: Any) -> str:
+    """A rule's conditions in one compact line: ``benefit: <id>; age: {under: 30}``."""
+    def fmt(v: Any) -> str:
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k}: {fmt(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v)
+    if not isinstance(when, dict):
+        return fmt(when)
+    parts = []
+    for key, value in when.items():
+        if key == "any_of" and isinstance(value, list):
+            parts.append("any_of: " + " | ".join("(" + when_text(b) + ")" for b in value))
+        else:
+            parts.append(f"{key}: {fmt(value)}")
+    return "; ".join(parts)
+
+
+__all__ = ["answer_view", "decides_text", "family_label", "municipalities", "phases_json", "rule_json",
+           "rules_json", "status_json", "subjects_json", "vocabulary_json", "when_text"]

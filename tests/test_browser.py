@@ -1,0 +1,299 @@
+"""The caseworker page in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+A uvicorn server runs in a background thread on a free loopback port, configured as ``reform serve``
+configures it. The browser may reach nothing but that server. Without Chromium the tests are skipped,
+except under CI (``CI=true``), where they fail and say why.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, RULES
+
+CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = ROOT / "docs" / "screenshot-caseworker.png"
+RULES_SCREENSHOT = ROOT / "docs" / "screenshot-rules.png"
+TIMEOUT_MS = 15_000
+
+
+def _missing(why: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run: {why}. `make test` installs Chromium as root "
+                    "(apt-get install chromium); elsewhere install it, or set REFORM_CHROMIUM to its path.",
+                    pytrace=False)
+    pytest.skip(f"browser tests skipped: {why}")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM}" + (f" (there is one at {shutil.which('chromium')})"
+                                                  if shutil.which("chromium") else ""))
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("the Python package playwright is not installed (pip install -e '.[test]')")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path, base):
+    """(base URL, the server's log as text) of a uvicorn server set up as ``reform serve`` sets it up."""
+    import uvicorn
+    from engine.web import LOG_CONFIG, create_app
+
+    names = ("reform.web", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {n: (logging.getLogger(n).level, logging.getLogger(n).propagate, list(logging.getLogger(n).handlers))
+             for n in names}
+    app = create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=LOG_CONFIG, access_log=False,
+                            server_header=False, lifespan="off")
+    srv = uvicorn.Server(config)
+    config.load()  # applies LOG_CONFIG now, so the capture below sits on the configured loggers
+    buffer = io.StringIO()
+    capture = logging.StreamHandler(buffer)
+    capture.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    for n in names:
+        logging.getLogger(n).addHandler(capture)
+    thread = threading.Thread(target=srv.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", buffer
+    srv.should_exit = True
+    thread.join(10)
+    for n, (level, propagate, handlers) in saved.items():
+        lg = logging.getLogger(n)
+        lg.setLevel(level)
+        lg.propagate = propagate
+        lg.handlers[:] = handlers
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1,
+                                  locale="da-DK", timezone_id="Europe/Copenhagen")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    outside: list[str] = []
+
+    def only_our_server(route):
+        if route.request.url.startswith(url + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+    page.route("**/*", only_our_server)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    # a 4xx answer is logged by Chromium as "Failed to load resource"; that is the API naming bad input
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.base = url  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert not outside, f"the page tried to reach other hosts: {outside}"
+    assert not problems, problems
+
+
+def _expected(base, citizen: dict, day: str, lang: str):
+    from engine.explain import _names
+    answer = base.evaluate(base.parse_citizen(citizen), day, lang=lang)
+    return answer, _names(base.ruleset, lang)
+
+
+def _fill_spell(page, row: int, what: str, start: str, end: str | None = None, **details) -> None:
+    spell = page.locator("#spells .spell").nth(row)
+    kind = spell.get_attribute("data-kind")
+    spell.locator(f"select[name='{kind}']").select_option(what)
+    spell.locator("input[name='from']").fill(start)
+    if end:
+        spell.locator("input[name='to']").fill(end)
+    for name, value in details.items():
+        if name == "uncomplicated":
+            spell.locator("input[name='uncomplicated']").set_checked(value)
+        elif name in ("assessment", "sick_from"):
+            spell.locator(f"select[name='{name}']").select_option(value)
+        else:
+            spell.locator(f"input[name='{name}']").fill(str(value))
+
+
+def _show(page) -> None:
+    page.click("#submit")
+    page.wait_for_selector("#reasons")
+
+
+def _reasons(page) -> list[str]:
+    return [t.strip() for t in page.locator("#reasons li .reason-text").all_inner_texts()]
+
+
+LONE = {"id": "lone", "born": "1986-03-10", "municipality": "Odense",
+        "spells": [{"benefit": "sygedagpenge", "sick_from": "employment", "expected_absence_weeks": 12,
+                    "uncomplicated": True, "from": "2026-08-03"}]}
+DAGPENGE_KBH = {"id": "dagpenge-koebenhavn-2027", "born": "1988-01-27", "municipality": "København",
+                "vocational_education": True, "spells": [{"benefit": "dagpenge", "from": "2027-02-01"}]}
+
+
+def test_lone_by_hand_then_in_english(page, base):
+    page.goto(page.base + "/")
+    assert page.locator("h1").inner_text() == "Hvad gælder for borgeren?"
+    page.fill("#f-id", "lone")
+    page.fill("#f-born", "1986-03-10")
+    page.fill("#f-municipality", "Odense")
+    page.click("#add-benefit")
+    _fill_spell(page, 0, "sygedagpenge", "2026-08-03", sick_from="employment", expected_absence_weeks=12,
+                uncomplicated=True)
+    page.fill("#f-date", "2026-08-10")
+    _show(page)
+
+    answer, names = _expected(base, LONE, "2026-08-10", "da")
+    assert page.locator("#answer h2").first.inner_text() == "Svar for lone pr. 2026-08-10"
+    assert page.locator("#v-group").inner_text() == names["lab6-06-sygedagpenge"]
+    assert "Sygedagpengemodtagere" in page.locator("#v-group").inner_text()
+    assert page.locator("#v-phase").inner_text() == names["phase-1b"]
+    assert _reasons(page)[:2] == [r.text for r in answer.explanation][:2]
+    assert len(_reasons(page)) == len(answer.explanation)
+    assert "Kilde:" in page.locator("#reasons li").first.inner_text()
+    waived = page.locator("#obligations .obligation.is-waived")
+    assert waived.count() == 1
+    assert "FRAFALDET" in waived.inner_text() and "2027-02-02" in waived.inner_text()
+    assert "gældende lov" in page.locator("#rests-on").inner_text()
+
+    page.click("#lang-switch")
+    page.wait_for_selector("#answer[data-lang='en'] #reasons")
+    answer_en, names_en = _expected(base, LONE, "2026-08-10", "en")
+    assert page.url.endswith("?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "What applies to the citizen?"
+    assert page.locator("#answer h2").first.inner_text() == "Answer for lone on 2026-08-10"
+    assert page.locator("#summary dt").all_inner_texts()[:2] == ["Phase", "Target group"]
+    assert page.locator("#v-group").inner_text() == names_en["lab6-06-sygedagpenge"]
+    assert _reasons(page)[0] == answer_en.explanation[0].text
+    assert "Source:" in page.locator("#reasons li").first.inner_text()
+    assert "WAIVED" in page.locator("#obligations .obligation.is-waived").inner_text()
+    assert "Benefits and programmes" in page.locator("form").inner_text()
+    # the form kept what was typed
+    assert page.locator("#spells select[name='sick_from']").input_value() == "employment"
+    assert page.locator("#f-date").input_value() == "2026-08-10"
+
+
+def test_dagpenge_in_koebenhavn(page, base):
+    page.goto(page.base + "/?lang=da")
+    page.fill("#f-id", "dagpenge-koebenhavn-2027")
+    page.fill("#f-born", "1988-01-27")
+    page.fill("#f-municipality", "København")
+    page.check("#f-vocational_education")
+    page.click("#add-benefit")
+    _fill_spell(page, 0, "dagpenge", "2027-02-01")
+    page.fill("#f-date", "2027-03-01")
+    _show(page)
+
+    answer, names = _expected(base, DAGPENGE_KBH, "2027-03-01", "da")
+    assert answer.target_group["id"] == "dagpengemodtagere" and answer.trial == "forsoeg-frit-valg"
+    assert page.locator("#v-group").inner_text() == names["dagpengemodtagere"] == "Dagpengemodtagere"
+    assert page.locator("#v-trial").inner_text() == names["forsoeg-frit-valg"]
+    assert _reasons(page)[1].startswith(answer.explanation[1].text)
+    assert len(_reasons(page)) == len(answer.explanation)
+    # the answer rests on a bill and provisional readings: said at the top and at each reason
+    rests = page.locator("#rests-on")
+    assert "rests-other" in rests.get_attribute("class")
+    assert "foreløbig fortolkning" in rests.inner_text()
+    assert page.locator("#reasons li.not-law").count() == sum(r.status != "law" for r in answer.explanation)
+    assert "lovforslag, endnu ikke vedtaget" in page.locator("#reasons li.not-law").first.inner_text()
+    dues = page.locator("#obligations .due").all_inner_texts()
+    assert dues == [o.by for o in answer.obligations]
+    page.locator("#answer").scroll_into_view_if_needed()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 50_000
+
+
+def test_persona_buttons_and_named_errors(page, base, tmp_path):
+    page.goto(page.base + "/?lang=en")
+    page.fill("#f-date", "2026-03-01")
+    page.click(".example-buttons button[data-name='anna']")
+    page.wait_for_selector("#reasons")
+    assert page.locator("#f-id").input_value() == "anna"
+    assert page.locator("#spells .spell").count() == 4
+    answer, names = _expected(base, base.load_citizen(EXAMPLES / "anna.yaml").to_dict(), "2026-03-01", "en")
+    assert page.locator("#v-group").inner_text() == names[answer.target_group["id"]]
+    assert page.locator("#questions li").count() == len(answer.open_questions)
+
+    page.fill("#f-date", "2026-02-30")
+    page.click("#submit")
+    page.wait_for_selector(".error-box")
+    assert "date: '2026-02-30' is not a date (no such day)" in page.locator(".error-box").inner_text()
+    assert "invalid" in page.locator("#f-date").get_attribute("class")
+
+    bad = tmp_path / "someone.yaml"
+    bad.write_text("id: someone\nspells:\n  - {benefit: dagpenge, from: 2026-01-05}\n"
+                   "  - {benefit: understøttelse, from: 2026-06-01}\n", encoding="utf-8")
+    page.fill("#f-date", "2026-08-10")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_selector(".error-box:has-text('understøttelse')")
+    assert "citizen: spells[1].benefit: 'understøttelse' is not a known benefit" in page.locator(".error-box").inner_text()
+    assert "invalid" in page.locator("#spells .spell").nth(1).locator("select[name='benefit']").get_attribute("class")
+
+    page.click("#spells .spell >> nth=1 >> button.remove")
+    page.click("#submit")
+    page.wait_for_selector("#reasons")
+    assert page.locator("#v-group").inner_text() == names["lab6-01-dagpenge"]
+
+
+def test_rules_page_by_date(page, base):
+    from datetime import date
+    page.goto(page.base + "/rules?lang=da")
+    page.fill("input[name='date']", "2026-08-10")
+    page.click(".filter button[type='submit']")
+    page.wait_for_url("**date=2026-08-10**")
+    shown = page.locator("article.rule").evaluate_all("nodes => nodes.map(n => n.id)")
+    assert shown == [r.id for r in base.ruleset.rules if r.valid_on(date(2026, 8, 10))]
+    assert "Regelfilerne er rene" in page.locator("#check").inner_text()
+    card = page.locator("article#kontakt-sygemeldte-fra-job-undtagelse")
+    assert "kontakt-sygemeldte" in card.locator("dd").nth(3).inner_text()
+    page.screenshot(path=str(RULES_SCREENSHOT))
+
+
+def test_api_page_works_offline(page):
+    page.goto(page.base + "/docs")
+    page.wait_for_selector(".op")
+    assert page.locator(".op .path", has_text="/api/query").count() == 1
+
+
+def test_server_log_has_no_personal_data(server):
+    _, log = server
+    text = log.getvalue()
+    assert "POST /api/explain 200" in text and "GET /api/examples/{name} 200" in text
+    for secret in ("lone", "anna", "someone", "dagpenge-koebenhavn-2027", "Odense", "København", "1986-03-10",
+                   "understøttelse", "2026-02-30", "lang=en"):
+        assert secret not in text, (secret, text)
