@@ -150,7 +150,7 @@ BAD = [
     ("unknown body field", _with(cpr="010190-1234"), "body: unknown field 'cpr'"),
     ("body is a list", [lone()], "body: must be a JSON object"),
     ("calendar overflow", {"citizen": {"id": "x", "spells": [{"benefit": "sygedagpenge", "from": "9999-12-01"}]},
-                           "date": "9999-12-31"}, "is outside the years 1900–2200"),
+                           "date": "9999-12-31"}, "date: 9999-12-31 is outside the years 1900–2200"),
 ]
 
 
