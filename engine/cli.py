@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -58,20 +59,54 @@ def main() -> None:
 @click.option("--date", "day", required=True, help="The date to answer for (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the contract).")
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the text.")
+@click.option("--as-known-on", "known_on", default=None,
+              help="Answer with the rules as they stood in the repository's history on this date.")
 @_rules_option
-def query(citizen_file: Path, day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
+def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None,
+          rules_dir: Path | None) -> None:
     """What applies to the citizen in CITIZEN_FILE on --date, and why."""
     on = _date(day)
-    base = _load(rules_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        base, commit = _load_known(rules_dir, known_on, Path(tmp))
     try:
         citizen = base.load_citizen(citizen_file)
-        answer = base.evaluate(citizen, on, lang=lang)
+        answer = base.evaluate(citizen, on, lang=lang, receipt=True)
     except ReformError as exc:
         _fail(exc)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        data = answer.to_json()
+        if commit:
+            data["receipt"]["as_known_on"] = known_on
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
+        if commit:
+            click.echo(_known_line(known_on, commit, lang) + "\n")
         click.echo(render_text(answer, base.ruleset, lang))
+        r = answer.receipt
+        rev = (r["rules_revision"] or "")[:12] + ("+" if r["rules_dirty"] else "")
+        click.echo(f"\n{'Kvittering' if lang == 'da' else 'Receipt'}: reform {r['engine']}, "
+                   f"{'regler' if lang == 'da' else 'rules'} {r['rules_hash'][:12]}"
+                   f"{' @ ' + rev if rev else ''}, {r['made_at']}")
+
+
+def _load_known(rules_dir: Path | None, known_on: str | None, tmp: Path):
+    """The rule base, or the one of --as-known-on and the commit it came from."""
+    if not known_on:
+        return _load(rules_dir), None
+    from .receipt import rules_as_known_on
+    day = _date(known_on, "--as-known-on")
+    try:
+        return rules_as_known_on(rules_dir or default_rules_dir(), day, tmp)
+    except ReformError as exc:
+        _fail(exc)
+        raise
+
+
+def _known_line(known_on: str, commit: tuple, lang: str) -> str:
+    rev, when, subject = commit
+    if lang == "da":
+        return f"Regler som kendt den {known_on}: revision {rev[:12]} af {when[:10]} ({subject})"
+    return f"Rules as known on {known_on}: revision {rev[:12]} of {when[:10]} ({subject})"
 
 
 @main.command()
@@ -255,3 +290,105 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
         click.echo(f"  {a.line()}")
         for s in sorted(a.situations)[:3]:
             click.echo(f"      e.g. {s}")
+
+
+# Fields of an answer that carry its decision (the explanation follows from the rules used).
+DECISION = ("phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "jobpraemie", "status",
+            "open_questions")
+
+
+@main.command()
+@click.argument("answer_file", type=click.Path(dir_okay=False, path_type=Path))
+@_rules_option
+def verify(answer_file: Path, rules_dir: Path | None) -> None:
+    """Check a saved answer (reform query --json) against its receipt and against today's rules.
+
+    Exit 0: it reproduces and still stands. Exit 1: it no longer stands, or does not reproduce.
+    """
+    from .citizen import parse_citizen
+    from .diff import rule_changes
+    from .receipt import rule_set_of_receipt
+    try:
+        saved = json.loads(answer_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(CitizenError(f"{answer_file}: not a saved JSON answer ({exc})"))
+    receipt = saved.get("receipt") if isinstance(saved, dict) else None
+    if not isinstance(receipt, dict) or "input" not in receipt or "query_date" not in receipt:
+        _fail(CitizenError(f"{answer_file}: receipt: missing (save the answer with reform query --json)"))
+    current = _load(rules_dir)
+    lang = receipt.get("lang", "da")
+    day = _date(receipt["query_date"], "receipt.query_date")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            then = rule_set_of_receipt(receipt, current, Path(tmp))
+            citizen = parse_citizen(receipt["input"], then.ruleset.vocabulary, "receipt.input")
+        except ReformError as exc:
+            _fail(exc)
+    again = then.evaluate(citizen, day, lang=lang).to_json()
+    strip = lambda a: {k: v for k, v in a.items() if k not in ("receipt",)}  # noqa: E731
+    if strip(again) != strip(saved):
+        click.echo(f"does not reproduce: the rules of the receipt ({receipt['rules_hash'][:12]}) give another answer "
+                   "than the one saved (edited file, or another engine version)")
+        sys.exit(1)
+    now = current.evaluate(parse_citizen(receipt["input"], current.ruleset.vocabulary, "receipt.input"), day,
+                           lang=lang).to_json()
+    differing = [k for k in DECISION if now.get(k) != saved.get(k)]
+    if not differing:
+        same = "the same rules" if then is current else f"the current rules ({current.rules_hash[:12]})"
+        click.echo(f"still stands: reproduced with the receipt's rules ({receipt['rules_hash'][:12]}) and unchanged "
+                   f"under {same}")
+        return
+    used = {e["rule"] for e in saved.get("explanation", [])} | {e["rule"] for e in now.get("explanation", [])}
+    changed = [c for c in rule_changes(then, current) if c.rule in used]
+    click.echo(f"changed: {', '.join(differing)} differ under the current rules ({current.rules_hash[:12]})")
+    for k in differing:
+        click.echo(f"  {k}: {json.dumps(saved.get(k), ensure_ascii=False)} → {json.dumps(now.get(k), ensure_ascii=False)}")
+    for c in changed:
+        click.echo(f"  changed by {c.rule} ({c.kind}{': ' + ', '.join(c.fields) if c.fields else ''})")
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@_rules_option
+def history(rule_id: str | None, rules_dir: Path | None) -> None:
+    """When each rule's dates, status or content changed, from git, with the commit message."""
+    from .diff import RULE_FIELDS
+    from .receipt import HistoryError, RulesLocation
+    from .ruleset import read_rules
+    directory = rules_dir or default_rules_dir()
+    loc = RulesLocation.of(directory)
+    if loc is None:
+        _fail(HistoryError(f"{directory}: not in a git repository; there is no history"))
+    previous: dict = {}
+    shown = 0
+    for rev, when, subject in loc.commits():
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                rules = {r.id: r for r in read_rules(loc.checkout(rev, Path(tmp))).rules}
+            except ReformError:
+                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    (the rules did not load at this commit)")
+                continue
+        lines = []
+        for rid in sorted(set(previous) | set(rules)):
+            if rule_id and rid != rule_id:
+                continue
+            a, b = previous.get(rid), rules.get(rid)
+            if a is None and b is not None:
+                lines.append(f"+ {rid} ({b.status}, valid {b.valid_from or '…'} – {b.valid_to or '…'})")
+            elif b is None and a is not None:
+                lines.append(f"- {rid}")
+            elif a and b:
+                fields = [f for f in RULE_FIELDS if getattr(a, f) != getattr(b, f)]
+                if fields:
+                    detail = "; ".join(f"{f}: {getattr(a, f)} → {getattr(b, f)}" for f in fields
+                                       if f in ("valid_from", "valid_to", "status"))
+                    lines.append(f"~ {rid} [{', '.join(fields)}]" + (f" {detail}" if detail else ""))
+        previous = rules
+        if lines:
+            shown += 1
+            click.echo(f"{when[:10]} {rev[:10]} {subject}")
+            for line in lines[:200]:
+                click.echo(f"    {line}")
+    if rule_id and not shown:
+        click.echo(f"{rule_id}: no change found in the history of {directory}")

@@ -16,6 +16,7 @@ from .errors import CitizenError
 from .explain import citation_text, reason_text, status_label
 from .kb import Derivation, KnowledgeBase
 from .model import FAMILIES, UNDETERMINED, Rule, RuleSet, weakest
+from .receipt import RulesLocation, make_receipt, rules_hash
 from .ruleset import read_rules
 
 CACHE_SIZE = 100_000
@@ -46,12 +47,28 @@ def parse_query_date(value: Any, field: str = "date") -> date:
 class RuleBase:
     """A loaded, compiled rule set that answers questions about citizens."""
 
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, revision: tuple[str, bool] | None | bool = True):
         self.ruleset = ruleset
         self.program: Program = compile_rules(ruleset)
         self.kb = KnowledgeBase(self.program)
         self._cache: OrderedDict[tuple, Derivation] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.rules_hash = rules_hash(ruleset.documents)
+        self._revision = revision  # True: ask git lazily; None: no history; or (hash, dirty)
+
+    @property
+    def rules_revision(self) -> str | None:
+        return self._resolve_revision()[0]
+
+    @property
+    def rules_dirty(self) -> bool:
+        return self._resolve_revision()[1]
+
+    def _resolve_revision(self) -> tuple[str | None, bool]:
+        if self._revision is True:
+            loc = RulesLocation.of(self.ruleset.directory)
+            self._revision = loc.revision() if loc else None
+        return self._revision if self._revision else (None, False)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "RuleBase":
@@ -87,12 +104,19 @@ class RuleBase:
         sit = self.situation(citizen, day)
         return sit, self.derive_facts(situation_facts(sit, self.program))
 
-    def evaluate(self, citizen: Citizen, day: date | str, lang: str = "da") -> Answer:
-        """The answer for ``citizen`` on ``day``, with reasons in ``lang`` ('da' or 'en')."""
+    def evaluate(self, citizen: Citizen, day: date | str, lang: str = "da", receipt: bool = False) -> Answer:
+        """The answer for ``citizen`` on ``day``, with reasons in ``lang`` ('da' or 'en').
+
+        With ``receipt``, the answer carries the receipt that lets ``reform verify`` check it later.
+        """
         if not isinstance(day, date):
             day = parse_query_date(day)
         sit, (holding, setaside) = self.derive(citizen, day)
-        return build_answer(self.ruleset, citizen, sit, holding, setaside, lang)
+        answer = build_answer(self.ruleset, citizen, sit, holding, setaside, lang)
+        if receipt:
+            from . import __version__
+            answer.receipt = make_receipt(self, citizen, day, __version__, lang)
+        return answer
 
 
 def _name(rule: Rule, lang: str) -> str | None:
