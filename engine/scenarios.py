@@ -11,6 +11,16 @@ A scenario file (YAML)::
       - date: 2019-07-01
         obligations: [{kind: meeting, count: 1, waived: true}]
 
+A scenario may also pin down its timeline: the periods of constant answer, in order, each with
+the first day and any answer fields to compare (the list of first days must match exactly)::
+
+    timeline:
+      from: 2019-06-01
+      to: 2021-12-31
+      periods:
+        - {from: 2019-06-01, phase: some-phase}
+        - {from: 2020-02-01, target_group: {id: another-group}}
+
 Only the fields named are compared. Mappings compare the keys given; a list of mappings matches
 when it has the same length and every expected item matches a different actual item;
 ``programmes`` may also be written as ``{id: status}``; ``open_questions`` as a list of rule ids.
@@ -29,7 +39,7 @@ from .query import RuleBase
 
 EXPECT_FIELDS = {"date", "phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "status",
                  "open_questions", "jobpraemie", "note"}
-TOP_FIELDS = {"title", "citizen", "expect", "note"}
+TOP_FIELDS = {"title", "citizen", "expect", "note", "timeline"}
 
 
 class ScenarioError(ReformError):
@@ -50,11 +60,28 @@ class Expectation:
 
 
 @dataclass
+class TimelineExpectation:
+    file: str
+    line: int
+    start: str
+    end: str
+    periods: list[dict]
+
+    @property
+    def name(self) -> str:
+        return f"{self.file}::timeline"
+
+    date = "timeline"
+    note = None
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass
 class Scenario:
     file: str
     title: str
     citizen: Citizen
-    expectations: list[Expectation] = field(default_factory=list)
+    expectations: list = field(default_factory=list)
 
 
 @dataclass
@@ -86,9 +113,10 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
         raise ScenarioError(f"{label}:1: (document): a scenario is a mapping with 'citizen' and 'expect'")
     errors = [_err(doc, (k,), f"unknown field '{k}' (a scenario has: {', '.join(sorted(TOP_FIELDS))})")
               for k in data if k not in TOP_FIELDS]
-    for key in ("citizen", "expect"):
-        if key not in data:
-            errors.append(_err(doc, (), f"missing field '{key}'"))
+    if "citizen" not in data:
+        errors.append(_err(doc, (), "missing field 'citizen'"))
+    if "expect" not in data and "timeline" not in data:
+        errors.append(_err(doc, (), "missing field 'expect' (or 'timeline')"))
     if errors:
         raise ScenarioError(errors)
     raw = data["citizen"]
@@ -105,8 +133,8 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
             citizen = parse_citizen(raw, base.ruleset.vocabulary, label, sub)
         except ReformError as exc:
             raise ScenarioError([m.replace(f"{label}:", f"{label}:", 1) for m in exc.messages]) from None
-    expect = data["expect"]
-    if not isinstance(expect, list) or not expect:
+    expect = data.get("expect", [])
+    if "expect" in data and (not isinstance(expect, list) or not expect):
         raise ScenarioError(_err(doc, ("expect",), "must be a non-empty list of dated expectations"))
     out = []
     for i, item in enumerate(expect):
@@ -129,9 +157,50 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
             errors.append(_err(doc, ("expect", i), "names no answer field to compare"))
         out.append(Expectation(file=label, line=doc.line(("expect", i)), date=day, fields=fields,
                                note=item.get("note")))
+    if "timeline" in data:
+        tl = _timeline_expectation(doc, data["timeline"], errors)
+        if tl:
+            out.append(tl)
     if errors:
         raise ScenarioError(errors)
     return Scenario(file=label, title=str(data.get("title", path.stem)), citizen=citizen, expectations=out)
+
+
+def _timeline_expectation(doc: Document, raw: Any, errors: list[str]) -> TimelineExpectation | None:
+    if not isinstance(raw, dict):
+        errors.append(_err(doc, ("timeline",), "a mapping with 'from', 'to' and 'periods'"))
+        return None
+    for k in raw:
+        if k not in ("from", "to", "periods"):
+            errors.append(_err(doc, ("timeline", k), f"unknown field '{k}' (allowed: from, periods, to)"))
+    bounds = {}
+    for k in ("from", "to"):
+        try:
+            bounds[k] = dates.parse_date(raw.get(k)).isoformat()
+        except ValueError as exc:
+            errors.append(_err(doc, ("timeline", k), str(exc) if raw.get(k) is not None else "missing"))
+    periods = raw.get("periods")
+    if not isinstance(periods, list) or not periods:
+        errors.append(_err(doc, ("timeline", "periods"), "must be a non-empty list of periods"))
+        return None
+    out = []
+    for i, p in enumerate(periods):
+        if not isinstance(p, dict) or "from" not in p:
+            errors.append(_err(doc, ("timeline", "periods", i), "a period is a mapping with 'from'"))
+            continue
+        for k in p:
+            if k not in EXPECT_FIELDS - {"date"} | {"from"}:
+                errors.append(_err(doc, ("timeline", "periods", i, k), f"unknown field '{k}'"))
+        try:
+            start = dates.parse_date(p["from"]).isoformat()
+        except ValueError as exc:
+            errors.append(_err(doc, ("timeline", "periods", i, "from"), str(exc)))
+            continue
+        out.append({"from": start, **{k: v for k, v in p.items() if k not in ("from", "note")}})
+    if len(bounds) < 2:
+        return None
+    return TimelineExpectation(file=doc.file, line=doc.line(("timeline",)), start=bounds["from"], end=bounds["to"],
+                               periods=out)
 
 
 def _matches(expected: Any, actual: Any) -> bool:
@@ -174,6 +243,8 @@ def compare(fields: dict[str, Any], answer: dict[str, Any]) -> list[str]:
 
 
 def run_expectation(base: RuleBase, scenario: Scenario, exp: Expectation) -> Outcome:
+    if isinstance(exp, TimelineExpectation):
+        return _run_timeline(base, scenario, exp)
     answer = base.evaluate(scenario.citizen, dates.parse_date(exp.date), lang="en")
     data = answer.to_json()
     return Outcome(exp, compare(exp.fields, data), [f"{r.rule}: {r.text}" for r in answer.explanation])
@@ -187,3 +258,22 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             files.append(p)
     return files
+
+
+def _run_timeline(base: RuleBase, scenario: Scenario, exp: TimelineExpectation) -> Outcome:
+    from .timeline import timeline
+    tl = timeline(base, scenario.citizen, dates.parse_date(exp.start), dates.parse_date(exp.end), lang="en")
+    got = [p.start.isoformat() for p in tl.periods]
+    want = [p["from"] for p in exp.periods]
+    diffs = []
+    if got != want:
+        diffs.append(f"periods start on {got}, expected {want}")
+    by_start = {p.start.isoformat(): p for p in tl.periods}
+    for p in exp.periods:
+        period = by_start.get(p["from"])
+        if period is None:
+            continue
+        fields = {k: v for k, v in p.items() if k != "from"}
+        diffs += [f"period from {p['from']}: {d}" for d in compare(fields, period.answer)]
+    explanation = [f"{p.start} – {p.end}: changed {', '.join(p.changed) or '-'}" for p in tl.periods]
+    return Outcome(exp, diffs, explanation)

@@ -1,4 +1,4 @@
-"""Every expectation in scenarios/**/*.yaml is one test: ``scenarios/spine/x.yaml::2026-07-01``."""
+"""Every expectation in scenarios/**/*.yaml is one test: ``scenarios/transition/x.yaml::2026-07-01``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,3 +62,21 @@ def test_compare_reports_only_named_fields():
     assert compare({"phase": "phase-2", "programmes": {"p": "abolished"}}, answer) == []
     diffs = compare({"target_group": {"id": "y"}, "obligations": [{"kind": "meeting"}]}, answer)
     assert len(diffs) == 2 and diffs[0].startswith("target_group")
+
+
+def test_a_malformed_timeline_names_its_field(tmp_path):
+    bad = tmp_path / "tl.yaml"
+    bad.write_text("citizen: {id: x, spells: []}\ntimeline:\n  from: 2025-01-01\n  to: 2026-02-30\n"
+                   "  periods:\n    - {from: 2025-01-01, colour: blue}\n")
+    with pytest.raises(ReformError) as err:
+        load_scenario(bad, _base)
+    text = "\n".join(err.value.messages)
+    assert f"{bad}:4: timeline.to: '2026-02-30' is not a date" in text
+    assert f"{bad}:6: timeline.periods[0].colour: unknown field 'colour'" in text
+
+
+def test_reform_scenarios_and_pytest_agree(cli):
+    r = cli("scenarios")
+    assert r.returncode == 0, r.stdout + r.stderr
+    passed = int(r.stdout.strip().splitlines()[-1].split()[0])
+    assert passed == len([c for c in CASES if c.values[2] is None])
