@@ -463,12 +463,15 @@ def compute_exercised(site: Site) -> None:
             site.scenario_problems += [site.rel(f) + ": " + m.split(": ", 1)[-1] for m in exc.messages[:1]]
             continue
         for exp in sc.expectations:
-            try:
-                answer = base.evaluate(sc.citizen, date.fromisoformat(exp.date), lang="en")
-            except ReformError:
-                continue
-            for rid in answer_rule_ids(rs, answer):
-                site.hits[rid].setdefault(site.rel(f), []).append(exp.date)
+            # a timeline expectation exercises the rules of every period it pins down
+            days = [p["from"] for p in exp.periods] if hasattr(exp, "periods") else [exp.date]
+            for day in days:
+                try:
+                    answer = base.evaluate(sc.citizen, date.fromisoformat(day), lang="en")
+                except ReformError:
+                    continue
+                for rid in answer_rule_ids(rs, answer):
+                    site.hits[rid].setdefault(site.rel(f), []).append(day)
     changes = change_dates(rs)
     for f in sorted((scen_root / "examples").glob("*.yaml")):
         try:
