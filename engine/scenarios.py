@@ -15,11 +15,11 @@ A scenario may also pin down its timeline: the periods of constant answer, in or
 the first day and any answer fields to compare (the list of first days must match exactly)::
 
     timeline:
-      from: 2019-06-01
-      to: 2021-12-31
+      from: 2018-06-01
+      to: 2019-12-31
       periods:
-        - {from: 2019-06-01, phase: some-phase}
-        - {from: 2020-02-01, target_group: {id: another-group}}
+        - {from: 2018-06-01, phase: some-phase}
+        - {from: 2019-02-01, target_group: {id: another-group}}
 
 Only the fields named are compared. Mappings compare the keys given; a list of mappings matches
 when it has the same length and every expected item matches a different actual item;

@@ -184,6 +184,8 @@ def test_lone_by_hand_then_in_english(page, base):
     assert _reasons(page)[:2] == [r.text for r in answer.explanation][:2]
     assert len(_reasons(page)) == len(answer.explanation)
     assert "Kilde:" in page.locator("#reasons li").first.inner_text()
+    receipt = page.locator("#receipt").inner_text()
+    assert receipt.startswith("Kvittering:") and base.rules_hash[:12] in receipt
     waived = page.locator("#obligations .obligation.is-waived")
     assert waived.count() == 1
     assert "FRAFALDET" in waived.inner_text() and "2027-02-02" in waived.inner_text()

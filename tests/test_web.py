@@ -65,7 +65,10 @@ def test_query_is_the_python_answer(client, base, name, day, lang):
     r = client.post("/api/query", json={"citizen": raw(name), "date": day, "lang": lang})
     assert r.status_code == 200, r.text
     expected = base.evaluate(base.load_citizen(EXAMPLES / f"{name}.yaml"), day, lang=lang).to_json()
-    assert r.json() == expected
+    got = r.json()
+    receipt = got.pop("receipt")
+    assert got == expected
+    assert receipt["rules_hash"] == base.rules_hash and receipt["query_date"] == day and receipt["lang"] == lang
     assert r.headers["content-type"].startswith("application/json")
     assert r.headers["cache-control"] == "no-store"
 
@@ -75,7 +78,11 @@ def test_query_is_the_cli_json(client, name, day, lang):
     out = run_cli("query", str(EXAMPLES / f"{name}.yaml"), "--date", day, "--json", "--lang", lang)
     assert out.returncode == 0, out.stderr
     r = client.post("/api/query", json={"citizen": raw(name), "date": day, "lang": lang})
-    assert r.json() == json.loads(out.stdout)
+    api, cli_answer = r.json(), json.loads(out.stdout)
+    assert api["receipt"]["rules_hash"] == cli_answer["receipt"]["rules_hash"]
+    for a in (api, cli_answer):
+        a["receipt"].pop("made_at")  # the only field allowed to differ: when each was made
+    assert api == cli_answer
 
 
 def test_every_persona_on_the_edges(client, base):
@@ -83,12 +90,16 @@ def test_every_persona_on_the_edges(client, base):
         citizen = base.load_citizen(path)
         for day in ("2026-01-31", "2026-02-01", "2026-07-01", "2027-01-01"):
             r = client.post("/api/query", json={"citizen": raw(path.stem), "date": day})
-            assert r.status_code == 200 and r.json() == base.evaluate(citizen, day).to_json(), (path.stem, day)
+            got = r.json()
+            assert r.status_code == 200 and got.pop("receipt")["query_date"] == day
+            assert got == base.evaluate(citizen, day).to_json(), (path.stem, day)
 
 
 def test_lang_defaults_to_danish(client, base):
     r = client.post("/api/query", json={"citizen": lone(), "date": "2026-08-10"})
-    assert r.json() == base.evaluate(base.parse_citizen(lone()), "2026-08-10", lang="da").to_json()
+    got = r.json()
+    got.pop("receipt")
+    assert got == base.evaluate(base.parse_citizen(lone()), "2026-08-10", lang="da").to_json()
     assert "Modtager sygedagpenge" in json.dumps(r.json(), ensure_ascii=False)
 
 

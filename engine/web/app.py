@@ -328,7 +328,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     def evaluate(citizen, day, lang):
         try:
-            return base.evaluate(citizen, day, lang=lang)
+            return base.evaluate(citizen, day, lang=lang, receipt=True)
         except (OverflowError, ValueError) as exc:
             log.warning("query out of the calendar (%s at %s)", type(exc).__name__, where(exc))
             raise InputError(f"date: the answer for {day.isoformat()} cannot be computed: a deadline or window "

@@ -346,6 +346,12 @@
     });
     panel.appendChild(el("section", { class: "block" }, el("h3", { text: ui("because") }), ol));
 
+    if (answer.receipt) {
+      var rc = answer.receipt, rev = rc.rules_revision ? " @ " + rc.rules_revision.slice(0, 12) + (rc.rules_dirty ? "+" : "") : "";
+      panel.appendChild(el("p", { class: "receipt", id: "receipt" },
+        el("span", { class: "label", text: ui("receipt") + ": " }),
+        "reform " + rc.engine + ", " + ui("receipt_rules") + " " + rc.rules_hash.slice(0, 12) + rev + ", " + rc.made_at));
+    }
     panel.appendChild(el("details", { class: "json" }, el("summary", { text: ui("show_json") }),
       el("pre", null, el("code", { text: JSON.stringify(answer, null, 2) }))));
   }
