@@ -37,6 +37,17 @@ STRUCTURE = {"old-13": {"da": "de 13 hidtidige målgrupper", "en": "the 13 previ
 KIND = {"meeting": {"da": "samtale(r)", "en": "meeting(s)"},
         "follow-up": {"da": "opfølgning(er)", "en": "follow-up(s)"},
         "offer": {"da": "tilbud", "en": "offer(s)"}}
+KIND_COUNTED = {"meeting": {"da": ("samtale", "samtaler"), "en": ("meeting", "meetings")},
+                "follow-up": {"da": ("opfølgningssamtale", "opfølgningssamtaler"), "en": ("follow-up", "follow-ups")},
+                "offer": {"da": ("tilbud", "tilbud"), "en": ("offer", "offers")}}
+
+
+def kind_label(kind: str, count: int | None, lang: str) -> str:
+    """``samtale`` for 1, ``samtaler`` for more; the neutral form when there is no count."""
+    forms = KIND_COUNTED.get(kind, {}).get(lang)
+    if not forms or count is None:
+        return KIND.get(kind, {}).get(lang, kind)
+    return forms[0] if count == 1 else forms[1]
 LABELS = {
     "da": {"citizen": "Borger", "date": "Dato", "phase": "Fase", "group": "Målgruppe", "programmes": "Forløb",
            "obligations": "Kontaktkrav", "sanction": "Sanktioner", "trial": "Forsøg", "none": "ingen",
@@ -100,7 +111,7 @@ def _names(ruleset: "RuleSet", lang: str) -> dict[str, str]:
 
 def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
     w = LABELS[lang]
-    kind = KIND.get(ob.kind, {}).get(lang, ob.kind)
+    kind = kind_label(ob.kind, ob.count, lang)
     if ob.hours_per_week:
         what = f"{kind}: {w['hours'].format(ob.hours_per_week)}"
     elif ob.count is None:

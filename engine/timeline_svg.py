@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from xml.sax.saxutils import escape
 
-from .explain import KIND, LABELS, PROGRAMME_STATUS, SANCTIONABLE
+from .explain import LABELS, PROGRAMME_STATUS, SANCTIONABLE, kind_label
 from .timeline import Timeline
 
 LANE_TITLES = {
@@ -34,7 +34,7 @@ def _label(field: str, answer: dict, names: dict[str, str], lang: str, open_rule
         parts = []
         for o in value:
             count = "?" if o["count"] is None else str(o["count"])
-            kind = KIND.get(o["kind"], {}).get(lang, o["kind"])
+            kind = kind_label(o["kind"], o["count"], lang)
             parts.append(f"{count}× {kind}" + (f" ({w['waived']})" if o["waived"] else ""))
         return "; ".join(parts)
     if field == "sanctionable":

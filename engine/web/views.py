@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..answer import Answer
-from ..explain import (KIND, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
+from ..explain import (KIND, kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
                        render_text, status_label)
 from ..model import STATUS_ORDER, Rule, RuleSet
 from .i18n import UI
@@ -124,7 +124,7 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str) -> dict[str, Any]:
         plain = dataclasses.replace(ob, waived=False, by=None, first_by=None)
         obligations.append({
             "text": obligation_text(plain, lang, names), "kind": ob.kind,
-            "kind_label": KIND.get(ob.kind, {}).get(lang, ob.kind), "count": ob.count, "by": ob.by,
+            "kind_label": kind_label(ob.kind, ob.count, lang), "count": ob.count, "by": ob.by,
             "first_by": ob.first_by, "waived": ob.waived, "rule": ob.rule, "requirement": ob.requirement,
             "requirement_title": title(ob.requirement),
             "waived_by_title": title(ob.rule) if ob.waived else None,
