@@ -78,7 +78,10 @@ def _build(node: yaml.Node, path: tuple, doc: Document) -> Any:
 def _scalar(node: yaml.ScalarNode) -> Any:
     if node.tag == _TIMESTAMP:
         return node.value  # dates stay text; validation parses them and names the bad ones
-    return _constructor.construct_object(node, deep=True)
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return node.value  # a scalar YAML cannot type (e.g. a bare '='): keep its text for validation
 
 
 def _read(path: Path, label: str, max_bytes: int) -> str:

@@ -35,3 +35,12 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.Com
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# Hypothesis explores new examples on every local run; in CI it is derandomised so that a run is
+# reproducible (a failure found locally is kept in .hypothesis/ and replayed).
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hsettings.load_profile("ci")

@@ -37,3 +37,11 @@ def test_not_utf8(tmp_path):
     f.write_bytes("navn: Ærø".encode("latin-1"))
     with pytest.raises(LoadError, match="not UTF-8"):
         load_file(f)
+
+
+@pytest.mark.parametrize("text", ["=\n", "a: =\n", "- !!python/object:os.system x\n"])
+def test_scalars_yaml_cannot_type_do_not_crash(text):
+    try:
+        parse_text(text, "t.yaml")
+    except LoadError as exc:
+        assert str(exc).startswith("t.yaml:")
