@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from contextlib import contextmanager
 from typing import Iterable
 
 from pyDatalog import pyDatalog
@@ -46,8 +47,9 @@ class KnowledgeBase:
         """Which rules hold, and which applicable rules an exception set aside, for one situation."""
         return self.derive_many([tuple(facts)])[0]
 
-    def derive_many(self, situations: list[tuple[Fact, ...]]) -> list[Derivation]:
-        """Set-at-a-time: many situations in one knowledge base, one query for all of them."""
+    @contextmanager
+    def _situations(self, situations: list[tuple[Fact, ...]]):
+        """Assert each situation's facts under a fresh key for the length of a query."""
         self._activate()
         keys = [next(self._keys) for _ in situations]
         asserted = []
@@ -57,46 +59,34 @@ class KnowledgeBase:
                 pyDatalog.assert_fact(*args)
                 asserted.append(args)
         try:
-            holds: dict[int, list[str]] = {k: [] for k in keys}
-            waived: dict[int, list[tuple[str, str]]] = {k: [] for k in keys}
-            if len(keys) == 1:
-                k = keys[0]
-                for (rule,) in (pyDatalog.ask(f"holds({k}, R)") or _Empty).answers:
-                    holds[k].append(rule)
-                for rule, by in (pyDatalog.ask(f"setaside({k}, R, E)") or _Empty).answers:
-                    waived[k].append((rule, by))
-            else:
-                wanted = set(keys)
-                for c, rule in (pyDatalog.ask("holds(C, R)") or _Empty).answers:
-                    if c in wanted:
-                        holds[c].append(rule)
-                for c, rule, by in (pyDatalog.ask("setaside(C, R, E)") or _Empty).answers:
-                    if c in wanted:
-                        waived[c].append((rule, by))
+            yield keys
         finally:
             for args in asserted:
                 pyDatalog.retract_fact(*args)
-        return [(tuple(sorted(holds[k])), tuple(sorted(waived[k]))) for k in keys]
 
+    def derive_many(self, situations: list[tuple[Fact, ...]]) -> list[Derivation]:
+        """Set-at-a-time: many situations in one knowledge base, one query for all of them."""
+        with self._situations(situations) as keys:
+            holds: dict[int, list[str]] = {k: [] for k in keys}
+            setaside: dict[int, list[tuple[str, str]]] = {k: [] for k in keys}
+            one = f"{keys[0]}, " if len(keys) == 1 else "C, "
+            for row in (pyDatalog.ask(f"holds({one}R)") or _Empty).answers:
+                c, rule = (keys[0], *row) if len(keys) == 1 else row
+                if c in holds:
+                    holds[c].append(rule)
+            for row in (pyDatalog.ask(f"setaside({one}R, E)") or _Empty).answers:
+                c, rule, by = (keys[0], *row) if len(keys) == 1 else row
+                if c in setaside:
+                    setaside[c].append((rule, by))
+        return [(tuple(sorted(holds[k])), tuple(sorted(setaside[k]))) for k in keys]
 
     def holding(self, situations: list[tuple[Fact, ...]], family: str) -> list[tuple[str, ...]]:
         """Set-at-a-time, one family only: which of its rules hold in each situation."""
-        self._activate()
-        keys = [next(self._keys) for _ in situations]
-        asserted = []
-        for key, facts in zip(keys, situations):
-            for fact in facts:
-                args = (fact[0], key) + tuple(fact[1:])
-                pyDatalog.assert_fact(*args)
-                asserted.append(args)
-        try:
+        with self._situations(situations) as keys:
             out: dict[int, list[str]] = {k: [] for k in keys}
             for c, rule in (pyDatalog.ask(f"holds_{family}(C, R)") or _Empty).answers:
                 if c in out:
                     out[c].append(rule)
-        finally:
-            for args in asserted:
-                pyDatalog.retract_fact(*args)
         return [tuple(sorted(out[k])) for k in keys]
 
 
