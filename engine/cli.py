@@ -392,3 +392,76 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
                 click.echo(f"    {line}")
     if rule_id and not shown:
         click.echo(f"{rule_id}: no change found in the history of {directory}")
+
+
+@main.command("batch")
+@click.argument("input_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--date", "days", multiple=True, required=True, help="A date to answer for (YYYY-MM-DD); repeatable.")
+@click.option("--out", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file: .csv (flat, compact lists) or .jsonl (the answer contract).")
+@click.option("--errors", "errors_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Rows in error go here (default: OUTPUT.errors.csv).")
+@click.option("--explain", is_flag=True, help="JSON Lines output: keep each answer's explanation.")
+@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
+@click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: vectorised, one process (forks a helper per core for Datalog); dask: map_partitions.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: on a terminal, off when $CI is set).")
+@_rules_option
+def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_file: Path | None, explain: bool,
+                  lang: str, engine_name: str, progress: bool | None, rules_dir: Path | None) -> None:
+    """Answer every citizen in INPUT_FILE (.csv flat layout or .jsonl citizen objects) on every --date.
+
+    Rows in error never stop the run: they go to the errors file with their row number and message.
+    The summary line on stderr counts rows in, rows out and rows in errors.
+    """
+    from .batch import BatchError, prefetch, run_batch
+    on = []
+    for d in days:
+        day = _date(d)
+        if day not in on:
+            on.append(day)
+    try:
+        if engine_name == "dask":
+            from .batch_dask import run_dask
+            _load(rules_dir)  # refuse broken rules before starting dask
+            summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
+                               explain=explain, lang=lang)
+        else:
+            early = prefetch(input_file)  # read the CSV while the rules load
+            base = _load(rules_dir)
+            summary = run_batch(base, input_file, output, on, errors_file, explain=explain, lang=lang,
+                                progress=progress, prefetched=early)
+    except (BatchError, ReformError) as exc:
+        _fail(exc)
+    click.echo(summary.line(), err=True)
+
+
+@main.command("impact")
+@click.argument("input_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--at", "at", default=None,
+              help="The change date (default: the first day of the last phase in the rules).")
+@click.option("--html", "html_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report (tables and an inline SVG chart).")
+@click.option("--from", "first", default=None, help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
+@click.option("--to", "last", default=None, help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
+@_rules_option
+def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
+                   rules_dir: Path | None) -> None:
+    """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
+    from .batch import BatchError
+    from .impact import compute_impact, default_months, month_starts, render_html, render_text
+    base = _load(rules_dir)
+    on = _date(at, "--at") if at else None
+    try:
+        months = default_months(base)
+        if first or last:
+            months = month_starts(_date(first, "--from") if first else months[0],
+                                  _date(last, "--to") if last else months[-1])
+        result = compute_impact(base, input_file, on, months)
+    except (BatchError, ReformError) as exc:
+        _fail(exc)
+    click.echo(render_text(result))
+    if html_file:
+        html_file.write_text(render_html(result), encoding="utf-8")
+        click.echo(f"\nHTML report: {html_file}", err=True)

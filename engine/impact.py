@@ -1,0 +1,269 @@
+"""``reform impact``: what a change date does to a whole caseload, counted with the batch core.
+
+For a date AT (by default the first day of the last phase, read from the rules: the latest
+``valid.from`` among the rules of the ``phase`` family), it counts
+
+- how many citizens move from which target group on the day before AT to which on AT;
+- how many are in a grandfathered programme on AT (programme status ``grandfathered``), per
+  programme, and until when (the end of their programme spell, by month; open-ended apart);
+- how many citizens' obligations change from the day before to AT, and which requirements are
+  gained or lost;
+- per month (the first day of each month, by default over the years from the first to the year
+  after the last phase change in the rules) the number of citizens per target group.
+
+Nothing here knows a date, a group or a benefit: they come from the rules and the input.
+"""
+from __future__ import annotations
+
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import dates
+from .batch import Batch, BatchError, _format, iter_jsonl, read_csv_table, CHUNK_ROWS
+from .query import RuleBase
+
+NONE = "(none)"
+
+
+def last_phase_start(base: RuleBase) -> date:
+    """The first day of the last phase the rules know (the latest ``valid.from`` of a phase rule)."""
+    starts = [r.valid_from for r in base.ruleset.in_family("phase") if r.valid_from]
+    if not starts:
+        raise BatchError("the rules have no phase with a start date; give --at")
+    return max(starts)
+
+
+def default_months(base: RuleBase) -> list[date]:
+    """The first day of every month from January of the first phase change to December of the year after the last."""
+    starts = sorted({r.valid_from for r in base.ruleset.in_family("phase") if r.valid_from} |
+                    {r.valid_to + timedelta(days=1) for r in base.ruleset.in_family("phase") if r.valid_to})
+    if not starts:
+        raise BatchError("the rules have no phase dates; give --from and --to")
+    return month_starts(date(starts[0].year, 1, 1), date(starts[-1].year + 1, 12, 1))
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    out, day = [], date(first.year, first.month, 1)
+    while day <= last:
+        out.append(day)
+        day = dates.add_months(day, 1)
+    return out
+
+
+@dataclass
+class Impact:
+    at: date
+    before: date
+    citizens: int = 0
+    errors: int = 0
+    moves: Counter = field(default_factory=Counter)                 # (old group, new group) → citizens
+    grandfathered: dict = field(default_factory=lambda: defaultdict(Counter))  # programme → {end month | None: n}
+    obligations_changed: int = 0
+    gained: Counter = field(default_factory=Counter)
+    lost: Counter = field(default_factory=Counter)
+    months: list = field(default_factory=list)
+    monthly: dict = field(default_factory=lambda: defaultdict(Counter))  # month → {group: n}
+
+    def groups(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.months:
+            for g in self.monthly[m]:
+                seen.setdefault(g, None)
+        return sorted(seen, key=lambda g: (g == NONE, g))
+
+
+def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
+                   chunk_rows: int = CHUNK_ROWS) -> Impact:
+    at = at or last_phase_start(base)
+    before = at - timedelta(days=1)
+    months = list(months) if months is not None else default_months(base)
+    days = [before, at] + [m for m in months if m not in (before, at)]
+    batch = Batch(base, days, want_csv=False, want_json=False)
+    result = Impact(at=at, before=before, months=list(months))
+    fmt = _format(inp, "input")
+    if fmt == "csv":
+        table, bad, _ = read_csv_table(inp)
+        result.errors += len(bad)
+        chunks = ((batch.run_table(table.slice(o, chunk_rows), first_row=o + 1), None)
+                  for o in range(0, table.num_rows, chunk_rows))
+    else:
+        chunks = ((batch.run_citizens(items, n), [c for _, c, _, _ in items if c is not None])
+                  for items, n in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows))
+    index = {d: i for i, d in enumerate(days)}
+    for chunk, citizens in chunks:
+        result.errors += len(chunk.errors)
+        per_day = chunk.per_day
+        n = len(per_day[0][0]) if per_day else 0
+        result.citizens += n
+        if not n:
+            continue
+        t_before, t_at = per_day[index[before]][0], per_day[index[at]][0]
+        tg = [(t["answer"].target_group or {}).get("id", NONE) for t in batch._templates]
+        pairs, counts = np.unique(np.stack([t_before, t_at]), axis=1, return_counts=True)
+        for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
+            result.moves[(tg[a], tg[b])] += k
+            obs_a = {(o.requirement, o.waived) for o in batch._templates[a]["answer"].obligations}
+            obs_b = {(o.requirement, o.waived) for o in batch._templates[b]["answer"].obligations}
+            if obs_a != obs_b:
+                result.obligations_changed += k
+                for req in {r for r, w in obs_b if not w} - {r for r, w in obs_a if not w}:
+                    result.gained[req] += k
+                for req in {r for r, w in obs_a if not w} - {r for r, w in obs_b if not w}:
+                    result.lost[req] += k
+        # grandfathered programmes on AT, and the end of each citizen's programme spell
+        held = {tid: [p["id"] for p in t["answer"].programmes if p["status"] == "grandfathered"]
+                for tid, t in enumerate(batch._templates)}
+        rows = np.flatnonzero(np.isin(t_at, [tid for tid, ps in held.items() if ps]))
+        for row in rows.tolist():
+            citizen = citizens[row] if citizens is not None else chunk.citizen_at(row)
+            for pid in held[int(t_at[row])]:
+                ends = [p.end for p in citizen.programmes_on(at) if p.id == pid]
+                end = ends[0] if ends else None
+                result.grandfathered[pid][(end.year, end.month) if end else None] += 1
+        for m in months:
+            ids, counts = np.unique(per_day[index[m]][0], return_counts=True)
+            for tid, k in zip(ids.tolist(), counts.tolist()):
+                result.monthly[m][tg[tid]] += k
+    return result
+
+
+# -- text ----------------------------------------------------------------------------------------------------------
+def render_text(r: Impact) -> str:
+    out = [f"Impact of {r.at.isoformat()} (compared with {r.before.isoformat()}): {r.citizens:,} citizens"
+           + (f", {r.errors:,} rows in error (not counted)" if r.errors else "")]
+    out.append("")
+    out.append("Target groups: from (day before) -> to")
+    width = max([len(a) for a, _ in r.moves] + [12])
+    for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = "" if a != b else "  (unchanged)"
+        out.append(f"  {a:<{width}}  ->  {b:<{width}}  {k:>10,}{mark}")
+    moved = sum(k for (a, b), k in r.moves.items() if a != b)
+    out.append(f"  {moved:,} citizens change target group")
+    out.append("")
+    total_gf = sum(sum(c.values()) for c in r.grandfathered.values())
+    out.append(f"Grandfathered programmes on {r.at.isoformat()}: {total_gf:,} citizens")
+    for pid, ends in sorted(r.grandfathered.items()):
+        out.append(f"  {pid}: {sum(ends.values()):,}")
+        years: Counter = Counter()
+        last: dict[int, tuple] = {}
+        for (y, m), k in ((e, k) for e, k in ends.items() if e):
+            years[y] += k
+            last[y] = max(last.get(y, (y, m)), (y, m))
+        for y in sorted(years):
+            out.append(f"    until {y} (the last in {last[y][0]:04d}-{last[y][1]:02d}): {years[y]:,}")
+        if None in ends:
+            out.append(f"    open-ended (no end given): {ends[None]:,}")
+    out.append("")
+    out.append(f"Obligations change for {r.obligations_changed:,} citizens")
+    for req, k in sorted(r.gained.items(), key=lambda kv: -kv[1]):
+        out.append(f"  + {req}: {k:,}")
+    for req, k in sorted(r.lost.items(), key=lambda kv: -kv[1]):
+        out.append(f"  - {req}: {k:,}")
+    out.append("")
+    groups = r.groups()
+    out.append("Citizens per target group on the first of each month (columns: see the key below)")
+    head = "month     " + "".join(f"{'G' + str(i + 1):>9}" for i in range(len(groups)))
+    out.append(head)
+    for m in r.months:
+        out.append(f"{m.isoformat()[:7]}   " + "".join(f"{r.monthly[m].get(g, 0):>9,}" for g in groups))
+    out.append("key: " + "; ".join(f"G{i + 1} = {g}" for i, g in enumerate(groups)))
+    return "\n".join(out)
+
+
+# -- HTML ----------------------------------------------------------------------------------------------------------
+PALETTE = ["#0067a5", "#f38400", "#008856", "#be0032", "#875692", "#f3c300", "#a1caf1", "#c2b280", "#848482",
+           "#e68fac", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600", "#654522",
+           "#e25822", "#2b3d26"]   # Kelly's colours of maximum contrast
+
+
+def render_svg(r: Impact, width: int = 960, plot_h: int = 300) -> str:
+    """Stacked bars: citizens per target group on the first of each month, with a legend below."""
+    groups = r.groups()
+    left, right, top = 70, 10, 20
+    legend_rows = max(1, -(-len(groups) // 4))
+    height = top + plot_h + 40 + 16 * legend_rows
+    plot_w = width - left - right
+    total = max([sum(r.monthly[m].values()) for m in r.months] + [1])
+    n = max(len(r.months), 1)
+    bar = plot_w / n
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" aria-label="Citizens per target group per month">',
+             f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
+    for i in range(5):
+        value = total * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:,.0f}</text>')
+    for j, m in enumerate(r.months):
+        x = left + j * bar
+        y = top + plot_h
+        for gi, g in enumerate(groups):
+            k = r.monthly[m].get(g, 0)
+            if not k:
+                continue
+            h = plot_h * k / total
+            y -= h
+            parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
+                         f'fill="{PALETTE[gi % len(PALETTE)]}"><title>{html.escape(m.isoformat())} '
+                         f'{html.escape(g)}: {k:,}</title></rect>')
+        if j % max(1, n // 12) == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
+                         f'{m.isoformat()[:7]}</text>')
+    at_x = None
+    for j, m in enumerate(r.months):
+        if m == r.at:
+            at_x = left + j * bar
+    if at_x is not None:
+        parts.append(f'<line x1="{at_x:.1f}" x2="{at_x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="black" '
+                     f'stroke-dasharray="4 3"/>')
+        parts.append(f'<text x="{at_x + 4:.1f}" y="{top + 12}" font-size="11">{r.at.isoformat()}</text>')
+    for gi, g in enumerate(groups):
+        x = left + (gi % 4) * (plot_w / 4)
+        y = top + plot_h + 40 + (gi // 4) * 16
+        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[gi % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{html.escape(g)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def render_html(r: Impact) -> str:
+    groups = r.groups()
+    esc = html.escape
+    svg = render_svg(r)
+    moves = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td><td class=n>{k:,}</td></tr>"
+                    for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])))
+    gf = "".join(f"<tr><td>{esc(pid)}</td><td>{'open-ended' if e is None else f'{e[0]:04d}-{e[1]:02d}'}</td>"
+                 f"<td class=n>{k:,}</td></tr>"
+                 for pid, ends in sorted(r.grandfathered.items())
+                 for e, k in sorted(ends.items(), key=lambda kv: (kv[0] is None, kv[0] or (0, 0))))
+    obs = "".join(f"<tr><td>+ {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.gained.items())) + \
+        "".join(f"<tr><td>- {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.lost.items()))
+    head = "".join(f"<th>{esc(g)}</th>" for g in groups)
+    monthly = "".join(f"<tr><td>{m.isoformat()}</td>" + "".join(f"<td class=n>{r.monthly[m].get(g, 0):,}</td>"
+                                                                 for g in groups) + "</tr>" for m in r.months)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Impact of {r.at.isoformat()}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:2px 8px;font-size:13px}}td.n{{text-align:right}}th{{background:#f3f3f3}}</style>
+</head><body>
+<h1>Impact of {r.at.isoformat()}</h1>
+<p>{r.citizens:,} citizens compared on {r.before.isoformat()} and {r.at.isoformat()}{f'; {r.errors:,} rows in error were not counted' if r.errors else ''}.</p>
+<h2>Citizens per target group on the first of each month</h2>
+{svg}
+<h2>Target groups: from the day before to {r.at.isoformat()}</h2>
+<table><tr><th>from</th><th>to</th><th>citizens</th></tr>{moves}</table>
+<h2>Grandfathered programmes on {r.at.isoformat()}, by the end of the programme</h2>
+<table><tr><th>programme</th><th>until</th><th>citizens</th></tr>{gf}</table>
+<h2>Obligations</h2>
+<p>Obligations change for {r.obligations_changed:,} citizens.</p>
+<table><tr><th>requirement gained (+) or lost (-)</th><th>citizens</th></tr>{obs}</table>
+<h2>Per month</h2>
+<table><tr><th>month</th>{head}</tr>{monthly}</table>
+</body></html>
+"""
