@@ -45,3 +45,30 @@ def test_scalars_yaml_cannot_type_do_not_crash(text):
         parse_text(text, "t.yaml")
     except LoadError as exc:
         assert str(exc).startswith("t.yaml:")
+
+
+RULE_FILES = sorted(p for p in __import__("pathlib").Path(__file__).resolve().parent.parent.joinpath("rules").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
+def test_libyaml_and_python_parsers_give_the_same_document(path, monkeypatch):
+    """The fast (libyaml) path must build exactly what the pure-Python parser builds, lines included."""
+    import engine.loader as loader
+    if loader._C_LOADER is None:
+        pytest.skip("PyYAML without libyaml")
+    fast = loader.load_file(path)
+    monkeypatch.setattr(loader, "_C_LOADER", None)
+    slow = loader.load_file(path)
+    assert fast.data == slow.data
+    assert fast.lines == slow.lines
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: [1,\n", "a:\n\tb: 1\n", "a: 1\nb: 2\na: 3\n", "a: \x07\n"])
+def test_libyaml_path_words_errors_as_the_python_parser(text, monkeypatch):
+    import engine.loader as loader
+    with pytest.raises(LoadError) as fast:
+        parse_text(text, "t.yaml")
+    monkeypatch.setattr(loader, "_C_LOADER", None)
+    with pytest.raises(LoadError) as slow:
+        parse_text(text, "t.yaml")
+    assert str(fast.value) == str(slow.value)
