@@ -107,8 +107,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import dates
-from .citizen import Citizen, Situation, normalise_name, parse_citizen
+from . import column_dates, dates
+from .citizen import YEARS, Citizen, Situation, normalise_name, parse_citizen
 from .compiler import _branches, situation_facts
 from .errors import CitizenError, ReformError
 from .query import RuleBase, _obligation, build_answer, default_rules_dir
@@ -524,7 +524,7 @@ class Columns:
     ok: np.ndarray                  # plainly valid: the fast path applies
     born: np.ndarray                # ordinal or -1
     born_code: np.ndarray           # code into born_values, -1 absent
-    born_values: list
+    born_values: np.ndarray         # the ordinal of each distinct cell (column_dates.INVALID if not a date)
     municipality: np.ndarray        # class code
     flags: dict[str, np.ndarray]
     spell: np.ndarray               # has a benefit spell
@@ -535,7 +535,7 @@ class Columns:
     weeks: np.ndarray               # -1 absent
     start: np.ndarray               # ordinal, -1 absent
     start_code: np.ndarray
-    start_values: list
+    start_values: np.ndarray        # as born_values
     end: np.ndarray                 # ordinal, big when open
     prog: np.ndarray                # has a programme spell
     prog_id: np.ndarray
@@ -574,7 +574,6 @@ class Batch:
         self._rendered: dict[tuple, dict] = {}
         self._obligations: dict[tuple, Any] = {}
         self._tables: dict[tuple, np.ndarray] = {}
-        self._per_day: dict[tuple, Any] = {}
         self.pool = None
         self.stats = {"signatures": 0, "derived": 0, "templates": 0, "slow_rows": 0, "evaluation": 0.0,
                       "self_checked": 0}
@@ -591,10 +590,13 @@ class Batch:
             raise BatchError(f"the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
 
         def col(name: str, memo: _Memo | None, missing: int = -1) -> tuple[np.ndarray, np.ndarray, list]:
-            """(converted value per row, code per row (-1 null), distinct values)."""
+            """(converted value per row, code per row (-1 null), distinct values — ordinals for dates)."""
             if name not in names:
-                return np.full(n, missing, dtype=np.int32), np.full(n, -1, dtype=np.int32), []
+                return np.full(n, missing, dtype=np.int32), np.full(n, -1, dtype=np.int32), np.zeros(0, np.int32)
             codes, values = _encode(table.column(name))
+            if memo is self._date:  # whole columns of dates at once, exactly as _date_value one by one
+                ords = column_dates.parse_ordinals(values, _date_value, YEARS)
+                return np.append(ords, missing).astype(np.int32)[codes], codes, ords
             if memo is None:
                 return codes, codes, values
             table_ = np.array([memo[s] if s is not None else missing for s in values] + [missing], dtype=object)
@@ -682,24 +684,14 @@ class Batch:
         covers = c.spell & (c.start >= 0) & (c.start <= d) & (d <= c.end)
         col = _COL
         t = an.thresholds
-        memo = self._per_day
 
-        def age_band(s: str) -> int:
-            o = self._date[s]
-            return an.band(t["age"], dates.age_on(dates.from_ordinal(o), day)) if o is not None else 0
-
-        def spell_bands(s: str) -> tuple[int, int]:
-            o = self._date[s]
-            if o is None:
-                return 0, 0
-            return (an.band(t["months_into_spell"], dates.completed_months(dates.from_ordinal(o), day)),
-                    an.band(t["spell_started"], o))
-
-        # numbers: per distinct cell value with the engine's own functions, then mapped by code
-        born_t = np.array([_memo_get(memo, ("age", day, s), age_band, s) for s in c.born_values] + [0], dtype=np.int32)
-        bands = [_memo_get(memo, ("spell", day, s), spell_bands, s) if s is not None else (0, 0) for s in c.start_values]
-        months_t = np.array([b[0] for b in bands] + [0], dtype=np.int32)
-        started_t = np.array([b[1] for b in bands] + [0], dtype=np.int32)
+        # numbers: per distinct date, the engine's date functions over whole columns, then mapped by code
+        cd = column_dates
+        born, start = c.born_values, c.start_values
+        born_t = np.append(np.where(born >= 0, cd.bands(t["age"], cd.age_on(born, day)), 0), 0).astype(np.int32)
+        months_t = np.append(np.where(start >= 0, cd.bands(t["months_into_spell"], cd.completed_months(start, day)),
+                                      0), 0).astype(np.int32)
+        started_t = np.append(np.where(start >= 0, cd.bands(t["spell_started"], start), 0), 0).astype(np.int32)
         weeks_t = np.array([an.band(t["expected_absence_weeks"], w) for w in range(521)], dtype=np.int32)
         prog_table = None
         pt = an.programme_thresholds
@@ -1126,13 +1118,6 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-def _memo_get(memo: dict, key: tuple, fn, arg):
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = fn(arg)
-    return hit
-
-
 def _spell_at(start: date):
     from .citizen import Spell
     return Spell(kind="benefit", id="", start=start)
@@ -1251,6 +1236,14 @@ class Summary:
                 f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; {s.get('signatures', 0):,} distinct situations, "
                 f"{s.get('derived', 0):,} derived by the Datalog engine, {s.get('templates', 0):,} distinct answers, "
                 f"{s.get('slow_rows', 0):,} rows on the slow path")
+
+    def stages(self) -> str:
+        """Where the evaluation time went (``reform batch -v``)."""
+        s = self.stats
+        mapping = s.get("evaluation", 0.0) - s.get("datalog_s", 0.0)
+        return (f"reform batch: stages: cells to facts {s.get('columns_s', 0):.2f} s, facts to situation codes "
+                f"{s.get('codes_s', 0):.2f} s, situations to answers {mapping:.2f} s + Datalog "
+                f"{s.get('datalog_s', 0):.2f} s, answers to output text {s.get('render_s', 0):.2f} s")
 
 
 def _format(path: Path, what: str) -> str:

@@ -28,6 +28,15 @@ def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, par
                        explain=explain, lang=lang)
 
 
+def _distributed_client():
+    """The active ``dask.distributed`` client, if the caller made one."""
+    try:
+        from distributed import default_client
+        return default_client()
+    except (ImportError, ValueError):
+        return None
+
+
 def _lines_frame(lines):
     import pandas as pd
     return pd.DataFrame({"json": pd.Series(list(lines), dtype=object)})
@@ -65,8 +74,11 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     result = ddf.map_partitions(_csv_partition, [d.isoformat() for d in days], rules_dir, offsets, json_output,
                                 explain, lang, meta=meta, enforce_metadata=False)
     t = time.perf_counter()
-    with dask.config.set(scheduler="synchronous"):  # one process: the rule base and its caches are shared
+    if _distributed_client() is not None:   # a cluster: every worker loads the rule base once
         frame = result.compute()
+    else:
+        with dask.config.set(scheduler="synchronous"):  # one process: the rule base and its caches are shared
+            frame = result.compute()
     evaluation = time.perf_counter() - t
     errors = frame[frame["error"].notna()]
     good = frame[frame["error"].isna()]

@@ -405,11 +405,12 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: vectorised, one process (forks a helper per core for Datalog); dask: map_partitions.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print where the evaluation time went.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on a terminal, off when $CI is set).")
 @_rules_option
 def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_file: Path | None, explain: bool,
-                  lang: str, engine_name: str, progress: bool | None, rules_dir: Path | None) -> None:
+                  lang: str, engine_name: str, verbose: bool, progress: bool | None, rules_dir: Path | None) -> None:
     """Answer every citizen in INPUT_FILE (.csv flat layout or .jsonl citizen objects) on every --date.
 
     Rows in error never stop the run: they go to the errors file with their row number and message.
@@ -435,6 +436,8 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_
     except (BatchError, ReformError) as exc:
         _fail(exc)
     click.echo(summary.line(), err=True)
+    if verbose and engine_name == "local":
+        click.echo(summary.stages(), err=True)
 
 
 @main.command("impact")
@@ -445,9 +448,10 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_
               help="Also write a self-contained HTML report (tables and an inline SVG chart).")
 @click.option("--from", "first", default=None, help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
 @click.option("--to", "last", default=None, help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
+@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the report.")
 @_rules_option
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
-                   rules_dir: Path | None) -> None:
+                   lang: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
     from .batch import BatchError
     from .impact import compute_impact, default_months, month_starts, render_html, render_text
@@ -461,7 +465,7 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
         result = compute_impact(base, input_file, on, months)
     except (BatchError, ReformError) as exc:
         _fail(exc)
-    click.echo(render_text(result))
+    click.echo(render_text(result, lang))
     if html_file:
-        html_file.write_text(render_html(result), encoding="utf-8")
+        html_file.write_text(render_html(result, lang), encoding="utf-8")
         click.echo(f"\nHTML report: {html_file}", err=True)

@@ -134,20 +134,61 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
 
 
 # -- text ----------------------------------------------------------------------------------------------------------
-def render_text(r: Impact) -> str:
-    out = [f"Impact of {r.at.isoformat()} (compared with {r.before.isoformat()}): {r.citizens:,} citizens"
-           + (f", {r.errors:,} rows in error (not counted)" if r.errors else "")]
+TEXTS = {
+    "en": {"title": "Impact of {at} (compared with {before}): {n} citizens", "errors": ", {k} rows in error (not counted)",
+           "moves": "Target groups: from (day before) -> to", "unchanged": "  (unchanged)",
+           "moved": "  {k} citizens change target group", "gf": "Grandfathered programmes on {at}: {k} citizens",
+           "until": "    until {y} (the last in {last}): {k}", "open": "    open-ended (no end given): {k}",
+           "obligations": "Obligations change for {k} citizens",
+           "monthly": "Citizens per target group on the first of each month (columns: see the key below)",
+           "month": "month", "key": "key", "none": "(none)",
+           "h_monthly": "Citizens per target group on the first of each month",
+           "h_moves": "Target groups: from the day before to {at}", "from": "from", "to": "to", "citizens": "citizens",
+           "h_gf": "Grandfathered programmes on {at}, by the end of the programme", "programme": "programme",
+           "until_h": "until", "open_h": "open-ended", "h_obligations": "Obligations",
+           "gained_lost": "requirement gained (+) or lost (-)", "h_per_month": "Per month",
+           "compared": "{n} citizens compared on {before} and {at}", "not_counted": "; {k} rows in error were not counted",
+           "chart": "Citizens per target group per month"},
+    "da": {"title": "Virkningen af {at} (sammenlignet med {before}): {n} borgere", "errors": ", {k} rækker med fejl (ikke talt med)",
+           "moves": "Målgrupper: fra (dagen før) -> til", "unchanged": "  (uændret)",
+           "moved": "  {k} borgere skifter målgruppe", "gf": "Programmer efter overgangsregler {at}: {k} borgere",
+           "until": "    til {y} (de sidste i {last}): {k}", "open": "    uden slutdato: {k}",
+           "obligations": "Kontaktkravene ændres for {k} borgere",
+           "monthly": "Borgere pr. målgruppe den første i hver måned (kolonnerne: se nøglen nedenfor)",
+           "month": "måned", "key": "nøgle", "none": "(ingen)",
+           "h_monthly": "Borgere pr. målgruppe den første i hver måned",
+           "h_moves": "Målgrupper: fra dagen før til {at}", "from": "fra", "to": "til", "citizens": "borgere",
+           "h_gf": "Programmer efter overgangsregler {at}, efter programmets slutdato", "programme": "program",
+           "until_h": "til", "open_h": "uden slutdato", "h_obligations": "Kontaktkrav",
+           "gained_lost": "krav, der kommer til (+) eller falder bort (-)", "h_per_month": "Pr. måned",
+           "compared": "{n} borgere sammenlignet {before} og {at}", "not_counted": "; {k} rækker med fejl er ikke talt med",
+           "chart": "Borgere pr. målgruppe pr. måned"},
+}
+
+
+def _t(lang: str) -> dict[str, str]:
+    return TEXTS.get(lang, TEXTS["en"])
+
+
+def _group(g: str, t: dict[str, str]) -> str:
+    return t["none"] if g == NONE else g
+
+
+def render_text(r: Impact, lang: str = "en") -> str:
+    t = _t(lang)
+    out = [t["title"].format(at=r.at.isoformat(), before=r.before.isoformat(), n=f"{r.citizens:,}")
+           + (t["errors"].format(k=f"{r.errors:,}") if r.errors else "")]
     out.append("")
-    out.append("Target groups: from (day before) -> to")
-    width = max([len(a) for a, _ in r.moves] + [12])
+    out.append(t["moves"])
+    width = max([len(_group(a, t)) for a, _ in r.moves] + [12])
     for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])):
-        mark = "" if a != b else "  (unchanged)"
-        out.append(f"  {a:<{width}}  ->  {b:<{width}}  {k:>10,}{mark}")
+        mark = "" if a != b else t["unchanged"]
+        out.append(f"  {_group(a, t):<{width}}  ->  {_group(b, t):<{width}}  {k:>10,}{mark}")
     moved = sum(k for (a, b), k in r.moves.items() if a != b)
-    out.append(f"  {moved:,} citizens change target group")
+    out.append(t["moved"].format(k=f"{moved:,}"))
     out.append("")
     total_gf = sum(sum(c.values()) for c in r.grandfathered.values())
-    out.append(f"Grandfathered programmes on {r.at.isoformat()}: {total_gf:,} citizens")
+    out.append(t["gf"].format(at=r.at.isoformat(), k=f"{total_gf:,}"))
     for pid, ends in sorted(r.grandfathered.items()):
         out.append(f"  {pid}: {sum(ends.values()):,}")
         years: Counter = Counter()
@@ -156,23 +197,23 @@ def render_text(r: Impact) -> str:
             years[y] += k
             last[y] = max(last.get(y, (y, m)), (y, m))
         for y in sorted(years):
-            out.append(f"    until {y} (the last in {last[y][0]:04d}-{last[y][1]:02d}): {years[y]:,}")
+            out.append(t["until"].format(y=y, last=f"{last[y][0]:04d}-{last[y][1]:02d}", k=f"{years[y]:,}"))
         if None in ends:
-            out.append(f"    open-ended (no end given): {ends[None]:,}")
+            out.append(t["open"].format(k=f"{ends[None]:,}"))
     out.append("")
-    out.append(f"Obligations change for {r.obligations_changed:,} citizens")
+    out.append(t["obligations"].format(k=f"{r.obligations_changed:,}"))
     for req, k in sorted(r.gained.items(), key=lambda kv: -kv[1]):
         out.append(f"  + {req}: {k:,}")
     for req, k in sorted(r.lost.items(), key=lambda kv: -kv[1]):
         out.append(f"  - {req}: {k:,}")
     out.append("")
     groups = r.groups()
-    out.append("Citizens per target group on the first of each month (columns: see the key below)")
-    head = "month     " + "".join(f"{'G' + str(i + 1):>9}" for i in range(len(groups)))
+    out.append(t["monthly"])
+    head = f"{t['month']:<10}" + "".join(f"{'G' + str(i + 1):>9}" for i in range(len(groups)))
     out.append(head)
     for m in r.months:
         out.append(f"{m.isoformat()[:7]}   " + "".join(f"{r.monthly[m].get(g, 0):>9,}" for g in groups))
-    out.append("key: " + "; ".join(f"G{i + 1} = {g}" for i, g in enumerate(groups)))
+    out.append(f"{t['key']}: " + "; ".join(f"G{i + 1} = {_group(g, t)}" for i, g in enumerate(groups)))
     return "\n".join(out)
 
 
@@ -182,8 +223,9 @@ PALETTE = ["#0067a5", "#f38400", "#008856", "#be0032", "#875692", "#f3c300", "#a
            "#e25822", "#2b3d26"]   # Kelly's colours of maximum contrast
 
 
-def render_svg(r: Impact, width: int = 960, plot_h: int = 300) -> str:
+def render_svg(r: Impact, width: int = 960, plot_h: int = 300, lang: str = "en") -> str:
     """Stacked bars: citizens per target group on the first of each month, with a legend below."""
+    t = _t(lang)
     groups = r.groups()
     left, right, top = 70, 10, 20
     legend_rows = max(1, -(-len(groups) // 4))
@@ -193,7 +235,7 @@ def render_svg(r: Impact, width: int = 960, plot_h: int = 300) -> str:
     n = max(len(r.months), 1)
     bar = plot_w / n
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" role="img" aria-label="Citizens per target group per month">',
+             f'height="{height}" role="img" aria-label="{html.escape(t["chart"])}">',
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
     for i in range(5):
         value = total * i / 4
@@ -211,7 +253,7 @@ def render_svg(r: Impact, width: int = 960, plot_h: int = 300) -> str:
             y -= h
             parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
                          f'fill="{PALETTE[gi % len(PALETTE)]}"><title>{html.escape(m.isoformat())} '
-                         f'{html.escape(g)}: {k:,}</title></rect>')
+                         f'{html.escape(_group(g, t))}: {k:,}</title></rect>')
         if j % max(1, n // 12) == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
                          f'{m.isoformat()[:7]}</text>')
@@ -227,43 +269,48 @@ def render_svg(r: Impact, width: int = 960, plot_h: int = 300) -> str:
         x = left + (gi % 4) * (plot_w / 4)
         y = top + plot_h + 40 + (gi // 4) * 16
         parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[gi % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{html.escape(g)}</text>')
+        parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{html.escape(_group(g, t))}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def render_html(r: Impact) -> str:
+def render_html(r: Impact, lang: str = "en") -> str:
+    t = _t(lang)
     groups = r.groups()
     esc = html.escape
-    svg = render_svg(r)
-    moves = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td><td class=n>{k:,}</td></tr>"
+    at, before = r.at.isoformat(), r.before.isoformat()
+    svg = render_svg(r, lang=lang)
+    moves = "".join(f"<tr><td>{esc(_group(a, t))}</td><td>{esc(_group(b, t))}</td><td class=n>{k:,}</td></tr>"
                     for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])))
-    gf = "".join(f"<tr><td>{esc(pid)}</td><td>{'open-ended' if e is None else f'{e[0]:04d}-{e[1]:02d}'}</td>"
+    gf = "".join(f"<tr><td>{esc(pid)}</td><td>{t['open_h'] if e is None else f'{e[0]:04d}-{e[1]:02d}'}</td>"
                  f"<td class=n>{k:,}</td></tr>"
                  for pid, ends in sorted(r.grandfathered.items())
                  for e, k in sorted(ends.items(), key=lambda kv: (kv[0] is None, kv[0] or (0, 0))))
     obs = "".join(f"<tr><td>+ {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.gained.items())) + \
         "".join(f"<tr><td>- {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.lost.items()))
-    head = "".join(f"<th>{esc(g)}</th>" for g in groups)
+    head = "".join(f"<th>{esc(_group(g, t))}</th>" for g in groups)
     monthly = "".join(f"<tr><td>{m.isoformat()}</td>" + "".join(f"<td class=n>{r.monthly[m].get(g, 0):,}</td>"
                                                                  for g in groups) + "</tr>" for m in r.months)
+    title = t["title"].format(at=at, before=before, n=f"{r.citizens:,}").split(" (")[0]
+    compared = t["compared"].format(n=f"{r.citizens:,}", before=before, at=at) + \
+        (t["not_counted"].format(k=f"{r.errors:,}") if r.errors else "")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Impact of {r.at.isoformat()}</title>
+<html lang="{'da' if lang == 'da' else 'en'}"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:2px 8px;font-size:13px}}td.n{{text-align:right}}th{{background:#f3f3f3}}</style>
 </head><body>
-<h1>Impact of {r.at.isoformat()}</h1>
-<p>{r.citizens:,} citizens compared on {r.before.isoformat()} and {r.at.isoformat()}{f'; {r.errors:,} rows in error were not counted' if r.errors else ''}.</p>
-<h2>Citizens per target group on the first of each month</h2>
+<h1>{esc(title)}</h1>
+<p>{esc(compared)}.</p>
+<h2>{esc(t['h_monthly'])}</h2>
 {svg}
-<h2>Target groups: from the day before to {r.at.isoformat()}</h2>
-<table><tr><th>from</th><th>to</th><th>citizens</th></tr>{moves}</table>
-<h2>Grandfathered programmes on {r.at.isoformat()}, by the end of the programme</h2>
-<table><tr><th>programme</th><th>until</th><th>citizens</th></tr>{gf}</table>
-<h2>Obligations</h2>
-<p>Obligations change for {r.obligations_changed:,} citizens.</p>
-<table><tr><th>requirement gained (+) or lost (-)</th><th>citizens</th></tr>{obs}</table>
-<h2>Per month</h2>
-<table><tr><th>month</th>{head}</tr>{monthly}</table>
+<h2>{esc(t['h_moves'].format(at=at))}</h2>
+<table><tr><th>{t['from']}</th><th>{t['to']}</th><th>{t['citizens']}</th></tr>{moves}</table>
+<h2>{esc(t['h_gf'].format(at=at))}</h2>
+<table><tr><th>{t['programme']}</th><th>{t['until_h']}</th><th>{t['citizens']}</th></tr>{gf}</table>
+<h2>{esc(t['h_obligations'])}</h2>
+<p>{esc(t['obligations'].format(k=f"{r.obligations_changed:,}"))}.</p>
+<table><tr><th>{esc(t['gained_lost'])}</th><th>{t['citizens']}</th></tr>{obs}</table>
+<h2>{esc(t['h_per_month'])}</h2>
+<table><tr><th>{t['month']}</th>{head}</tr>{monthly}</table>
 </body></html>
 """

@@ -70,15 +70,15 @@ class KnowledgeBase:
             holds: dict[int, list[str]] = {k: [] for k in keys}
             setaside: dict[int, list[tuple[str, str]]] = {k: [] for k in keys}
             one = f"{keys[0]}, " if len(keys) == 1 else "C, "
-            for row in (pyDatalog.ask(f"holds({one}R)") or _Empty).answers:
-                c, rule = (keys[0], *row) if len(keys) == 1 else row
-                if c in holds:
-                    holds[c].append(rule)
-            for row in (pyDatalog.ask(f"setaside({one}R, E)") or _Empty).answers:
+            # derived(C, R, '') : R holds;  derived(C, R, E) : E set R aside
+            for row in (pyDatalog.ask(f"derived({one}R, E)") or _Empty).answers:
                 c, rule, by = (keys[0], *row) if len(keys) == 1 else row
-                if c in setaside:
-                    setaside[c].append((rule, by))
-        return [(tuple(sorted(holds[k])), tuple(sorted(setaside[k]))) for k in keys]
+                if c in holds:
+                    if by == "":
+                        holds[c].append(rule)
+                    else:
+                        setaside[c].append((rule, by))
+        return [(tuple(sorted(set(holds[k]))), tuple(sorted(set(setaside[k])))) for k in keys]
 
     def holding(self, situations: list[tuple[Fact, ...]], family: str) -> list[tuple[str, ...]]:
         """Set-at-a-time, one family only: which of its rules hold in each situation."""

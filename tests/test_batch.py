@@ -312,7 +312,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
 def test_impact_text_and_html(base, random_caseload, tmp_path):
     path, rows = random_caseload
     html = tmp_path / "impact.html"
-    r = run_cli("impact", str(path), "--html", str(html))
+    r = run_cli("impact", str(path), "--html", str(html), "--lang", "en")
     assert r.returncode == 0, r.stderr
     text = r.stdout
     assert "Impact of 2027-01-01 (compared with 2026-12-31)" in text   # the default comes from the rules
@@ -332,3 +332,15 @@ def test_impact_text_and_html(base, random_caseload, tmp_path):
         a = base.evaluate(parse_row(row, base.ruleset.vocabulary, f"row {n}"), date(2027, 1, 1))
         want += any(p["status"] == "grandfathered" for p in a.programmes)
     assert f"Grandfathered programmes on 2027-01-01: {want:,} citizens" in text
+
+
+def test_impact_in_danish(random_caseload, tmp_path):
+    path, rows = random_caseload
+    html = tmp_path / "virkning.html"
+    r = run_cli("impact", str(path), "--to", "2027-02-01", "--html", str(html))
+    assert r.returncode == 0, r.stderr
+    assert "Virkningen af 2027-01-01 (sammenlignet med 2026-12-31)" in r.stdout   # Danish is the default
+    moves = re.findall(r"^  (\S+)\s+->\s+(\S+)\s+([\d,]+)", r.stdout, re.M)
+    assert sum(int(k.replace(",", "")) for _, _, k in moves) == len(rows)
+    page = html.read_text(encoding="utf-8")
+    assert '<html lang="da">' in page and "Borgere pr. målgruppe" in page

@@ -127,6 +127,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("scenario-pass", ("reform", "scenarios", "-v", "docs/guide-files/lone-scenario.yaml"), guide="tester"),
     Command("scenario-fail", ("reform", "scenarios", "docs/guide-files/lone-scenario-wrong.yaml"), exit=1,
             guide="tester"),
+    # analyst
+    Command("batch-caseload", ("reform", "batch", "docs/guide-files/caseload.csv", "--date", "2026-12-31", "--date",
+                               "2027-01-01", "--out", "/tmp/reform-guide-answers.csv"), guide="analyst"),
+    Command("impact-caseload", ("reform", "impact", "docs/guide-files/caseload.csv", "--to", "2027-03-01"),
+            guide="analyst"),
+    Command("batch-frame-example", ("python", "docs/guide-files/batch_example.py"), guide="analyst"),
     # developer
     Command("reform-help", ("reform", "--help"), guide="developer"),
     Command("api-example", ("python", "docs/guide-files/api_example.py"), guide="developer"),
