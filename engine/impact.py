@@ -26,6 +26,7 @@ import numpy as np
 
 from . import dates
 from .batch import Batch, BatchError, _format, iter_jsonl, read_csv_table, CHUNK_ROWS
+from .explain import _names
 from .query import RuleBase
 
 NONE = "(none)"
@@ -69,6 +70,7 @@ class Impact:
     lost: Counter = field(default_factory=Counter)
     months: list = field(default_factory=list)
     monthly: dict = field(default_factory=lambda: defaultdict(Counter))  # month → {group: n}
+    names: dict = field(default_factory=dict)                           # lang → {group id: name}
 
     def groups(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -85,7 +87,8 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
     months = list(months) if months is not None else default_months(base)
     days = [before, at] + [m for m in months if m not in (before, at)]
     batch = Batch(base, days, want_csv=False, want_json=False)
-    result = Impact(at=at, before=before, months=list(months))
+    result = Impact(at=at, before=before, months=list(months),
+                    names={lang: _names(base.ruleset, lang) for lang in ("da", "en")})
     fmt = _format(inp, "input")
     if fmt == "csv":
         table, bad, _ = read_csv_table(inp)
@@ -213,11 +216,15 @@ def render_text(r: Impact, lang: str = "en") -> str:
     out.append(head)
     for m in r.months:
         out.append(f"{m.isoformat()[:7]}   " + "".join(f"{r.monthly[m].get(g, 0):>9,}" for g in groups))
-    out.append(f"{t['key']}: " + "; ".join(f"G{i + 1} = {_group(g, t)}" for i, g in enumerate(groups)))
+    out.append(f"{t['key']}:")
+    names = r.names.get(lang, {})
+    for i, g in enumerate(groups):
+        out.append(f"  G{i + 1} = {_group(g, t)}" + (f" ({names[g]})" if g in names else ""))
     return "\n".join(out)
 
 
 # -- HTML ----------------------------------------------------------------------------------------------------------
+LEGEND_COLUMNS = 3   # the longest old group ids need a third of the width
 PALETTE = ["#0067a5", "#f38400", "#008856", "#be0032", "#875692", "#f3c300", "#a1caf1", "#c2b280", "#848482",
            "#e68fac", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600", "#654522",
            "#e25822", "#2b3d26"]   # Kelly's colours of maximum contrast
@@ -228,7 +235,7 @@ def render_svg(r: Impact, width: int = 960, plot_h: int = 300, lang: str = "en")
     t = _t(lang)
     groups = r.groups()
     left, right, top = 70, 10, 20
-    legend_rows = max(1, -(-len(groups) // 4))
+    legend_rows = max(1, -(-len(groups) // LEGEND_COLUMNS))
     height = top + plot_h + 40 + 16 * legend_rows
     plot_w = width - left - right
     total = max([sum(r.monthly[m].values()) for m in r.months] + [1])
@@ -266,8 +273,8 @@ def render_svg(r: Impact, width: int = 960, plot_h: int = 300, lang: str = "en")
                      f'stroke-dasharray="4 3"/>')
         parts.append(f'<text x="{at_x + 4:.1f}" y="{top + 12}" font-size="11">{r.at.isoformat()}</text>')
     for gi, g in enumerate(groups):
-        x = left + (gi % 4) * (plot_w / 4)
-        y = top + plot_h + 40 + (gi // 4) * 16
+        x = left + (gi % LEGEND_COLUMNS) * (plot_w / LEGEND_COLUMNS)
+        y = top + plot_h + 40 + (gi // LEGEND_COLUMNS) * 16
         parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[gi % len(PALETTE)]}"/>')
         parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{html.escape(_group(g, t))}</text>')
     parts.append("</svg>")
@@ -280,7 +287,12 @@ def render_html(r: Impact, lang: str = "en") -> str:
     esc = html.escape
     at, before = r.at.isoformat(), r.before.isoformat()
     svg = render_svg(r, lang=lang)
-    moves = "".join(f"<tr><td>{esc(_group(a, t))}</td><td>{esc(_group(b, t))}</td><td class=n>{k:,}</td></tr>"
+    names = r.names.get(lang, {})
+
+    def cell(g: str) -> str:
+        return (f"{esc(names[g])} <code>{esc(g)}</code>" if g in names else esc(_group(g, t)))
+
+    moves = "".join(f"<tr><td>{cell(a)}</td><td>{cell(b)}</td><td class=n>{k:,}</td></tr>"
                     for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])))
     gf = "".join(f"<tr><td>{esc(pid)}</td><td>{t['open_h'] if e is None else f'{e[0]:04d}-{e[1]:02d}'}</td>"
                  f"<td class=n>{k:,}</td></tr>"
