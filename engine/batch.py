@@ -575,6 +575,7 @@ class Batch:
         self._obligations: dict[tuple, Any] = {}
         self._tables: dict[tuple, np.ndarray] = {}
         self.pool = None
+        self._signatures: dict[date, set] = {}
         self.stats = {"signatures": 0, "derived": 0, "templates": 0, "slow_rows": 0, "evaluation": 0.0,
                       "self_checked": 0}
 
@@ -743,7 +744,9 @@ class Batch:
             key += codes[i]
         dense, uniq_first = _factorize(key)
         u = codes[:, uniq_first]                                # one column per distinct signature
-        self.stats["signatures"] += u.shape[1]
+        seen = self._signatures.setdefault(day, set())   # distinct over the whole run, per date
+        seen.update(key[uniq_first].tolist())
+        self.stats["signatures"] = sum(len(v) for v in self._signatures.values())
         col = _COL
         # the class of each signature (what decides which rules could apply) → a spec per family
         pidsets: dict[frozenset, int] = {}
@@ -1233,7 +1236,8 @@ class Summary:
         return (f"reform batch: {self.rows_in:,} rows in, {self.rows_out:,} rows out ({self.days} date"
                 f"{'s' if self.days != 1 else ''}), {self.errors:,} rows in errors; "
                 f"read {self.read:.2f} s, evaluation {self.evaluation:.2f} s (Datalog {s.get('datalog_s', 0):.2f} s), "
-                f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; {s.get('signatures', 0):,} distinct situations, "
+                f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; {s.get('signatures', 0):,} distinct situations"
+                f"{' (summed over the dates)' if self.days > 1 else ''}, "
                 f"{s.get('derived', 0):,} derived by the Datalog engine, {s.get('templates', 0):,} distinct answers, "
                 f"{s.get('slow_rows', 0):,} rows on the slow path")
 
