@@ -429,6 +429,8 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_
             summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
                                explain=explain, lang=lang)
         else:
+            from .batch import pyarrow_without_pandas
+            pyarrow_without_pandas()
             early = prefetch(input_file)  # read the CSV while the rules load
             base = _load(rules_dir)
             summary = run_batch(base, input_file, output, on, errors_file, explain=explain, lang=lang,
@@ -454,7 +456,9 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
                    lang: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
     from .batch import BatchError
+    from .batch import pyarrow_without_pandas
     from .impact import compute_impact, default_months, month_starts, render_html, render_text
+    pyarrow_without_pandas()
     base = _load(rules_dir)
     on = _date(at, "--at") if at else None
     try:
