@@ -1,6 +1,6 @@
 """Batch benchmark: a synthetic caseload as CSV, answered by ``reform batch`` in one pass.
 
-Run: .venv/bin/python bench/batch.py [--sizes 10000,100000,1100000] [--date 2027-01-01] [--repeat 3] [--keep DIR]
+Run: .venv/bin/python bench/batch.py [--sizes 10000,100000,1100000] [--date 2027-01-01] [--repeat 3] [--jsonl N] [--keep DIR]
 
 For each size N it writes N synthetic citizens as a flat CSV (the layout of ``engine/batch.py``),
 runs the batch as the command line does (``reform batch IN.csv --date D --out OUT.csv``, in a
@@ -196,6 +196,20 @@ def run_batch(inp: Path, out: Path, day: str) -> dict:
             "mapping": float(mapping.group(1)) if mapping else float("nan")}
 
 
+def jsonl_figures(n: int, day: date, seed: int, where: Path, day_text: str) -> None:
+    """The same synthetic citizens as JSON Lines objects (the contract layout): the general, slower path."""
+    import json
+    from engine.batch import row_record
+    inp = where / f"caseload-{n}.jsonl"
+    with open(inp, "w", encoding="utf-8") as fh:
+        for row in generate(n, day, seed).to_pylist():
+            fh.write(json.dumps(row_record(row)[0], ensure_ascii=False) + "\n")
+    for out in (where / f"answers-{n}-from-jsonl.csv", where / f"answers-{n}.jsonl"):
+        r = run_batch(inp, out, day_text)
+        print(f"N={n:,} JSON Lines in, {out.suffix[1:]} out: wall {r['wall']:.2f} s ({n / r['wall']:,.0f} rows/s), "
+              f"in-memory evaluation {r['evaluation']:.2f} s, peak RSS {r['rss_mb']:.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000,100000,1100000", help="comma-separated numbers of citizens")
@@ -203,6 +217,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--keep", type=Path, default=None, help="keep the CSV files in this directory")
     ap.add_argument("--repeat", type=int, default=3, help="runs per size; the median run is reported")
+    ap.add_argument("--jsonl", type=int, default=0, metavar="N",
+                    help="also time N citizens as JSON Lines (the contract's citizen objects) in and out")
     args = ap.parse_args()
     day = date.fromisoformat(args.date)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -224,6 +240,8 @@ def main() -> None:
             print(f"N={n:,}: input {mb:.0f} MB generated in {made:.1f} s")
             for line in r["summary"]:
                 print(f"  {line}")
+        if args.jsonl:
+            jsonl_figures(args.jsonl, day, args.seed, where, args.date)
         print()
         for n, r in results:
             print(f"N={n:>9,}  {n / r['wall']:>11,.0f} rows/s  wall {r['wall']:6.2f} s (process {r['outer']:5.2f} s)  "
