@@ -1345,8 +1345,9 @@ class _Writer:
         import queue
         import threading
         self.path, self.fmt = path, fmt
+        self._stdout = is_stdout(path)
         try:
-            self._fh = open(path, "wb")
+            self._fh = sys.stdout.buffer if self._stdout else open(path, "wb")
         except OSError as exc:
             raise BatchError(f"{path}: cannot write ({exc})") from None
         if fmt == "csv":
@@ -1382,18 +1383,53 @@ class _Writer:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
-        self._fh.close()
+        try:
+            self._fh.flush() if self._stdout else self._fh.close()
+        except OSError as exc:   # e.g. the reader of a pipe went away
+            self._error = self._error or exc
+        if self._stdout and isinstance(self._error, BrokenPipeError):
+            # the reader stopped early (``| head``): as other tools do, stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return
         if self._error is not None:
             raise BatchError(f"{self.path}: cannot write ({self._error})")
 
 
-def write_errors(path: Path, errors: list[tuple[int, str, str]]) -> None:
+def write_errors(path: Path | None, errors: list[tuple[int, str, str]]) -> None:
+    """The errors file (``row,id,message``); with no path (output on stdout), the same CSV on stderr."""
     import csv
+    if path is None:
+        if errors:
+            w = csv.writer(sys.stderr, lineterminator="\n")
+            w.writerow(ERROR_FIELDS)
+            w.writerows(sorted(errors, key=lambda e: e[0]))
+        return
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(ERROR_FIELDS)
         for row in sorted(errors, key=lambda e: e[0]):
             w.writerow(row)
+
+
+def is_stdout(path: Path | str) -> bool:
+    return str(path) == "-"
+
+
+def output_format(out: Path, out_format: str | None) -> str:
+    """csv or jsonl: as asked, else by the file's extension (stdout: csv unless asked)."""
+    if out_format is not None:
+        if out_format not in ("csv", "jsonl"):
+            raise BatchError(f"the output format is csv or jsonl, not {out_format!r}")
+        return out_format
+    return "csv" if is_stdout(out) else _format(out, "output")
+
+
+def errors_file_for(out: Path, errors_path: Path | None) -> Path | None:
+    """Where rows in error go: as given, else beside the output (None: stderr, when the output is stdout)."""
+    if errors_path is not None:
+        return errors_path
+    return None if is_stdout(out) else out.with_name(out.name + ".errors.csv")
 
 
 class Prefetch:
@@ -1476,12 +1512,14 @@ def prefetch(inp: Path) -> Prefetch | None:
 
 def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
               explain: bool = False, lang: str = "da", progress: bool | None = None,
-              chunk_rows: int = CHUNK_ROWS, workers: int | None = None, prefetched: Prefetch | None = None) -> Summary:
-    """Answer every citizen in ``inp`` on every date in ``days`` into ``out``; bad rows into the errors file."""
+              chunk_rows: int = CHUNK_ROWS, workers: int | None = None, prefetched: Prefetch | None = None,
+              out_format: str | None = None) -> Summary:
+    """Answer every citizen in ``inp`` on every date in ``days`` into ``out`` (``-``: stdout); bad rows into
+    the errors file."""
     wall = time.perf_counter()
     use_fast_allocator()
-    in_fmt, out_fmt = _format(inp, "input"), _format(out, "output")
-    errors_path = errors_path or out.with_name(out.name + ".errors.csv")
+    in_fmt, out_fmt = _format(inp, "input"), output_format(out, out_format)
+    errors_path = errors_file_for(out, errors_path)
     batch = Batch(base, days, lang=lang, explain=explain, want_json=out_fmt == "jsonl", want_csv=out_fmt == "csv",
                   workers=workers)
     summary = Summary(days=len(days))

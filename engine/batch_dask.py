@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from .batch import (OUTPUT_FIELDS, BatchError, Summary, _csv_header, _format, batch_frame, output_meta,
-                    write_errors)
+from .batch import (OUTPUT_FIELDS, BatchError, Summary, _csv_header, _format, batch_frame, errors_file_for,
+                    is_stdout, output_format, output_meta, write_errors)
 
 
 def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, partition_info=None):
@@ -43,7 +43,8 @@ def _lines_frame(lines):
 
 
 def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
-             explain: bool = False, lang: str = "da", blocksize: int | str = "64MB") -> Summary:
+             explain: bool = False, lang: str = "da", blocksize: int | str = "64MB",
+             out_format: str | None = None) -> Summary:
     """Run the batch with dask (local scheduler unless a distributed client is active)."""
     try:
         import dask
@@ -53,8 +54,8 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): pip install -e '.[dask]'")
     wall = time.perf_counter()
-    in_fmt, out_fmt = _format(inp, "input"), _format(out, "output")
-    errors_path = errors_path or out.with_name(out.name + ".errors.csv")
+    in_fmt, out_fmt = _format(inp, "input"), output_format(out, out_format)
+    errors_path = errors_file_for(out, errors_path)
     json_output = out_fmt == "jsonl"
     rules_dir = str(Path(rules_dir).resolve())
     if not inp.is_file():
@@ -83,13 +84,15 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     errors = frame[frame["error"].notna()]
     good = frame[frame["error"].isna()]
     t = time.perf_counter()
-    if out_fmt == "csv":
-        with open(out, "w", newline="", encoding="utf-8") as fh:
+    import contextlib
+    import sys
+    target = contextlib.nullcontext(sys.stdout) if is_stdout(out) else open(out, "w", newline="", encoding="utf-8")
+    with target as fh:
+        if out_fmt == "csv":
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(OUTPUT_FIELDS)
             w.writerows(good[list(OUTPUT_FIELDS)].itertuples(index=False, name=None))
-    else:
-        with open(out, "w", encoding="utf-8") as fh:
+        else:
             for line in good["answer"].tolist():
                 fh.write(line + "\n")
     write_errors(errors_path, [(int(r), c or "", m) for r, c, m in

@@ -397,10 +397,12 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
 @main.command("batch")
 @click.argument("input_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--date", "days", multiple=True, required=True, help="A date to answer for (YYYY-MM-DD); repeatable.")
-@click.option("--out", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv (flat, compact lists) or .jsonl (the answer contract).")
+@click.option("--out", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Output file: .csv (flat, compact lists) or .jsonl (the answer contract); - for stdout.")
+@click.option("--format", "out_format", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="Output format (default: from the extension; csv on stdout).")
 @click.option("--errors", "errors_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Rows in error go here (default: OUTPUT.errors.csv).")
+              help="Rows in error go here (default: OUTPUT.errors.csv; on stderr when OUTPUT is -).")
 @click.option("--explain", is_flag=True, help="JSON Lines output: keep each answer's explanation.")
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -409,7 +411,8 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on a terminal, off when $CI is set).")
 @_rules_option
-def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_file: Path | None, explain: bool,
+def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_format: str | None,
+                  errors_file: Path | None, explain: bool,
                   lang: str, engine_name: str, verbose: bool, progress: bool | None, rules_dir: Path | None) -> None:
     """Answer every citizen in INPUT_FILE (.csv flat layout or .jsonl citizen objects) on every --date.
 
@@ -427,14 +430,14 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, errors_
             from .batch_dask import run_dask
             _load(rules_dir)  # refuse broken rules before starting dask
             summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
-                               explain=explain, lang=lang)
+                               explain=explain, lang=lang, out_format=out_format)
         else:
             from .batch import pyarrow_without_pandas
             pyarrow_without_pandas()
             early = prefetch(input_file)  # read the CSV while the rules load
             base = _load(rules_dir)
             summary = run_batch(base, input_file, output, on, errors_file, explain=explain, lang=lang,
-                                progress=progress, prefetched=early)
+                                progress=progress, prefetched=early, out_format=out_format)
     except (BatchError, ReformError) as exc:
         _fail(exc)
     click.echo(summary.line(), err=True)

@@ -377,3 +377,20 @@ def test_command_line_batch_does_not_import_pandas(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "PANDAS False" in r.stderr
     import pandas  # noqa: F401 - and in-process users still can
+
+
+def test_output_to_stdout_with_errors_on_stderr(tmp_path):
+    """``--out -`` writes the same rows to stdout; rows in error go to stderr as the errors CSV."""
+    out = tmp_path / "a.csv"
+    r = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    s = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", "-")
+    assert s.returncode == 0, s.stderr
+    assert s.stdout == out.read_text(encoding="utf-8")
+    errors = (tmp_path / "a.csv.errors.csv").read_text(encoding="utf-8").replace("\r\n", "\n")
+    assert errors.startswith("row,id,message\n") and errors.count("\n") > 2
+    assert errors in s.stderr
+    j = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", "-", "--format", "jsonl")
+    lines = j.stdout.splitlines()
+    assert j.returncode == 0 and len(lines) == s.stdout.count("\n") - 1
+    assert all(json.loads(line)["date"] == "2027-01-01" for line in lines)

@@ -129,7 +129,7 @@ COMMANDS: tuple[Command, ...] = (
             guide="tester"),
     # analyst
     Command("batch-caseload", ("reform", "batch", "docs/guide-files/caseload.csv", "--date", "2026-12-31", "--date",
-                               "2027-01-01", "--out", "/tmp/reform-guide-answers.csv"), guide="analyst"),
+                               "2027-01-01", "--out", "-"), guide="analyst"),
     Command("impact-caseload", ("reform", "impact", "docs/guide-files/caseload.csv", "--to", "2027-03-01"),
             guide="analyst"),
     Command("batch-frame-example", ("python", "docs/guide-files/batch_example.py"), guide="analyst"),
