@@ -1,5 +1,8 @@
 """``reform batch``: a whole caseload, many dates, in one pass — fast by design, exact by test.
 
+This module is the core (columns → situations → derivations → answers); the flat layout and what a
+row means are in ``engine/batch_layout.py``, reading and writing the files in ``engine/batch_files.py``.
+
 Input
 =====
 CSV or JSON Lines, chosen by the file's extension (``.csv`` / ``.jsonl``).
@@ -94,34 +97,30 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import column_dates, dates
-from .citizen import YEARS, Citizen, Situation, normalise_name, parse_citizen
+from .citizen import YEARS, Citizen, Situation, normalise_name
 from .compiler import _branches, situation_facts
-from .errors import CitizenError, ReformError
+from .errors import CitizenError
 from .query import RuleBase, _obligation, build_answer, default_rules_dir
+from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _record_numbers, _Writer,
+                          errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
+                          write_errors)
+from .batch_layout import (CSV_FIELDS, FLAGS, OUTPUT_FIELDS, BatchError, _id_text, _json_item, bool_cell,
+                           parse_row, weeks_cell)
+from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a row, for users of engine.batch
 
-CSV_FIELDS = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty", "benefit", "assessment",
-              "from", "to", "sick_from", "expected_absence_weeks", "uncomplicated", "programme", "programme_from",
-              "programme_to")
-BENEFIT_SPELL = ("benefit", "assessment", "from", "to", "sick_from", "expected_absence_weeks", "uncomplicated")
-PROGRAMME_SPELL = {"programme": "programme", "programme_from": "from", "programme_to": "to"}
-FLAGS = ("vocational_education", "exempted", "work_duty")
-OUTPUT_FIELDS = ("citizen", "date", "phase", "target_group", "structure", "sanctionable", "trial", "jobpraemie",
-                 "status", "programmes", "obligations", "open_questions")
-ERROR_FIELDS = ("row", "id", "message")
 
 # The facts of a situation, as integer codes (0 = absent) — one per condition kind the compiler knows.
 CATEGORICAL = ("benefit", "assessment", "sick_from", "uncomplicated", "vocational_education", "exempted",
@@ -130,86 +129,11 @@ NUMERIC = ("age", "months_into_spell", "spell_started", "expected_absence_weeks"
 COMPONENTS = CATEGORICAL + NUMERIC + ("programme",)
 ID_KEYS = ("benefit", "assessment", "sick_from")
 _COL = {name: i for i, name in enumerate(COMPONENTS)}
-CHUNK_ROWS = 1 << 20
 POOL_MIN_ROWS = 20_000   # from this many rows, Datalog runs in forked helpers, one per core
 DERIVE_BATCH = 1   # pyDatalog answers one situation at a time faster than many at once (measured)
-_TRUE, _FALSE = {"true", "1"}, {"false", "0"}
-_WEEKS = re.compile(r"^[0-9]+$")
-
-
-class BatchError(ReformError):
-    """The batch cannot run at all (unreadable input, unknown columns, bad flags)."""
-
-    exit_code = 2
 
 
 # -- flat rows → contract records -------------------------------------------------------------------------------
-def bool_cell(text: str) -> bool | str:
-    """``true``/``false``/``1``/``0`` (any case, surrounding blanks ignored) → bool; anything else unchanged."""
-    word = text.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    return text
-
-
-def weeks_cell(text: str) -> int | str:
-    word = text.strip()
-    return int(word) if _WEEKS.match(word) else text
-
-
-def row_record(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The contract citizen object a flat CSV row stands for, and how its spell paths read as columns."""
-    cell = lambda k: row.get(k) if row.get(k) not in (None, "") else None  # noqa: E731
-    record: dict[str, Any] = {"id": cell("id")}
-    if cell("born") is not None:
-        record["born"] = cell("born")
-    if cell("municipality") is not None:
-        record["municipality"] = cell("municipality")
-    for name in FLAGS:
-        if cell(name) is not None:
-            record[name] = bool_cell(cell(name))
-    spells: list[dict[str, Any]] = []
-    paths: dict[str, str] = {}
-    spell = {k: cell(k) for k in BENEFIT_SPELL if cell(k) is not None}
-    if "expected_absence_weeks" in spell:
-        spell["expected_absence_weeks"] = weeks_cell(spell["expected_absence_weeks"])
-    if "uncomplicated" in spell:
-        spell["uncomplicated"] = bool_cell(spell["uncomplicated"])
-        if spell["uncomplicated"] is False:
-            del spell["uncomplicated"]
-    if spell:
-        paths[f"spells[{len(spells)}]"] = "benefit"
-        spells.append(spell)
-    prog = {PROGRAMME_SPELL[k]: cell(k) for k in PROGRAMME_SPELL if cell(k) is not None}
-    if prog:
-        i = len(spells)
-        paths.update({f"spells[{i}].programme": "programme", f"spells[{i}].from": "programme_from",
-                      f"spells[{i}].to": "programme_to", f"spells[{i}]": "programme"})
-        spells.append(prog)
-    if spells:
-        record["spells"] = spells
-    return record, paths
-
-
-def _column_message(message: str, paths: dict[str, str]) -> str:
-    """``row 3: spells[0].from: …`` → ``row 3: from: …`` (the CSV column, not the contract path)."""
-    for path, column in sorted(paths.items(), key=lambda kv: -len(kv[0])):
-        if column == "benefit" and path.startswith("spells["):
-            message = message.replace(f": {path}.", ": ").replace(f": {path}:", ": benefit:")
-        else:
-            message = message.replace(f": {path}:", f": {column}:")
-    return message
-
-
-def parse_row(row: Mapping[str, Any], vocabulary, label: str) -> Citizen:
-    """The slow, exact path for one CSV row: a Citizen, or a CitizenError naming the CSV columns."""
-    record, paths = row_record(row)
-    try:
-        return parse_citizen(record, vocabulary, label)
-    except CitizenError as exc:
-        raise CitizenError([_column_message(m, paths) for m in exc.messages]) from None
 
 
 # -- what the rules can read, per family, date and class of situation -------------------------------------------
@@ -1126,10 +1050,6 @@ def _spell_at(start: date):
     return Spell(kind="benefit", id="", start=start)
 
 
-def _id_text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _obligation_cell(o) -> str:
     text = f"{o.requirement}:{o.kind}:{'' if o.count is None else o.count}:{o.by or ''}"
     if o.first_by:
@@ -1205,309 +1125,6 @@ def _derive_parallel(pool, todo: list[tuple]) -> list[tuple]:
 
 
 # -- files -------------------------------------------------------------------------------------------------------
-@dataclass
-class Summary:
-    rows_in: int = 0
-    rows_out: int = 0
-    errors: int = 0
-    days: int = 1
-    read: float = 0.0
-    evaluation: float = 0.0
-    write: float = 0.0
-    wall: float = 0.0
-    stats: dict = field(default_factory=dict)
-
-    def line(self) -> str:
-        s = self.stats
-        return (f"reform batch: {self.rows_in:,} rows in, {self.rows_out:,} rows out ({self.days} date"
-                f"{'s' if self.days != 1 else ''}), {self.errors:,} rows in errors; "
-                f"read {self.read:.2f} s, evaluation {self.evaluation:.2f} s (Datalog {s.get('datalog_s', 0):.2f} s), "
-                f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; {s.get('signatures', 0):,} distinct situations"
-                f"{' (summed over the dates)' if self.days > 1 else ''}, "
-                f"{s.get('derived', 0):,} derived by the Datalog engine, {s.get('templates', 0):,} distinct answers, "
-                f"{s.get('slow_rows', 0):,} rows on the slow path")
-
-    def stages(self) -> str:
-        """Where the evaluation time went (``reform batch -v``)."""
-        s = self.stats
-        mapping = s.get("evaluation", 0.0) - s.get("datalog_s", 0.0)
-        return (f"reform batch: stages: cells to facts {s.get('columns_s', 0):.2f} s, facts to situation codes "
-                f"{s.get('codes_s', 0):.2f} s, situations to answers {mapping:.2f} s + Datalog "
-                f"{s.get('datalog_s', 0):.2f} s, answers to output text {s.get('render_s', 0):.2f} s")
-
-
-def _format(path: Path, what: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix == ".jsonl":
-        return "jsonl"
-    raise BatchError(f"{path}: the {what} must end in .csv or .jsonl")
-
-
-def _progress(total: int | None, enabled: bool | None):
-    """A tqdm bar on a terminal (never when stderr is not a TTY or $CI is set)."""
-    if enabled is None:
-        enabled = sys.stderr.isatty() and not os.environ.get("CI")
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, unit="rows", unit_scale=True, desc="reform batch", file=sys.stderr, leave=False)
-
-
-def read_csv_table(path: Path) -> tuple[pa.Table, list[tuple[int, str, str]], list[int]]:
-    """Every row of a flat CSV as strings; malformed records as errors; the record number of each row."""
-    import pyarrow.csv as pacsv
-    header = _csv_header(path)
-    bad: list[tuple[int | None, str]] = []
-
-    def handler(row) -> str:
-        bad.append((row.number, row.text))
-        return "skip"
-
-    def read(threads: bool) -> pa.Table:
-        return pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=threads, block_size=1 << 22),
-                              parse_options=pacsv.ParseOptions(invalid_row_handler=handler),
-                              convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                                   strings_can_be_null=True, null_values=[""],
-                                                                   quoted_strings_can_be_null=True))
-    try:
-        table = read(True)
-        if bad:  # malformed records: read again in order to number the rows exactly
-            bad.clear()
-            table = read(False)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise BatchError(f"{path}: not a readable CSV file ({exc})") from None
-    skipped = sorted(max(1, (num or 2) - 1) for num, _ in bad)  # record number = line - 1 (the header)
-    errors = [(rec, "", f"row {rec}: not a CSV row of {len(header)} fields: {text[:80]!r}")
-              for rec, (num, text) in zip(skipped, sorted(bad, key=lambda b: b[0] or 0))]
-    return table, errors, skipped
-
-
-def _csv_header(path: Path) -> list[str]:
-    import csv
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            header = next(csv.reader(fh), None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BatchError(f"{path}: cannot read ({exc})") from None
-    if not header:
-        raise BatchError(f"{path}: empty file (a CSV file starts with a header: {','.join(CSV_FIELDS)})")
-    unknown = [h for h in header if h not in CSV_FIELDS]
-    if unknown:
-        raise BatchError(f"{path}: unknown column(s) {', '.join(unknown)} (the columns are: {', '.join(CSV_FIELDS)})")
-    if "id" not in header:
-        raise BatchError(f"{path}: the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
-    if len(set(header)) != len(header):
-        raise BatchError(f"{path}: a column is named twice")
-    return header
-
-
-def _record_numbers(n: int, skipped: list[int]) -> Iterator[int]:
-    """The record number of each of n good rows, given the numbers of skipped records."""
-    s = iter(skipped)
-    nxt = next(s, None)
-    record = 0
-    for _ in range(n):
-        record += 1
-        while nxt is not None and record == nxt:
-            record += 1
-            nxt = next(s, None)
-        yield record
-
-
-def iter_jsonl(path: Path, vocabulary, chunk: int = CHUNK_ROWS) -> Iterator[tuple[list, int]]:
-    """Chunks of (row, citizen or None, id, message) from a JSON Lines file, and the rows read."""
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise BatchError(f"{path}: cannot read ({exc})") from None
-    with fh:
-        items: list = []
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            items.append(_json_item(number, line, vocabulary))
-            if len(items) >= chunk:
-                yield items, len(items)
-                items = []
-        if items:
-            yield items, len(items)
-
-
-class _Writer:
-    """Writes blocks in a thread of its own, so that writing overlaps the work on the next block."""
-
-    def __init__(self, path: Path, fmt: str):
-        import queue
-        import threading
-        self.path, self.fmt = path, fmt
-        self._stdout = is_stdout(path)
-        try:
-            self._fh = sys.stdout.buffer if self._stdout else open(path, "wb")
-        except OSError as exc:
-            raise BatchError(f"{path}: cannot write ({exc})") from None
-        if fmt == "csv":
-            self._fh.write((",".join(OUTPUT_FIELDS) + "\n").encode())
-        self.seconds = 0.0
-        self._queue: "queue.Queue" = queue.Queue(maxsize=8)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            data = self._queue.get()
-            if data is None:
-                return
-            if self._error is None:
-                t = time.perf_counter()
-                try:
-                    self._fh.write(data)
-                except BaseException as exc:  # reported by close()
-                    self._error = exc
-                self.seconds += time.perf_counter() - t
-
-    def write(self, result: ChunkResult) -> None:
-        if self.fmt == "csv":
-            for data in result.csv_blocks():
-                self._queue.put(data)
-        else:
-            lines = result.json_lines()
-            if lines:
-                self._queue.put(("\n".join(lines) + "\n").encode("utf-8"))
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        try:
-            self._fh.flush() if self._stdout else self._fh.close()
-        except OSError as exc:   # e.g. the reader of a pipe went away
-            self._error = self._error or exc
-        if self._stdout and isinstance(self._error, BrokenPipeError):
-            # the reader stopped early (``| head``): as other tools do, stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return
-        if self._error is not None:
-            raise BatchError(f"{self.path}: cannot write ({self._error})")
-
-
-def write_errors(path: Path | None, errors: list[tuple[int, str, str]]) -> None:
-    """The errors file (``row,id,message``); with no path (output on stdout), the same CSV on stderr."""
-    import csv
-    if path is None:
-        if errors:
-            w = csv.writer(sys.stderr, lineterminator="\n")
-            w.writerow(ERROR_FIELDS)
-            w.writerows(sorted(errors, key=lambda e: e[0]))
-        return
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(ERROR_FIELDS)
-        for row in sorted(errors, key=lambda e: e[0]):
-            w.writerow(row)
-
-
-def is_stdout(path: Path | str) -> bool:
-    return str(path) == "-"
-
-
-def output_format(out: Path, out_format: str | None) -> str:
-    """csv or jsonl: as asked, else by the file's extension (stdout: csv unless asked)."""
-    if out_format is not None:
-        if out_format not in ("csv", "jsonl"):
-            raise BatchError(f"the output format is csv or jsonl, not {out_format!r}")
-        return out_format
-    return "csv" if is_stdout(out) else _format(out, "output")
-
-
-def errors_file_for(out: Path, errors_path: Path | None) -> Path | None:
-    """Where rows in error go: as given, else beside the output (None: stderr, when the output is stdout)."""
-    if errors_path is not None:
-        return errors_path
-    return None if is_stdout(out) else out.with_name(out.name + ".errors.csv")
-
-
-class Prefetch:
-    """Read a CSV input in a thread (pyarrow releases the GIL) while the rules load in the main thread."""
-
-    def __init__(self, path: Path):
-        import threading
-        self.path, self.result, self.error, self.seconds = path, None, None, 0.0
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        t = time.perf_counter()
-        try:
-            self.result = read_csv_table(self.path)
-        except BaseException as exc:  # re-raised in the main thread
-            self.error = exc
-        self.seconds = time.perf_counter() - t
-
-    def get(self):
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-class _HidePandas:
-    """An import finder that answers 'not installed' for pandas (for pyarrow's one question)."""
-
-    def find_spec(self, name: str, path=None, target=None):
-        if name == "pandas":
-            raise ModuleNotFoundError("pandas is not used by the local batch engine", name="pandas")
-        return None
-
-
-def pyarrow_without_pandas() -> None:
-    """Spare a command-line batch the import of pandas (a quarter of a second on the critical path).
-
-    pyarrow imports pandas the first time it builds any array, only to ask whether it was handed a
-    pandas object; the local engine never hands it one. pyarrow asks once and remembers the answer,
-    so pandas is hidden for that one question; importing pandas afterwards works as usual (only
-    pyarrow's own pandas conversions are then off in this process, and the local engine has none).
-    """
-    if "pandas" in sys.modules:
-        return
-    finder = _HidePandas()
-    sys.meta_path.insert(0, finder)
-    try:
-        pa.array([0])
-    except ImportError:  # a pyarrow that does not take 'not installed' quietly: pandas loads as before
-        pass
-    finally:
-        sys.meta_path.remove(finder)
-
-
-def use_fast_allocator() -> None:
-    """Arrow's jemalloc pool when the wheel has it: for a big caseload it spends about a third less
-    time in the kernel (page faults) than the default mimalloc pool (bench/batch.py)."""
-    global _ALLOCATOR_SET
-    if _ALLOCATOR_SET:
-        return
-    _ALLOCATOR_SET = True
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (NotImplementedError, AttributeError, pa.ArrowException):  # pragma: no cover - a wheel without it
-        pass
-
-
-_ALLOCATOR_SET = False
-
-
-def prefetch(inp: Path) -> Prefetch | None:
-    """Start reading ``inp`` now when it is a CSV file (None otherwise)."""
-    use_fast_allocator()
-    try:
-        return Prefetch(inp) if _format(inp, "input") == "csv" and inp.is_file() else None
-    except BatchError:
-        return None
 
 
 def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
@@ -1667,13 +1284,3 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
     return out
 
 
-def _json_item(row: int, line: str, vocabulary) -> tuple:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return (row, None, "", f"row {row}: not a JSON object ({exc.msg})")
-    cid = data.get("id") if isinstance(data, dict) else None
-    try:
-        return (row, parse_citizen(data, vocabulary, f"row {row}"), _id_text(cid), "")
-    except CitizenError as exc:
-        return (row, None, _id_text(cid), " | ".join(exc.messages))

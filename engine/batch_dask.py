@@ -18,8 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from .batch import (OUTPUT_FIELDS, BatchError, Summary, _csv_header, _format, batch_frame, errors_file_for,
-                    is_stdout, output_format, output_meta, write_errors)
+from .batch import batch_frame, output_meta
+from .batch_files import Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
+from .batch_layout import OUTPUT_FIELDS, BatchError
 
 
 def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, partition_info=None):

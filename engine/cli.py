@@ -419,7 +419,9 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     Rows in error never stop the run: they go to the errors file with their row number and message.
     The summary line on stderr counts rows in, rows out and rows in errors.
     """
-    from .batch import BatchError, prefetch, run_batch
+    from .batch import run_batch
+    from .batch_files import prefetch
+    from .batch_layout import BatchError
     on = []
     for d in days:
         day = _date(d)
@@ -432,7 +434,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
             summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
                                explain=explain, lang=lang, out_format=out_format)
         else:
-            from .batch import pyarrow_without_pandas
+            from .batch_files import pyarrow_without_pandas
             pyarrow_without_pandas()
             early = prefetch(input_file)  # read the CSV while the rules load
             base = _load(rules_dir)
@@ -458,8 +460,8 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
                    lang: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from .batch import BatchError
-    from .batch import pyarrow_without_pandas
+    from .batch_files import pyarrow_without_pandas
+    from .batch_layout import BatchError
     from .impact import compute_impact, default_months, month_starts, render_html, render_text
     pyarrow_without_pandas()
     base = _load(rules_dir)

@@ -25,7 +25,9 @@ from typing import Sequence
 import numpy as np
 
 from . import dates
-from .batch import Batch, BatchError, _format, iter_jsonl, read_csv_table, CHUNK_ROWS
+from .batch import Batch
+from .batch_files import CHUNK_ROWS, _format, iter_jsonl, read_csv_table
+from .batch_layout import BatchError
 from .explain import _names
 from .query import RuleBase
 
