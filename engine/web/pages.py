@@ -55,6 +55,11 @@ def header(lang: str, active: str, switch_href: str) -> str:
         switch_title=e(w["switch_lang_title"]))
 
 
+def head(lang: str, title: str, scripts: str = "") -> str:
+    """The <head> every page shares; ``scripts``: the page's own script tags."""
+    return template("head.html").substitute(lang=lang, title=e(title), scripts=scripts)
+
+
 def _footer(lang: str) -> str:
     return f'<footer class="footer"><p data-i18n="footer">{e(UI[lang]["footer"])}</p></footer>'
 
@@ -76,7 +81,9 @@ def citizen_page(state: "WebState", lang: str) -> str:
         "spells_empty", "add_benefit", "add_programme", "section_query", "f_date", "submit", "clear", "date_hint",
         "no_answer", "noscript")}
     return template("citizen.html").substitute(
-        values, lang=lang, title=e(f"{w['citizen_title']} – {w['app_title']}"), config=script_json(config),
+        values, lang=lang, head=head(lang, f"{w['citizen_title']} – {w['app_title']}",
+                                     f'<script type="application/json" id="config">{script_json(config)}</script>\n'
+                                     '<script src="/static/app.js" defer></script>\n'),
         header=header(lang, "citizen", f"?lang={other}"), footer=_footer(lang), municipalities=municipalities,
         today=e(config["today"]))
 
@@ -187,7 +194,7 @@ def rules_page(state: "WebState", lang: str, on: date | None, subject: str | Non
     legend = "".join(f"<li>{_badge(s, lang)}</li>" for s in STATUS_ORDER)
     problem_html = f'<p class="error-inline" role="alert">{e(problem)}</p>' if problem else ""
     return template("rules.html").substitute(
-        lang=lang, title=e(f"{w['rules_title']} – {w['app_title']}"), header=header(lang, "rules", switch),
+        lang=lang, head=head(lang, f"{w['rules_title']} – {w['app_title']}"), header=header(lang, "rules", switch),
         footer=_footer(lang), rules_title=e(w["rules_title"]), rules_intro=e(w["rules_intro"]),
         check=_check_box(state, lang), filter_date=e(w["filter_date"]), date_value=e(raw_date or ""),
         date_hint=e(w["date_hint"]), filter_subject=e(w["filter_subject"]), subject_options="".join(options),
@@ -202,6 +209,8 @@ def docs_page(state: "WebState", lang: str) -> str:
     w = UI[lang]
     other = "en" if lang == "da" else "da"
     return template("docs.html").substitute(
-        lang=lang, title=e(f"{w['docs_title']} – {w['app_title']}"), header=header(lang, "api", f"?lang={other}"),
+        lang=lang, head=head(lang, f"{w['docs_title']} – {w['app_title']}",
+                             '<script src="/static/docs.js" defer></script>\n'),
+        header=header(lang, "api", f"?lang={other}"),
         footer=_footer(lang), docs_title=e(w["docs_title"]), docs_intro=e(w["docs_intro"]),
         docs_loading=e(w["docs_loading"]))
