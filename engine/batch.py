@@ -24,7 +24,8 @@ validated by the same rules (``parse_citizen``); error messages name the CSV col
 
 Output
 ======
-CSV or JSON Lines (by extension), one row per citizen and date, citizen-major, in input order.
+CSV or JSON Lines (by extension or ``--format``; ``--out -`` is stdout, with rows in error on stderr),
+one row per citizen and date, citizen-major, in input order.
 The CSV columns are ``OUTPUT_FIELDS``; lists are compact: ``programmes`` is ``id:status;…``,
 ``obligations`` is ``requirement:kind:count:by`` (``by`` the last day of the window), followed by
 ``:first=DATE`` when there is a deadline for the first meeting and ``:waived=RULE`` when an
@@ -419,6 +420,9 @@ def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list]:
     return codes, enc.dictionary.to_pylist()
 
 
+DATES = object()   # Batch.columns: a column of dates (converted whole, by engine.column_dates)
+
+
 class _Memo(dict):
     """str → converted value, computed once per distinct cell text for the whole run."""
 
@@ -482,7 +486,6 @@ class Batch:
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         v = self.vocabulary
         an = self.an
-        self._date = _Memo(_date_value)
         self._benefit = _Memo(lambda s: an.benefit_code.get(v.benefit_id(s), -1) if v.benefit_id(s) else -1)
         self._assessment = _Memo(lambda s: an.assessment_code.get(s, -1) if s in v.assessments else -1)
         self._sick = _Memo(lambda s: an.sick_from_code.get(s, -1) if s in v.sick_from else -1)
@@ -514,12 +517,12 @@ class Batch:
         if "id" not in names:
             raise BatchError(f"the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
 
-        def col(name: str, memo: _Memo | None, missing: int = -1) -> tuple[np.ndarray, np.ndarray, list]:
+        def col(name: str, memo: _Memo | object | None, missing: int = -1) -> tuple[np.ndarray, np.ndarray, list]:
             """(converted value per row, code per row (-1 null), distinct values — ordinals for dates)."""
             if name not in names:
                 return np.full(n, missing, dtype=np.int32), np.full(n, -1, dtype=np.int32), np.zeros(0, np.int32)
             codes, values = _encode(table.column(name))
-            if memo is self._date:  # whole columns of dates at once, exactly as _date_value one by one
+            if memo is DATES:  # whole columns of dates at once, exactly as _date_value one by one
                 ords = column_dates.parse_ordinals(values, _date_value, YEARS)
                 return np.append(ords, missing).astype(np.int32)[codes], codes, ords
             if memo is None:
@@ -540,17 +543,17 @@ class Batch:
             cpr = pc.match_substring_regex(ids, r"^[0-9]{6}-?[0-9]{4}$")
             return pc.and_(pc.fill_null(plain, False), pc.invert(pc.fill_null(cpr, True))).to_numpy(zero_copy_only=False)
 
-        jobs = {"id": id_ok, "born": lambda: col("born", self._date, missing=-1),
+        jobs = {"id": id_ok, "born": lambda: col("born", DATES, missing=-1),
                 "municipality": lambda: col("municipality", self._municipality, missing=0),
                 **{name: (lambda name=name: col(name, self._bool, missing=0)) for name in FLAGS},
                 "benefit": lambda: col("benefit", self._benefit), "assessment": lambda: col("assessment", self._assessment),
                 "sick_from": lambda: col("sick_from", self._sick),
                 "uncomplicated": lambda: col("uncomplicated", self._bool, missing=0),
                 "expected_absence_weeks": lambda: col("expected_absence_weeks", self._weeks),
-                "from": lambda: col("from", self._date), "to": lambda: col("to", self._date),
+                "from": lambda: col("from", DATES), "to": lambda: col("to", DATES),
                 "programme": lambda: col("programme", self._programme),
-                "programme_from": lambda: col("programme_from", self._date),
-                "programme_to": lambda: col("programme_to", self._date)}
+                "programme_from": lambda: col("programme_from", DATES),
+                "programme_to": lambda: col("programme_to", DATES)}
         done = dict(zip(jobs, _in_threads(list(jobs.values()))))   # pyarrow and numpy release the GIL
         ok &= done["id"]
         born, born_code, born_values = done["born"]
