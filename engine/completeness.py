@@ -60,7 +60,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXA
     """Enumerate the situation space of ``base`` against every change date in [lo, hi]."""
     start = time.perf_counter()
     ruleset, program = base.ruleset, base.program
-    bands = Bands([program])
+    bands = Bands([program], ruleset.vocabulary)
     days = check_dates([program], lo, hi)
     cov = Coverage(dates=len(days))
     found: dict[tuple, Finding] = {}
@@ -69,7 +69,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXA
         rules = ruleset.in_family(family)
         if not rules:
             continue
-        keys = family_keys(ruleset, family) | {"benefit"}
+        keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
         todo: dict[tuple, list[tuple[Probe, date]]] = defaultdict(list)
         for probe in probes(ruleset, bands, keys):
             seen_situations.add(probe)

@@ -17,9 +17,9 @@ from .compiler import situation_facts
 from .errors import ReformError
 from .model import UNDETERMINED, Rule
 from .query import RuleBase
-from .situations import Bands, check_dates, condition_keys, family_keys, possible_on, probes
+from .situations import Bands, check_dates, family_keys, possible_on, probes
 
-RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "when", "overrides",
+RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",
                "effect", "then_kind", "then_value")
 
 
@@ -115,21 +115,21 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
                 touched.add(r.family)
     if "target_group" in touched:
         touched |= {f for f in ("sanctionable",)}
-    bands = Bands([old.program, new.program])
+    bands = Bands([old.program, new.program], new.ruleset.vocabulary)
     days = check_dates([old.program, new.program], lo, hi)
     groups: dict[tuple, AnswerChange] = {}
     pairs = 0
     for family in families:
         if family not in touched:
             continue
-        keys = {"benefit"} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
+        keys = {new.ruleset.vocabulary.current.kind} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
         if family == "obligation":  # many dimensions: vary only those the changed rules test
-            keys = {"benefit"}
+            keys = {new.ruleset.vocabulary.current.kind}
             for ch in changed:
                 for base in (old, new):
                     r = base.ruleset.by_id.get(ch.rule)
                     if r and r.family == "obligation":
-                        keys |= condition_keys(r.when)
+                        keys |= r.condition.keys()
         todo: list[tuple[str, date, tuple, tuple]] = []
         for probe in probes(new.ruleset, bands, keys):
             desc = probe.describe(bands)

@@ -103,8 +103,8 @@ def _names(ruleset: "RuleSet", lang: str) -> dict[str, str]:
         value = rule.then_value
         if isinstance(value, dict) and "id" in value and "name" in value:
             names.setdefault(value["id"], value["name"][lang])
-    for table in (ruleset.vocabulary.programmes, ruleset.vocabulary.by_whom):
-        for term in table.values():
+    for table in ruleset.vocabulary.tables.values():
+        for term in table.terms.values():
             names.setdefault(term.id, term.title[lang])
     return names
 

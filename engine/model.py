@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .conditions import Condition
+from .facts import Term, Vocabulary  # noqa: F401 - the vocabulary's types, re-exported
+
 # The answer fields a rule can decide, in the order an explanation lists them. These are the
 # names of the answer contract, not legal facts.
 FAMILIES = ("phase", "target_group", "programme", "obligation", "sanctionable", "trial", "jobpraemie")
@@ -45,42 +48,6 @@ class Source:
         return self.label or self.title
 
 
-@dataclass(frozen=True)
-class Term:
-    """A value of the citizen vocabulary (a benefit, an assessment, a programme …)."""
-    id: str
-    title: dict
-    aliases: tuple[str, ...] = ()
-    paid_by: tuple[str, ...] = ()
-
-
-@dataclass
-class Vocabulary:
-    benefits: dict[str, Term]
-    no_benefit: str
-    assessments: dict[str, Term]
-    programmes: dict[str, Term]
-    sick_from: dict[str, Term]
-    by_whom: dict[str, Term] = field(default_factory=dict)
-    assessment_for: tuple[str, ...] = ()
-    sick_benefit: str | None = None
-    horizon: tuple[date, date] | None = None  # the period the rules are complete for
-
-    def benefit_id(self, name: str) -> str | None:
-        """The canonical benefit id for a name or one of its older aliases."""
-        if name in self.benefits:
-            return name
-        for term in self.benefits.values():
-            if name in term.aliases:
-                return term.id
-        return None
-
-    def title(self, kind: str, value: str, lang: str) -> str:
-        table = getattr(self, kind, {})
-        term = table.get(value) if isinstance(table, dict) else None
-        return term.title.get(lang, value) if term else value
-
-
 @dataclass
 class Rule:
     id: str
@@ -94,7 +61,7 @@ class Rule:
     valid_to: date | None = None
     reason: dict | None = None
     question: dict | None = None
-    when: dict = field(default_factory=dict)
+    condition: Condition = field(default_factory=Condition)
     overrides: tuple[str, ...] = ()
     effect: str = "replace"
     then_kind: str | None = None
