@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import pyarrow as pa
 
-from .batch_layout import CSV_FIELDS, ERROR_FIELDS, OUTPUT_FIELDS, BatchError, _json_item
+from .batch_layout import ERROR_FIELDS, OUTPUT_FIELDS, BatchError, _json_item
 
 if TYPE_CHECKING:
     from .batch import ChunkResult
@@ -112,12 +112,9 @@ def _csv_header(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BatchError(f"{path}: cannot read ({exc})") from None
     if not header:
-        raise BatchError(f"{path}: empty file (a CSV file starts with a header: {','.join(CSV_FIELDS)})")
-    unknown = [h for h in header if h not in CSV_FIELDS]
-    if unknown:
-        raise BatchError(f"{path}: unknown column(s) {', '.join(unknown)} (the columns are: {', '.join(CSV_FIELDS)})")
+        raise BatchError(f"{path}: empty file (a CSV file starts with a header naming its columns, 'id' first)")
     if "id" not in header:
-        raise BatchError(f"{path}: the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
+        raise BatchError(f"{path}: the column 'id' is missing")
     if len(set(header)) != len(header):
         raise BatchError(f"{path}: a column is named twice")
     return header

@@ -99,6 +99,7 @@ def _choice(b: _Builder, atom: str, test: ChoiceTest) -> list[str]:
         return [("" if test.known else "~") + f"known(C, {_lit(test.key)})"]
     if test.values is not None and len(test.values) == 1 and test.not_in is None:
         b.listed.setdefault(test.key, set()).update(test.values)
+        b.member_set(test.values)   # a one-value set: values tested alone are told apart from the rest
         return [atom.format(_lit(test.values[0]))]
     v = b.fresh("V")
     return [atom.format(v)] + _members(b, test, v)
@@ -112,6 +113,7 @@ def _beside(b: _Builder, test: BesideTest, measures: tuple[str, ...]) -> list[st
     ids, extra = test.ids, []
     if ids is not None and ids.values is not None and len(ids.values) == 1 and ids.not_in is None:
         b.listed.setdefault(ids.key, set()).update(ids.values)
+        b.member_set(ids.values)
         args[0] = _lit(ids.values[0])
     elif ids is not None:
         extra = _members(b, ids, args[0])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path

@@ -13,7 +13,7 @@ from .answer import Answer, Obligation, Reason
 from .citizen import Citizen, Situation, load_citizen, parse_citizen, situation
 from .compiler import Program, compile_rules, situation_facts
 from .errors import CitizenError
-from .explain import citation_text, reason_text, status_label
+from .explain import citation_text, reason_text
 from .kb import Derivation, KnowledgeBase
 from .model import FAMILIES, UNDETERMINED, Rule, RuleSet, weakest
 from .receipt import RulesLocation, make_receipt, rules_hash

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import dates
-from .citizen import Citizen
+from .citizen import Citizen, spell_date
 from .query import RuleBase
 
 ONE_DAY = timedelta(days=1)
@@ -66,17 +66,24 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
             add(rule.valid_from, {"kind": "rule-starts", "rule": rule.id})
         if rule.valid_to:
             add(rule.valid_to + ONE_DAY, {"kind": "rule-ends", "rule": rule.id})
-    months = [m for m in program.thresholds.get("months_into_spell", []) if m > 0]
+    v = base.ruleset.vocabulary
+    since = [(m, [k for k in program.thresholds.get(m.id, []) if k > 0]) for m in v.current.measures
+             if m.kind in ("months_since", "weeks_since")]
     cycles = sorted({r.then_value["every_months"] for r in rules
                      if r.then_kind == "obligation" and isinstance(r.then_value, dict) and r.then_value.get("every_months")})
     for spell in citizen.spells:
         add(spell.start, {"kind": f"{spell.kind}-starts", "id": spell.id})
         if spell.end:
             add(spell.end + ONE_DAY, {"kind": f"{spell.kind}-ends", "id": spell.id})
-        if spell.kind != "benefit":
+        if spell.kind != v.current.kind:
             continue
-        for m in months:
-            add(dates.add_months(spell.start, m), {"kind": "months-since-spell-start", "months": m, "id": spell.id})
+        for measure, ks in since:
+            origin = spell_date(spell, measure.of, v.current) or spell.start
+            for k in ks:
+                if measure.kind == "months_since":
+                    add(dates.add_months(origin, k), {"kind": "months-since-spell-start", "months": k, "id": spell.id})
+                else:
+                    add(origin + k * 7 * ONE_DAY, {"kind": "weeks-since-spell-start", "weeks": k, "id": spell.id})
         for n in cycles:
             k = n
             while True:
@@ -85,9 +92,15 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
                     break
                 add(day, {"kind": "new-cycle", "months": k, "id": spell.id})
                 k += n
-    if citizen.born:
-        for age in program.thresholds.get("age", []):
-            add(dates.birthday(citizen.born, age), {"kind": "birthday", "age": age})
+    for fact in v.facts:
+        origin = citizen.get(fact.id)
+        for measure in fact.measures if origin else ():
+            if measure.kind == "years_since":
+                for age in program.thresholds.get(measure.id, []):
+                    add(dates.birthday(origin, age), {"kind": "birthday", "age": age})
+            elif measure.kind == "months_since":
+                for k in program.thresholds.get(measure.id, []):
+                    add(dates.add_months(origin, k), {"kind": "months-since", "months": k, "id": fact.id})
     return points
 
 

@@ -185,8 +185,7 @@ class Site:
         return ref(f"rule-{rid}", group_id) if rid else lit(group_id)
 
     def term(self, key: str, value: str) -> str:
-        table = getattr(self.rs.vocabulary, VOCAB_TABLES.get(key, ""), None) or {}
-        term = table.get(value) if isinstance(table, dict) else None
+        term = self.rs.vocabulary.table(VOCAB_TABLES.get(key, "")).get(value)
         if term:
             return f"{esc(term.title['en'])} ({ref('vocab-' + VOCAB_TABLES[key], value)})"
         if key == "target_group":
@@ -202,7 +201,7 @@ class Site:
         return ref(f"source-{src.id}", src.short)
 
     def programme_title(self, pid: str) -> str:
-        term = self.rs.vocabulary.programmes.get(pid)
+        term = self.rs.vocabulary.table("programmes").get(pid)
         return term.title["en"] if term else pid
 
 
@@ -295,7 +294,7 @@ def obligation_text(site: Site, spec: dict) -> str:
     else:
         text = f"at least {spec['count']} {kind}"
     if spec.get("by_whom"):
-        term = site.rs.vocabulary.by_whom.get(spec["by_whom"])
+        term = site.rs.vocabulary.table("by_whom").get(spec["by_whom"])
         text += f" at {term.title['en'] if term else spec['by_whom']}"
     if spec.get("within_months"):
         text += f" within the first {spec['within_months']} months of the benefit spell"
@@ -485,7 +484,7 @@ def compute_exercised(site: Site) -> None:
             if s.end:
                 days.add(s.end + timedelta(days=1))
         for day in sorted(days):
-            if citizen.born and day < citizen.born:
+            if any(citizen.get(f.id) and day < citizen.get(f.id) for f in rs.vocabulary.facts if f.spells_not_before):
                 continue
             try:
                 answer = base.evaluate(citizen, day, lang="en")
@@ -570,7 +569,7 @@ def subject_page(site: Site, subject: str, file: str, title: dict | None, rules,
             fields.append((verb, ", ".join(site.rule_link(t) for t in r.overrides)))
         if overridden_by.get(r.id):
             fields.append(("Overridden by", ", ".join(site.rule_link(t) for t in overridden_by[r.id])))
-        fields.append(("Conditions", conditions(site, r.when)))
+        fields.append(("Conditions", conditions(site, r.condition.data())))
         fields.append(("Decides", decides(site, r)))
         exercised = exercised_items(site, r.id)
         fields.append(("Exercised by", exercised if exercised else "no scenario file or persona answer uses it yet"))
@@ -670,26 +669,25 @@ def vocabulary_page(site: Site, out: Output) -> None:
                     used[(key, value)].append(rule_id)
 
     for r in site.rs.rules:
-        walk(r.id, r.when)
+        walk(r.id, r.condition.data())
     lines = heading("Vocabulary", "=") + [
         "The values a citizen file and a rule condition may use (``rules/vocabulary.yaml``).", ""]
     tables = [("Benefits", "benefits", "benefit"), ("Assessments", "assessments", "assessment"),
               ("Programmes", "programmes", "programme"), ("Sick-listed from", "sick_from", "sick_from"),
               ("Who holds a meeting", "by_whom", None)]
     for title, attr, key in tables:
-        table = getattr(v, attr)
+        table = v.table(attr)
         lines += [f".. _vocab-{attr}:", ""] + heading(title, "-")
         rows = []
-        for term in table.values():
+        for term in table.terms.values():
             users = used.get((key, term.id), []) if key else []
             rows.append([lit(term.id), esc(term.title["da"]), esc(term.title["en"]),
                          esc(", ".join(term.aliases)) if term.aliases else "",
                          ", ".join(site.rule_link(u) for u in users)])
         lines += list_table(["Id", "Dansk", "English", "Older names", "Conditions that use it"], rows,
                             [16, 20, 24, 12, 28])
-    lines += [f"A citizen with no benefit spell on the date has the benefit {lit(v.no_benefit)}; an assessment goes "
-              f"with {', '.join(lit(b) for b in v.assessment_for)}; sick-listed facts go with "
-              f"{lit(v.sick_benefit)}.", ""]
+    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.no_benefit)}."] + \
+        [f"``{f.id}`` goes with {', '.join(lit(b) for b in f.only_with)}." for f in v.current.facts if f.only_with] + [""]
     out.write("vocabulary.rst", "\n".join(lines) + "\n")
 
 
@@ -858,9 +856,8 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
     """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut)."""
     from engine import dates
     vocab = site.rs.vocabulary
-    raw_vocab = next((d for d in site.rs.documents.values() if isinstance(d, dict) and d.get("subject") ==
-                      "vocabulary"), {})
-    paid_by = {p["id"]: p.get("paid_by", []) for p in raw_vocab.get("programmes", [])}
+    paid_by = {t.id: list(t.paid_by) for k in vocab.beside for t in vocab.table(k.values).terms.values()}
+    with_fact = {f.id: f.only_with[0] for f in vocab.current.facts if f.only_with}
     data: dict[str, Any] = {"id": name, "spells": []}
     spell: dict[str, Any] = {}
     benefit = programme = None
@@ -871,25 +868,25 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
         if key == "benefit":
             benefit = _pick_id(test, vocab.benefits) or "__none__"
         elif key == "assessment":
-            value = _pick_id(test, vocab.assessments)
+            value = _pick_id(test, vocab.table("assessments"))
             if value:
                 spell["assessment"] = value
-            benefit = benefit or vocab.assessment_for[0]
+            benefit = benefit or with_fact[key]
         elif key == "sick_from":
-            value = _pick_id(test, vocab.sick_from)
+            value = _pick_id(test, vocab.table("sick_from"))
             if value:
                 spell["sick_from"] = value
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "expected_absence_weeks":
             value = _pick_number(test)
             if value is not None:
                 spell["expected_absence_weeks"] = value
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "uncomplicated":
             spell["uncomplicated"] = bool(test)
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "programme":
-            programme = _pick_id(test, vocab.programmes) or "__none__"
+            programme = _pick_id(test, vocab.table("programmes")) or "__none__"
         elif key == "programme_started":
             programme_start = _pick_date(test, programme_start)
         elif key == "spell_started":
@@ -953,8 +950,9 @@ def mapping(site: Site, out: Output) -> None:
     landings: list[Landing] = []
     for r in old_rules:
         group = r.then_value["id"]
-        for i, branch in enumerate(_branches(r.when)):
-            label = f"{r.id} (branch {i + 1})" if "any_of" in r.when else r.id
+        when = r.condition.data()
+        for i, branch in enumerate(_branches(when)):
+            label = f"{r.id} (branch {i + 1})" if "any_of" in when else r.id
             try:
                 data = citizen_for(site, branch, before, f"mapping-{r.id}-{i + 1}")
                 citizen = base.parse_citizen(data, label)
@@ -1112,14 +1110,17 @@ def _condition_uses(when: dict) -> Iterable[tuple[str, Any]]:
 def conditions_fragment(site: Site, out: Output) -> None:
     """The kinds of condition the schema allows, with how many rules use each and an example in words."""
     from importlib import resources
-    schema = json.loads(resources.files("engine").joinpath("schemas", "rules.schema.json").read_text("utf-8"))
-    props = schema["$defs"]["conditions"]["properties"]
+    v = site.rs.vocabulary
+    props = {name: v.condition_kind(name) for name in v.condition_names()}
     rows = []
-    for key, spec in props.items():
-        shape = spec.get("$ref", "").rsplit("/", 1)[-1] or spec.get("type", "")
+    for key in list(props) + ["target_group", "any_of"]:
+        found = props.get(key)
+        shape = "id-test" if key == "target_group" else (found[0] if found else "")
+        if found and found[0] in ("measure", "beside-measure"):
+            shape = "date-test" if found[1][0].is_date else "number-test"
         if key == "any_of":
             shape = "list of condition sets"
-        users = [(r, test) for r in site.rs.rules for k, test in _condition_uses(r.when) if k == key]
+        users = [(r, test) for r in site.rs.rules for k, test in _condition_uses(r.condition.data()) if k == key]
         example = ""
         if users:
             r, test = users[0]

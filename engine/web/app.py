@@ -37,10 +37,8 @@ TIMELINE_FIELDS = ("citizen", "from", "to", "lang")
 MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
-# Citizen fields that hold one plain value (for a clear message when a list or mapping is sent).
-_SCALAR_FIELDS = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty")
-_SCALAR_SPELL_FIELDS = ("benefit", "programme", "from", "to", "assessment", "sick_from",
-                        "expected_absence_weeks", "uncomplicated")
+# Every citizen field but the list of spells holds one plain value, and so does every spell field.
+_LIST_FIELD = "spells"
 
 
 class InputError(Exception):
@@ -82,16 +80,16 @@ def shape_messages(data: Any, label: str = "citizen") -> list[str]:
     out: list[str] = []
     if not isinstance(data, dict):
         return out
-    for key in _SCALAR_FIELDS:
-        if isinstance(data.get(key), (list, dict)):
-            out.append(f"{label}: {key}: {_kind(data[key])} is not a single value")
-    spells = data.get("spells")
+    for key, value in data.items():
+        if key != _LIST_FIELD and isinstance(value, (list, dict)):
+            out.append(f"{label}: {key}: {_kind(value)} is not a single value")
+    spells = data.get(_LIST_FIELD)
     if isinstance(spells, list):
         for i, spell in enumerate(spells):
             if isinstance(spell, dict):
-                for key in _SCALAR_SPELL_FIELDS:
-                    if isinstance(spell.get(key), (list, dict)):
-                        out.append(f"{label}: spells[{i}].{key}: {_kind(spell[key])} is not a single value")
+                for key, value in spell.items():
+                    if isinstance(value, (list, dict)):
+                        out.append(f"{label}: spells[{i}].{key}: {_kind(value)} is not a single value")
     return out
 
 

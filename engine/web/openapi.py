@@ -98,38 +98,52 @@ def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> di
     return out
 
 
+def _fact_schema(fact, vocabulary, prefix: str = "") -> dict[str, Any]:
+    """The JSON Schema of one declared fact."""
+    out: dict[str, Any]
+    if fact.type == "bool":
+        out = {"type": "boolean"}
+    elif fact.type == "integer":
+        out = {"type": "integer", "minimum": fact.minimum, "maximum": fact.maximum}
+    elif fact.type == "date":
+        out = dict(_DATE)
+    else:
+        table = vocabulary.table(fact.values or "")
+        out = {"type": "string"}
+        if not (table.suffixes or table.transliterate):
+            out["enum"] = sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})
+        else:
+            out["examples"] = list(table)[:3]
+    if fact.default is not None:
+        out["default"] = fact.default
+    out["description"] = prefix + fact.label["en"] + (f": {fact.help['en']}" if fact.help else "")
+    return out
+
+
 def schemas(base) -> dict[str, Any]:
     v = base.ruleset.vocabulary
-    benefits = sorted(set(v.benefits) | {a for t in v.benefits.values() for a in t.aliases})
     spell = {
         "type": "object", "additionalProperties": False, "required": ["from"],
-        "description": "One dated fact: exactly one of `benefit` or `programme`. Benefit spells must not overlap; "
-                       "a programme spell runs beside the benefit that pays it. `to` is inclusive and optional.",
-        "properties": {
-            "benefit": {"type": "string", "enum": benefits},
-            "programme": {"type": "string", "enum": list(v.programmes)},
-            "from": _DATE, "to": _DATE,
-            "assessment": {"type": "string", "enum": list(v.assessments),
-                           "description": f"Only with benefit {', '.join(v.assessment_for)}."},
-            "sick_from": {"type": "string", "enum": list(v.sick_from),
-                          "description": f"Only with benefit {v.sick_benefit}."},
-            "expected_absence_weeks": {"type": "integer", "minimum": 0, "maximum": 520,
-                                       "description": f"Only with benefit {v.sick_benefit}."},
-            "uncomplicated": {"type": "boolean", "description": f"Only with benefit {v.sick_benefit}."},
-        },
+        "description": f"One dated fact: exactly one of {', '.join('`' + k.kind + '`' for k in v.spell_kinds)}. "
+                       f"{v.current.kind} spells must not overlap; `to` is inclusive and optional.",
+        "properties": {},
     }
+    for kind in v.spell_kinds:
+        table = v.table(kind.values)
+        spell["properties"][kind.kind] = {"type": "string", "description": kind.label["en"],
+                                          "enum": sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})}
+    spell["properties"].update({"from": _DATE, "to": _DATE})
+    for kind in v.spell_kinds:
+        for f in kind.facts:
+            spell["properties"][f.id] = _fact_schema(f, v, f"Only with {kind.kind} {', '.join(f.only_with)}. "
+                                                     if f.only_with else f"Only on a {kind.kind} spell. ")
     citizen = {
         "type": "object", "additionalProperties": False, "required": ["id"],
-        "description": "The citizen contract of REFORM.md, \"Interfaces\".",
+        "description": "The citizen contract (the domain brief, \"Interfaces\"), derived from the rules' vocabulary.",
         "properties": {
             "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
             "note": {"type": "string"},
-            "born": _DATE,
-            "municipality": {"type": "string"},
-            "vocational_education": {"type": "boolean", "default": False},
-            "exempted": {"type": "boolean", "default": False,
-                         "description": "The municipality's concrete 25 % exemption."},
-            "work_duty": {"type": "boolean", "default": False, "description": "Arbejdspligt."},
+            **{f.id: _fact_schema(f, v) for f in v.facts},
             "spells": {"type": "array", "items": _ref("Spell")},
         },
     }

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..answer import Answer
-from ..explain import (KIND, kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
+from ..explain import (kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
                        render_text, status_label)
 from ..model import STATUS_ORDER, Rule, RuleSet
 from .i18n import UI
@@ -64,42 +64,38 @@ def phases_json(ruleset: RuleSet) -> list[dict[str, Any]]:
 
 
 def municipalities(ruleset: RuleSet) -> list[str]:
-    """Municipality names that some rule tests (for the form's suggestions)."""
-    found: set[str] = set()
-
-    def walk(when: Any) -> None:
-        if isinstance(when, dict):
-            for key, value in when.items():
-                if key == "municipality":
-                    if isinstance(value, str):
-                        found.add(value)
-                    elif isinstance(value, list):
-                        found.update(v for v in value if isinstance(v, str))
-                    elif isinstance(value, dict):
-                        for op in ("in", "not_in"):
-                            found.update(v for v in value.get(op, ()) if isinstance(v, str))
-                else:
-                    walk(value)
-        elif isinstance(when, list):
-            for item in when:
-                walk(item)
-
-    for rule in ruleset.rules:
-        walk(rule.when)
-    return sorted(found, key=str.casefold)
+    """Every value of the municipality-like choices: the citizen facts whose table has a forgiving match."""
+    v = ruleset.vocabulary
+    names: list[str] = []
+    for fact in v.facts:
+        table = v.table(fact.values or "")
+        if fact.type == "choice" and (table.suffixes or table.transliterate):
+            names += list(table)
+    return sorted(set(names), key=str.casefold)
 
 
 def vocabulary_json(ruleset: RuleSet) -> dict[str, Any]:
-    """The values the citizen form offers, with their titles in both languages."""
+    """The values the citizen form offers, with their titles in both languages, and the declared facts."""
     v = ruleset.vocabulary
 
-    def terms(table: dict) -> list[dict[str, Any]]:
-        return [{"id": t.id, "title": dict(t.title), "aliases": list(t.aliases)} for t in table.values()]
+    def terms(table: Any) -> list[dict[str, Any]]:
+        return [{"id": t.id, "title": dict(t.title), "aliases": list(t.aliases)} for t in table.terms.values()]
 
-    return {"benefits": terms(v.benefits), "programmes": terms(v.programmes),
-            "assessments": terms(v.assessments), "sick_from": terms(v.sick_from),
-            "assessment_for": list(v.assessment_for), "sick_benefit": v.sick_benefit,
-            "municipalities": municipalities(ruleset)}
+    def fact(f: Any) -> dict[str, Any]:
+        return {"id": f.id, "type": f.type, "label": dict(f.label), "help": dict(f.help), "default": f.default,
+                "values": f.values, "minimum": f.minimum, "maximum": f.maximum, "only_with": list(f.only_with)}
+
+    out: dict[str, Any] = {name: terms(table) for name, table in v.tables.items()}
+    out.update({
+        "tables": {name: terms(table) for name, table in v.tables.items()},
+        "facts": [fact(f) for f in v.facts],
+        "spells": [{"kind": k.kind, "role": k.role, "values": k.values, "label": dict(k.label),
+                    "facts": [fact(f) for f in k.facts]} for k in v.spell_kinds],
+        "municipalities": municipalities(ruleset)})
+    # what the current form reads: which benefits take which spell facts
+    for f in v.current.facts:
+        out[f"{f.id}_with"] = list(f.only_with)
+    return out
 
 
 def status_json() -> dict[str, dict[str, str]]:

@@ -100,8 +100,8 @@
       row.appendChild(details);
       var refresh = function () {
         var b = what.value;
-        var showAssessment = vocab.assessment_for.indexOf(b) >= 0 || assessment.value !== "";
-        var showSick = b === vocab.sick_benefit || sickFrom.value !== "" || weeks.value !== "" || unc.checked;
+        var showAssessment = vocab.assessment_with.indexOf(b) >= 0 || assessment.value !== "";
+        var showSick = vocab.sick_from_with.indexOf(b) >= 0 || sickFrom.value !== "" || weeks.value !== "" || unc.checked;
         details.querySelectorAll(".assessment").forEach(function (n) { n.hidden = !showAssessment; });
         details.querySelectorAll(".sick").forEach(function (n) { n.hidden = !showSick; });
         details.hidden = !showAssessment && !showSick;
