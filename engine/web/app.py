@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,7 +27,8 @@ from ..errors import CitizenError
 from ..loader import LoadError, load_file, parse_text
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
-from .i18n import LANGS, pick_lang
+from .sources import SeedTexts, cited_by, source_json
+from .i18n import LANGS, UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
@@ -102,6 +103,7 @@ class WebState:
         self.base = base
         self.rules_dir = rules_dir
         self.examples_dir = examples_dir
+        self.seeds = SeedTexts(base.ruleset, rules_dir)  # the seed copies, served at /sources/<id>
         self._split = _check_has_completeness()  # run_check(..., completeness=False) is the quick check
         self.completeness = completeness and self._split
         self.loaded_at = datetime.now().replace(microsecond=0)
@@ -349,7 +351,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
         citizen, day, lang = await query_input(request)
         answer = evaluate(citizen, day, lang)
-        return JSONResponse({"answer": answer.to_json(), "view": views.answer_view(answer, base.ruleset, lang)})
+        return JSONResponse({"answer": answer.to_json(),
+                             "view": views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)})
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
@@ -464,6 +467,13 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
         return JSONResponse({"citizen": jsonable(parsed)})
 
+    @app.get("/api/sources", tags=["rules"], summary="The sources the rules cite: names, dates, addresses")
+    def api_sources() -> JSONResponse:
+        """Each source by the name a person cites it by, with its date, status, public address (``url``) when
+        it has one, and for a seed document the app's page of its copy (``page``) and the plain text (``text``)."""
+        users = cited_by(base.ruleset)
+        return JSONResponse([source_json(src, state.seeds, users.get(src.id)) for src in base.ruleset.sources.values()])
+
     @app.get("/api/health", tags=["rules"], summary="Is the service up, and with how many rules")
     def api_health() -> JSONResponse:
         return JSONResponse({"ok": True, "version": __version__, "rules": len(base.ruleset.rules)})
@@ -487,6 +497,27 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.api_route("/docs", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def page_docs(lang: str | None = None) -> HTMLResponse:
         return HTMLResponse(pages.docs_page(state, pick_lang(lang)))
+
+    @app.api_route("/sources", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    def page_sources(lang: str | None = None) -> HTMLResponse:
+        return HTMLResponse(pages.sources_page(state, pick_lang(lang)))
+
+    @app.api_route("/sources/{source_id}.txt", methods=["GET", "HEAD"], include_in_schema=False)
+    def source_text(source_id: str) -> PlainTextResponse:
+        """The copy of a seed document as it is in rules/seeds/."""
+        text = state.seeds.text(source_id)
+        if text is None:
+            raise InputError(f"source: no document text for {source_id!r}", status=404, error="not_found")
+        return PlainTextResponse(text, headers={"content-disposition": f'inline; filename="{source_id}.txt"'})
+
+    @app.api_route("/sources/{source_id}", methods=["GET", "HEAD"], response_class=HTMLResponse,
+                   include_in_schema=False)
+    def page_source(source_id: str, lang: str | None = None) -> HTMLResponse:
+        lang = pick_lang(lang)
+        html = pages.source_page(state, lang, source_id)
+        if html is None:
+            raise InputError(UI[lang]["src_not_found"].format(id=source_id), status=404, error="not_found")
+        return HTMLResponse(html)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
