@@ -166,9 +166,10 @@ def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
         what += f" {w['within'].format(ob.within_months)}"
     if ob.every_months:
         what += f", {w['every'].format(ob.every_months)}"
-    if ob.first_by:
+    # a waived requirement has no deadline: it is reported (as waived) so the exception is visible
+    if ob.first_by and not ob.waived:
         what += f", {w['first_by']} {ob.first_by}"
-    if ob.by:
+    if ob.by and not ob.waived:
         what += f", {w['by']} {ob.by}"
     if ob.waived:
         what += f" – {w['waived'].upper()} ({ob.rule})"

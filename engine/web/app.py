@@ -341,7 +341,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
               openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
               response_class=JSONResponse)
     async def api_query(request: Request) -> JSONResponse:
-        """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of REFORM.md."""
+        """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of the domain brief
+        (docs/reform.rst, "Interfaces")."""
         citizen, day, lang = await query_input(request)
         return JSONResponse(evaluate(citizen, day, lang).to_json())
 

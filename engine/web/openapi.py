@@ -1,8 +1,8 @@
 """The OpenAPI document: request and answer schemas written out, since the API parses its own input.
 
 The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
-query`` names it); the schemas here describe those bodies and the answer contract of REFORM.md,
-"Interfaces". Enumerations come from the loaded vocabulary, so the document follows the rules.
+query`` names it); the schemas here describe those bodies and the answer contract of the domain
+brief (``docs/reform.rst``, "Interfaces"). Enumerations come from the loaded vocabulary, so the document follows the rules.
 """
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def schemas(base) -> dict[str, Any]:
     }
     citizen = {
         "type": "object", "additionalProperties": False, "required": ["id"],
-        "description": "The citizen contract of REFORM.md, \"Interfaces\".",
+        "description": "The citizen contract of the domain brief (docs/reform.rst, \"Interfaces\").",
         "properties": {
             "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
             "note": {"type": "string"},
@@ -149,7 +149,7 @@ def schemas(base) -> dict[str, Any]:
     status = {"type": "string", "enum": ["law", "guidance", "bill", "agreement", "provisional"]}
     answer = {
         "type": "object",
-        "description": "The answer contract (REFORM.md, \"Interfaces\"); identical to `reform query --json`.",
+        "description": "The answer contract (the domain brief, docs/reform.rst, \"Interfaces\"); identical to `reform query --json`.",
         "required": ["citizen", "date", "phase", "target_group", "programmes", "obligations", "sanctionable",
                      "trial", "status", "open_questions", "explanation"],
         "properties": {
