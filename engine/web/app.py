@@ -27,6 +27,7 @@ from ..errors import CitizenError
 from ..loader import LoadError, load_file, parse_text
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
+from .decision import decision_view
 from .sources import SeedTexts, cited_by, source_json
 from .i18n import LANGS, UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
@@ -352,8 +353,9 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
         citizen, day, lang = await query_input(request)
         answer = evaluate(citizen, day, lang)
-        return JSONResponse({"answer": answer.to_json(),
-                             "view": views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)})
+        view = views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)
+        view["decision"] = decision_view(answer, base.ruleset, lang, view["reasons"])
+        return JSONResponse({"answer": answer.to_json(), "view": view})
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
@@ -393,6 +395,40 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
                              "calendar (years 1–9999)") from None
         return JSONResponse(result.to_json())
+
+    @app.post("/api/timeline/view", tags=["answers"],
+              summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
+              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
+    async def api_timeline_view(request: Request) -> JSONResponse:
+        """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
+        labels, what changed and why (events, and the rules that start or stop applying, with their sources),
+        and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
+        from ..timeline import timeline as build
+        from .timeline_view import timeline_view
+        data = _object(_json_body_sync(await request.body()), TIMELINE_FIELDS + ("date",),
+                       "'citizen' (and optionally 'from', 'to', 'date')")
+        messages: list[str] = []
+        lang = _lang(data, messages)
+        start = _day(data, "from", messages, required=False)
+        end = _day(data, "to", messages, required=False)
+        mark = _day(data, "date", messages, required=False)
+        citizen = citizen_of(data, messages)
+        if messages:
+            raise InputError(messages)
+        today = date.today()
+        horizon = getattr(base.ruleset.vocabulary, "horizon", None) or (today, today)
+        start, end = start or horizon[0], end or horizon[1]
+        if end < start:
+            raise InputError("to: must not be before from")
+        if (end - start).days > MAX_TIMELINE_DAYS:
+            raise InputError("to: a timeline may span at most 100 years")
+        try:
+            result = build(base, citizen, start, end, lang=lang)
+        except (OverflowError, ValueError) as exc:
+            log.warning("timeline out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
+                             "calendar (years 1–9999)") from None
+        return JSONResponse(timeline_view(result, base.ruleset, lang, mark, anchor=state.seeds.anchor))
 
     @app.get("/api/rules", tags=["rules"], summary="The rules, optionally those valid on a date",
              responses=openapi.responses("RuleList", ok_only=False))
