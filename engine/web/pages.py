@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from ..explain import STATUS, source_name
 from ..model import STATUS_ORDER
 from . import views
-from .i18n import LANGS, UI
+from .i18n import ERROR_PATTERNS, LANGS, UI
 
 if TYPE_CHECKING:
     from .app import WebState
@@ -69,6 +69,7 @@ def citizen_page(state: "WebState", lang: str) -> str:
     w = UI[lang]
     other = "en" if lang == "da" else "da"
     config = {"lang": lang, "ui": {k: UI[k] for k in LANGS}, "vocabulary": views.vocabulary_json(state.base.ruleset),
+              "errors": [{"re": pattern, "da": words["da"]} for pattern, words in ERROR_PATTERNS],
               "statuses": views.status_json(), "examples": bool(state.example_files()),
               "today": date.today().isoformat()}
     municipalities = "".join(f'<option value="{e(m)}"></option>' for m in config["vocabulary"]["municipalities"])
@@ -79,13 +80,13 @@ def citizen_page(state: "WebState", lang: str) -> str:
         "citizen_title", "citizen_intro", "examples", "upload", "section_person", "f_id", "f_id_hint", "f_born",
         "f_municipality", "f_vocational_education", "f_exempted", "f_work_duty", "section_spells", "spells_hint",
         "spells_empty", "add_benefit", "add_programme", "section_query", "f_date", "submit", "clear", "date_hint",
-        "no_answer", "noscript")}
+        "no_answer", "noscript", "skip_form", "skip_answer")}
     return template("citizen.html").substitute(
         values, lang=lang, head=head(lang, f"{w['citizen_title']} – {w['app_title']}",
                                      f'<script type="application/json" id="config">{script_json(config)}</script>\n'
                                      '<script src="/static/app.js" defer></script>\n'),
         header=header(lang, "citizen", f"?lang={other}"), footer=_footer(lang), municipalities=municipalities,
-        today=e(config["today"]))
+        today=e(config["today"]), answer_label=e(w["answer_region"]))
 
 
 # -- the rules page -----------------------------------------------------------------------------
