@@ -362,7 +362,8 @@
 
   function sourceLink(c) {
     // a source by the name a person cites it by; to its public address, or to its text on this server
-    var name = c.href ? el("a", { href: c.href, class: "source-link", target: "_blank", rel: "noopener",
+    var href = c.href && c.href.charAt(0) === "/" ? c.href.replace(/(#|$)/, "?lang=" + lang + "$1") : c.href;
+    var name = href ? el("a", { href: href, class: "source-link", target: "_blank", rel: "noopener",
                                   dataset: { ref: c.ref } , text: c.name }) : el("span", { text: c.name });
     return [name, c.at ? ", " + c.at : null];
   }
