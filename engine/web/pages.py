@@ -204,7 +204,7 @@ def rules_page(state: "WebState", lang: str, on: date | None, subject: str | Non
         filter_status=e(w["filter_status"]), status_options="".join(status_options), filter=e(w["filter"]),
         reset=e(w["reset"]), problem=problem_html,
         count=e(w["n_shown"].format(shown=len(shown), total=len(rs.rules))), toc="".join(toc),
-        sections="".join(sections), statuses=e(w["statuses"]), legend=legend)
+        sections="".join(sections), statuses=e(w["statuses"]), legend=legend, skip=e(w["skip_content"]))
 
 
 # -- the API page ---------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def docs_page(state: "WebState", lang: str) -> str:
                              '<script src="/static/docs.js" defer></script>\n'),
         header=header(lang, "api", f"?lang={other}"),
         footer=_footer(lang), docs_title=e(w["docs_title"]), docs_intro=e(w["docs_intro"]),
-        docs_loading=e(w["docs_loading"]))
+        docs_loading=e(w["docs_loading"]), skip=e(w["skip_content"]))
 
 
 # -- the sources ----------------------------------------------------------------------------------
