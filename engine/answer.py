@@ -1,4 +1,4 @@
-"""The answer for one citizen on one date: the contract of REFORM.md, "Interfaces"."""
+"""The answer for one citizen on one date: the contract of the domain brief (``docs/reform.rst``, "Interfaces")."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

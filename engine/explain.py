@@ -72,12 +72,54 @@ def status_label(status: str, lang: str = "da") -> str:
     return STATUS.get(status, {}).get(lang, status)
 
 
+def source_name(src: Source) -> str:
+    """How a person cites a source: its ``label`` (``L 66 / lov nr. 1750 af 29.12.2025``) or its title.
+
+    Never a file name: a seed is cited by its title, and its text is linked (see :func:`source_href`).
+    """
+    return getattr(src, "label", None) or src.title
+
+
+def source_url(src: Source) -> str | None:
+    """The public address of a source, when the registry gives one (``url``)."""
+    url = getattr(src, "url", None)
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def source_href(src: Source, local: str = "/sources/") -> str | None:
+    """Where a link to ``src`` goes: its public address, or for a seed (a document copied into
+    ``rules/seeds/``) the page of that copy, ``local`` + its id (the web app's ``/sources/<id>``)."""
+    url = source_url(src)
+    if url:
+        return url
+    if src.kind == "seed":
+        return f"{local}{src.id}"
+    return None
+
+
+def citations(rule: Rule, sources: dict[str, Source], local: str = "/sources/") -> list[dict]:
+    """A rule's citations for display: the source's name, the locator (``at``), date, status and link."""
+    out = []
+    for c in rule.source:
+        src = sources.get(c.ref)
+        out.append({"ref": c.ref, "name": source_name(src) if src else c.ref, "at": c.at or None,
+                    "quote": getattr(c, "quote", None) or None, "title": src.title if src else None,
+                    "date": src.date.isoformat() if src and src.date else None,
+                    "kind": src.kind if src else None, "status": src.status if src else None,
+                    "url": source_url(src) if src else None,
+                    "href": source_href(src, local) if src else None})
+    return out
+
+
 def citation_text(rule: Rule, sources: dict[str, Source]) -> str:
-    """``shared/seeds/003_….txt, "Hvad træder i kraft hvornår?"; lov nr. 1750 …, § 1 nr. 4``."""
+    """``Den kommunalpolitiske opgave …, slide "Hvad træder i kraft hvornår?"; L 66 / lov nr. 1750 …, § 1, nr. 4``.
+
+    Each source by the name a person cites it by (never a file name), then the place in it.
+    """
     parts = []
     for c in rule.source:
         src = sources.get(c.ref)
-        name = src.short if src else c.ref
+        name = source_name(src) if src else c.ref
         parts.append(f"{name}, {c.at}" if c.at else name)
     return "; ".join(parts)
 
@@ -124,9 +166,10 @@ def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
         what += f" {w['within'].format(ob.within_months)}"
     if ob.every_months:
         what += f", {w['every'].format(ob.every_months)}"
-    if ob.first_by:
+    # a waived requirement has no deadline: it is reported (as waived) so the exception is visible
+    if ob.first_by and not ob.waived:
         what += f", {w['first_by']} {ob.first_by}"
-    if ob.by:
+    if ob.by and not ob.waived:
         what += f", {w['by']} {ob.by}"
     if ob.waived:
         what += f" – {w['waived'].upper()} ({ob.rule})"

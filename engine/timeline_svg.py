@@ -42,8 +42,12 @@ def _label(field: str, answer: dict, names: dict[str, str], lang: str, open_rule
     return str(value)
 
 
-def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules: frozenset = frozenset()) -> str:
-    """A self-contained SVG picture of ``tl``; ``open_rules`` are rules whose obligations are open questions."""
+def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules: frozenset = frozenset(),
+               mark: date | None = None) -> str:
+    """A self-contained SVG picture of ``tl``; ``open_rules`` are rules whose obligations are open questions.
+
+    ``mark``: a date to draw as a line across the lanes (the date a caseworker asked about).
+    """
     lanes = list(LANE_TITLES[lang])
     span = (tl.end - tl.start).days + 1
     height = TOP + LANE_H * len(lanes) + 40
@@ -84,6 +88,11 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
                 text = label if len(label) <= chars else label[: max(chars - 1, 1)] + "…"
                 out.append(f'<text x="{x0 + 3:.1f}" y="{y + LANE_H / 2 + 4:.1f}">{escape(text)}</text>')
         out.append("</g>")
+    if mark is not None and tl.start <= mark <= tl.end:
+        xm = x(mark) + (WIDTH - LEFT - 10) / span / 2
+        out.append(f'<g class="mark"><line x1="{xm:.1f}" y1="{TOP - 8}" x2="{xm:.1f}" y2="{height - 30}" '
+                   f'stroke="#a4262c" stroke-width="2"/><text x="{xm + 3:.1f}" y="{height - 18}" fill="#a4262c" '
+                   f'font-weight="bold">{mark.isoformat()}</text></g>')
     out.append(f'<text x="10" y="{height - 10}" fill="#555">'
                f'{"Perioder" if lang == "da" else "Periods"}: {len(tl.periods)}</text>')
     out.append("</svg>")

@@ -72,6 +72,11 @@ def ref(label: str, text: str) -> str:
     return f":ref:`{role_text(text)} <{label}>`"
 
 
+def extlink(text: str, url: str) -> str:
+    """A link to a public address (an anonymous hyperlink, so equal texts do not clash)."""
+    return f"`{role_text(text)} <{url}>`__"
+
+
 def heading(text: str, char: str) -> list[str]:
     return [text, char * (len(text) + 2), ""]
 
@@ -196,9 +201,10 @@ class Site:
         src = self.rs.sources.get(source_id)
         if src is None:
             return lit(source_id)
+        from engine.explain import source_name
         if src.kind == "seed":
-            return ref(f"seed-text-{src.id}", src.short)
-        return ref(f"source-{src.id}", src.short)
+            return ref(f"seed-text-{src.id}", source_name(src))
+        return ref(f"source-{src.id}", source_name(src))
 
     def programme_title(self, pid: str) -> str:
         term = self.rs.vocabulary.table("programmes").get(pid)
@@ -392,7 +398,7 @@ def quoted_phrases(citation) -> list[str]:
 
 
 def seed_file(site: Site, src) -> Path:
-    return site.root / "rules" / "seeds" / Path(src.where).name
+    return site.root / "rules" / "seeds" / Path(getattr(src, "file", None) or src.where).name
 
 
 def find_in_seed(site: Site, src, phrase: str) -> int | None:
@@ -588,20 +594,26 @@ def sources_page(site: Site, out: Output) -> None:
     for p in rs.parameters:
         for c in p.source:
             cited[c.ref].append(f"parameter:{p.id}")
-    from engine.explain import STATUS
+    from engine.explain import STATUS, source_name, source_url
     lines = heading("Sources", "=") + [
         "The source registry (``rules/sources.yaml``): every document a rule cites, once. A rule's citation",
-        "names its source here and adds where in it (``at``) and, sometimes, a quote.", ""]
+        "names its source by the name below and adds where in it (``at``) and, sometimes, a quote. The seed",
+        "documents are copied into the project: their text is on the :doc:`seeds/index` pages (and the web",
+        "app serves it at ``/sources/<id>``).", ""]
     for s in rs.sources.values():
-        lines += [f".. _source-{s.id}:", ""] + heading(f"{s.id}: {s.short}", "-")
+        lines += [f".. _source-{s.id}:", ""] + heading(f"{s.id}: {source_name(s)}", "-")
         users = cited.get(s.id, [])
         rules = [site.rule_link(u) for u in users if not u.startswith("parameter:")]
         params = [ref("param-" + u.split(":", 1)[1], u.split(":", 1)[1]) for u in users if u.startswith("parameter:")]
         fields = [("Title", esc(s.title)), ("Kind", lit(s.kind)),
                   ("Status", f"{lit(s.status)}: {esc(STATUS.get(s.status, {}).get('en', s.status))}"),
-                  ("Date", str(s.date) if s.date else "not dated"), ("Where", esc(s.where))]
+                  ("Date", str(s.date) if s.date else "not dated")]
+        if source_url(s):
+            fields.append(("Address", extlink(source_url(s), source_url(s))))
         if s.kind == "seed":
-            fields.append(("Text", ref(f"seed-text-{s.id}", f"the seed text ({Path(s.where).name})")))
+            fields.append(("Text", ref(f"seed-text-{s.id}", "the document's text (the copy in the project)")))
+        else:
+            fields.append(("Reference", esc(s.where)))
         if s.note:
             fields.append(("Note", esc(s.note)))
         fields.append(("Cited by", ", ".join(rules + params) if users else "no rule"))
@@ -617,23 +629,26 @@ def seed_pages(site: Site, out: Output) -> None:
         for c in r.source:
             if r.id not in citing[c.ref]:
                 citing[c.ref].append(r.id)
+    from engine.explain import source_name
     index = heading("Seed documents", "=") + [
-        "The Danish source documents the project was founded on, as the rules cite them (``shared/seeds/…``).",
-        "Each page shows the text of the copy in ``rules/seeds/``, with the lines the rules quote highlighted.", ""]
+        "The Danish source documents the project was founded on, cited by their titles. Each page shows the",
+        "text of the copy kept in the project, with the lines the rules quote highlighted (the web app serves",
+        "the same text at ``/sources/<id>``).", ""]
     rows = []
     for s in seeds:
         path = seed_file(site, s)
-        rows.append([ref(f"seed-text-{s.id}", s.id), lit(path.name), esc(s.title), str(s.date or "—"),
+        rows.append([ref(f"seed-text-{s.id}", s.id), esc(source_name(s)), str(s.date or "—"),
                      lit(s.status), str(len(citing.get(s.id, [])))])
         if not path.is_file():
-            logger.warning(f"reformdocs: source {s.id} is a seed at {s.where}, but {site.rel(path)} does not exist")
+            logger.warning(f"reformdocs: source {s.id} is a seed, but its copy {site.rel(path)} does not exist")
             continue
         rel = Path("../" * 2) / ".." / path.relative_to(site.root)  # from docs/generated/seeds/
-        lines = [f".. _seed-text-{s.id}:", ""] + heading(f"{s.id}: {s.title}", "=")
+        lines = [f".. _seed-text-{s.id}:", ""] + heading(f"{s.id}: {source_name(s)}", "=")
         quoted = sorted(site.seed_lines.get(s.id, ()))
         lines += field_list([
-            ("Cited as", lit(s.where)),
-            ("File", f"{lit(site.rel(path))} (:download:`raw text <{rel.as_posix()}>`)"),
+            ("Title", esc(s.title)),
+            ("Date", str(s.date) if s.date else "not dated"),
+            ("Text", f":download:`the copy as plain text <{rel.as_posix()}>` (text extracted from the PDF)"),
             ("Source entry", ref(f"source-{s.id}", s.id)),
             ("Status", lit(s.status)),
             ("Cited by", ", ".join(site.rule_link(r) for r in citing.get(s.id, [])) or "no rule"),
@@ -644,7 +659,7 @@ def seed_pages(site: Site, out: Output) -> None:
             lines.append("   :emphasize-lines: " + ",".join(map(str, quoted)))
         lines.append("")
         out.write(f"seeds/{s.id}.rst", "\n".join(lines) + "\n")
-    index += list_table(["Seed", "File", "Title", "Date", "Status", "Citing rules"], rows, [10, 22, 40, 10, 10, 8])
+    index += list_table(["Seed", "Cited as", "Date", "Status", "Citing rules"], rows, [10, 52, 14, 12, 12])
     index += [".. toctree::", "   :maxdepth: 1", "   :hidden:", ""] + \
         [f"   {s.id}" for s in seeds if seed_file(site, s).is_file()] + [""]
     out.write("seeds/index.rst", "\n".join(index) + "\n")

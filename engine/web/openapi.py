@@ -1,8 +1,8 @@
 """The OpenAPI document: request and answer schemas written out, since the API parses its own input.
 
 The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
-query`` names it); the schemas here describe those bodies and the answer contract of REFORM.md,
-"Interfaces". Enumerations come from the loaded vocabulary, so the document follows the rules.
+query`` names it); the schemas here describe those bodies and the answer contract of the domain
+brief (``docs/reform.rst``, "Interfaces"). Enumerations come from the loaded vocabulary, so the document follows the rules.
 """
 from __future__ import annotations
 
@@ -139,7 +139,8 @@ def schemas(base) -> dict[str, Any]:
                                                      if f.only_with else f"Only on a {kind.kind} spell. ")
     citizen = {
         "type": "object", "additionalProperties": False, "required": ["id"],
-        "description": "The citizen contract (the domain brief, \"Interfaces\"), derived from the rules' vocabulary.",
+        "description": "The citizen contract of the domain brief (docs/reform.rst, \"Interfaces\"), derived from the "
+                       "rules' vocabulary.",
         "properties": {
             "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
             "note": {"type": "string"},
@@ -163,7 +164,7 @@ def schemas(base) -> dict[str, Any]:
     status = {"type": "string", "enum": ["law", "guidance", "bill", "agreement", "provisional"]}
     answer = {
         "type": "object",
-        "description": "The answer contract (REFORM.md, \"Interfaces\"); identical to `reform query --json`.",
+        "description": "The answer contract (the domain brief, docs/reform.rst, \"Interfaces\"); identical to `reform query --json`.",
         "required": ["citizen", "date", "phase", "target_group", "programmes", "obligations", "sanctionable",
                      "trial", "status", "open_questions", "explanation"],
         "properties": {

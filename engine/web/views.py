@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from ..answer import Answer
-from ..explain import (kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, obligation_text,
-                       render_text, status_label)
+from ..explain import (KIND, kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, citations,
+                       obligation_text, render_text, source_href, source_name, source_url, status_label)
 from ..model import STATUS_ORDER, Rule, RuleSet
 from .i18n import UI
 
@@ -22,9 +22,12 @@ def rule_json(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
     sources = []
     for c in rule.source:
         src = ruleset.sources.get(c.ref)
+        # a seed's ``where`` is a file path of the project's origin: never shown; its copy is /sources/<id>
         sources.append({"ref": c.ref, "at": c.at, "title": src.title if src else None,
-                        "short": src.short if src else c.ref, "status": src.status if src else None,
-                        "where": src.where if src else None})
+                        "short": source_name(src) if src else c.ref, "status": src.status if src else None,
+                        "where": src.where if src and src.kind != "seed" else None,
+                        "name": source_name(src) if src else c.ref, "date": _iso(src.date) if src else None,
+                        "url": source_url(src) if src else None, "href": source_href(src) if src else None})
     return {
         "id": rule.id, "subject": rule.subject, "file": rule.file, "line": rule.line,
         "title": dict(rule.title), "valid_from": _iso(rule.valid_from), "valid_to": _iso(rule.valid_to),
@@ -103,8 +106,11 @@ def status_json() -> dict[str, dict[str, str]]:
 
 
 # -- one answer, for the caseworker page ------------------------------------------------------
-def answer_view(answer: Answer, ruleset: RuleSet, lang: str) -> dict[str, Any]:
-    """The contract answer with display names, labels and the plain-text answer in ``lang``."""
+def answer_view(answer: Answer, ruleset: RuleSet, lang: str, anchor=None) -> dict[str, Any]:
+    """The contract answer with display names, labels and the plain-text answer in ``lang``.
+
+    ``anchor(citation)`` may add a place in a seed's page to its link (``#L12``).
+    """
     names = _names(ruleset, lang)
     words = UI[lang]
     by_id = ruleset.by_id
@@ -139,7 +145,7 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str) -> dict[str, Any]:
     for i, r in enumerate(answer.explanation, 1):
         reasons.append({"n": i, "rule": r.rule, "text": r.text, "source": r.source, "status": r.status,
                         "status_label": status_label(r.status, lang), "effect": r.effect,
-                        "undetermined": r.undetermined})
+                        "undetermined": r.undetermined, "citations": reason_citations(r.rule, ruleset, anchor)})
     return {
         "lang": lang,
         "citizen": answer.citizen, "date": answer.date,
@@ -162,6 +168,20 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str) -> dict[str, Any]:
         "reasons": reasons,
         "text": render_text(answer, ruleset, lang),
     }
+
+
+def reason_citations(rule_id: str, ruleset: RuleSet, anchor=None) -> list[dict[str, Any]]:
+    """The citations of a rule for display (name, place, date, status, link), a seed's link to its line."""
+    rule = ruleset.by_id.get(rule_id)
+    if rule is None:
+        return []
+    out = citations(rule, ruleset.sources)
+    for item, c in zip(out, rule.source):
+        if not item["href"] and c.ref in ruleset.sources:
+            item["href"] = f"/sources/{c.ref}"  # no public address: the source's page here says what it is
+        elif anchor is not None and item["href"] and item["href"].startswith("/sources/"):
+            item["href"] += anchor(c)
+    return out
 
 
 def family_label(family: str, lang: str) -> str:
