@@ -1098,7 +1098,7 @@ def command_fragments(results: list, out: Output) -> None:
                            f"{c.exit}: {' | '.join(tail)}")
         body = [c.shown] + (res.output.splitlines() if not res.error else [f"[could not run: {res.error}]"])
         lines = [".. code-block:: console", ""] + indent(body, 3) + [""]
-        lines += [f".. rst-class:: command-exit", "", f"exit code {res.exit}"
+        lines += [".. rst-class:: command-exit", "", f"exit code {res.exit}"
                   + ("" if res.exit == c.exit else f" (expected {c.exit})"), ""]
         out.write(f"commands/{c.id}.inc", "\n".join(lines) + "\n")
         if c.edits:
@@ -1124,7 +1124,6 @@ def _condition_uses(when: dict) -> Iterable[tuple[str, Any]]:
 
 def conditions_fragment(site: Site, out: Output) -> None:
     """The kinds of condition the schema allows, with how many rules use each and an example in words."""
-    from importlib import resources
     v = site.rs.vocabulary
     props = {name: v.condition_kind(name) for name in v.condition_names()}
     rows = []

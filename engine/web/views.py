@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..answer import Answer
-from ..explain import (KIND, kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, citations,
+from ..explain import (kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, citations,
                        obligation_text, render_text, source_href, source_name, source_url, status_label)
 from ..model import STATUS_ORDER, Rule, RuleSet
 from .i18n import UI
