@@ -26,7 +26,7 @@ Output
 ======
 CSV or JSON Lines (by extension or ``--format``; ``--out -`` is stdout, with rows in error on stderr),
 one row per citizen and date, citizen-major, in input order.
-The CSV columns are ``OUTPUT_FIELDS``; lists are compact: ``programmes`` is ``id:status;…``,
+The CSV columns are ``batch_layout.output_fields`` of the answer's declared fields; lists are compact: ``programmes`` is ``id:status;…``,
 ``obligations`` is ``requirement:kind:count:by`` (``by`` the last day of the window), followed by
 ``:first=DATE`` when there is a deadline for the first meeting and ``:waived=RULE`` when an
 exception lifts it, joined by ``;``; ``open_questions`` lists the rule ids. A JSON Lines row is the
@@ -76,14 +76,14 @@ Every representative's vectorised codes are checked against the codes of its par
 Beyond one machine
 ==================
 ``batch_frame(df, days, ...)`` is the core as a pure function of one partition: a pandas DataFrame
-of CSV rows (all strings) → a DataFrame of output rows (``OUTPUT_FIELDS``, ``answer`` as JSON text
+of CSV rows (all strings) → a DataFrame of output rows (``output_fields``, ``answer`` as JSON text
 when asked, ``row`` and ``error`` for rows in error). It loads the rule base once per process and
 keeps its caches there, so it maps over partitions as it is:
 
 - Dask (``reform batch --engine dask``; ``engine/batch_dask.py``)::
 
       ddf = dd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-      out = ddf.map_partitions(batch_frame, days, rules_dir="rules", meta=output_meta(days))
+      out = ddf.map_partitions(batch_frame, days, rules_dir="rules", meta=output_meta(rules_dir="rules"))
 
   which runs on the local scheduler, or unchanged on a ``dask.distributed`` cluster
   (``Client("scheduler:8786")``) when every worker has the package and the rules directory.
@@ -119,7 +119,7 @@ from .query import RuleBase, _obligation, build_answer, default_rules_dir
 from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _record_numbers, _Writer,
                           errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
                           write_errors)
-from .batch_layout import OUTPUT_FIELDS, BatchError, Layout, _id_text, _json_item, parse_row
+from .batch_layout import BatchError, Layout, _id_text, _json_item, output_fields, parse_row
 from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a row, for users of engine.batch
 
 
@@ -136,6 +136,9 @@ class Batch:
         self.explain, self.want_json, self.want_csv = explain, want_json, want_csv
         self.vocabulary = base.ruleset.vocabulary
         self.layout = Layout(self.vocabulary)
+        self.shape = base.ruleset.answer
+        self.output_fields = output_fields(self.shape)
+        self.ob_field = next(iter(self.shape.of_kind("obligation")), None)
         self.comp = Components(self.vocabulary, base.program)
         self.an = Analysis(base.ruleset, self.comp)
         self.conv = Converter(self.comp, self.layout)
@@ -308,18 +311,15 @@ class Batch:
         answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang)
         ruleset = self.base.ruleset
         obligations = [(ruleset.rule(o.requirement), ruleset.rule(o.rule) if o.waived else None)
-                       for o in answer.obligations]
+                       for o in (answer.values.get(self.ob_field.id, []) if self.ob_field else [])]
         dated = any(any(r.then_value.get(k) for k in ("within_months", "every_months", "first_within_weeks"))
                     for r, _ in obligations)
-        tg = answer.target_group or {}
-        cells = {"date": day.isoformat(), "phase": answer.phase or "", "target_group": tg.get("id", ""),
-                 "structure": tg.get("structure", ""), "sanctionable": answer.sanctionable or "",
-                 "trial": answer.trial or "", "jobpraemie": "true" if answer.jobpraemie else "false",
-                 "status": answer.status, "programmes": ";".join(f"{p['id']}:{p['status']}" for p in answer.programmes),
-                 "open_questions": ";".join(q["rule"] for q in answer.open_questions)}
-        i = OUTPUT_FIELDS.index("obligations")
-        head = "," + ",".join(_csv_cell(cells[k]) for k in OUTPUT_FIELDS[1:i]) + ","
-        rest = "".join("," + _csv_cell(cells[k]) for k in OUTPUT_FIELDS[i + 1:]) + "\n"
+        cells = {"date": day.isoformat(), "status": answer.status,
+                 "open_questions": ";".join(q["rule"] for q in answer.open_questions), **_cells(self.shape, answer)}
+        fields = self.output_fields
+        i = fields.index(self.ob_field.id) if self.ob_field else len(fields)
+        head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
+        rest = "".join("," + _csv_cell(cells[k]) for k in fields[i + 1:]) + "\n"
         tid = len(self._templates)
         self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen, "holding": holding,
                                 "setaside": setaside, "obligations": obligations, "dated": dated, "cells": cells,
@@ -354,7 +354,10 @@ class Batch:
                     real = replace(real, spell=_spell_at(spell.start, self.vocabulary.current.kind))
                 answer = build_answer(self.base.ruleset, t["citizen"], real, t["holding"], t["setaside"], self.lang)
             else:
-                answer = replace(t["answer"], obligations=obligations, explanation=[])
+                values = dict(t["answer"].values)
+                if self.ob_field:
+                    values[self.ob_field.id] = obligations
+                answer = replace(t["answer"], values=values, explanation=[])
             data = answer.to_json()
             del data["citizen"]
             if not self.explain:
@@ -499,7 +502,9 @@ class ChunkResult:
     def frame_columns(self) -> dict[str, list]:
         """Column lists of the output rows (for ``batch_frame``), citizen-major."""
         ids = self.ids.to_pylist()
-        out: dict[str, list] = {k: [] for k in OUTPUT_FIELDS}
+        fields = self.batch.output_fields
+        ob = self.batch.ob_field.id if self.batch.ob_field else None
+        out: dict[str, list] = {k: [] for k in fields}
         out["answer"] = []
         per_day = []
         for templates, starts in self.per_day:
@@ -510,11 +515,29 @@ class ChunkResult:
                 cells = self.batch._templates[templates[i]]["cells"]
                 r = rendered[dense[i]]
                 out["citizen"].append(cid)
-                for k in OUTPUT_FIELDS[1:]:
-                    out[k].append(r["obligations"] if k == "obligations" else cells[k])
+                for k in fields[1:]:
+                    out[k].append(r["obligations"] if k == ob else cells[k])
                 if self.batch.want_json:
                     out["answer"].append(f'{{"citizen": {json.dumps(cid, ensure_ascii=False)}, {r["json"]}')
         return out
+
+
+def _cells(shape, answer) -> dict[str, str]:
+    """The single-valued and compact list cells of an answer (obligations are rendered per spell start)."""
+    cells: dict[str, str] = {}
+    for f in shape.fields:
+        v = answer.values.get(f.id)
+        if f.kind == "id":
+            cells[f.id] = (v.get("id", "") if isinstance(v, dict) else v) or ""
+            for k in f.carry:
+                cells[k] = (v.get(k) if isinstance(v, dict) else "") or ""
+        elif f.kind == "value":
+            cells[f.id] = v or ""
+        elif f.kind == "flag":
+            cells[f.id] = "true" if v else "false"
+        elif f.kind == "status":
+            cells[f.id] = ";".join(f"{p['id']}:{p['status']}" for p in v or [])
+    return cells
 
 
 def _string_data(arr: pa.Array) -> memoryview:
@@ -655,7 +678,7 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
         t = time.perf_counter()
         table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
         summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t
-    writer = _Writer(out, out_fmt)
+    writer = _Writer(out, out_fmt, batch.output_fields)
     all_errors: list[tuple[int, str, str]] = []
     bar = None
     write_time = eval_time = 0.0
@@ -734,10 +757,11 @@ def _base_for(rules_dir: str | Path | None) -> RuleBase:
     return _BASES[key]
 
 
-def output_meta(json_output: bool = False):
+def output_meta(json_output: bool = False, rules_dir: str | Path | None = None, base: RuleBase | None = None):
     """The empty DataFrame ``batch_frame`` returns (for ``dask`` ``meta``)."""
     import pandas as pd
-    cols = list(OUTPUT_FIELDS) + (["answer"] if json_output else []) + ["row", "error"]
+    base = base or _base_for(rules_dir)
+    cols = list(output_fields(base.ruleset.answer)) + (["answer"] if json_output else []) + ["row", "error"]
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "object") for c in cols})
 
 
@@ -774,7 +798,7 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
             if cells else pa.table({"id": pa.array([], type=pa.string())})
         result = batch.run_table(table, first_row=first_row)
     cols = result.frame_columns()
-    out = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in OUTPUT_FIELDS})
+    out = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in batch.output_fields})
     if json_output:
         out["answer"] = pd.Series(cols["answer"], dtype=object)
     out["row"] = pd.Series([0] * len(out), dtype="int64")
@@ -784,7 +808,7 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
                             "row": pd.Series([e[0] for e in result.errors], dtype="int64"),
                             "error": pd.Series([e[2] for e in result.errors], dtype=object)})
         out = pd.concat([out, err], ignore_index=True)
-    columns = list(OUTPUT_FIELDS) + (["answer"] if json_output else []) + ["row", "error"]
+    columns = list(batch.output_fields) + (["answer"] if json_output else []) + ["row", "error"]
     out = out.reindex(columns=columns)
     out["row"] = out["row"].fillna(0).astype("int64")
     for name in columns:

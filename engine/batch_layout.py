@@ -14,8 +14,12 @@ from .citizen import Citizen, parse_citizen
 from .facts import SpellKind, Vocabulary
 from .errors import CitizenError, ReformError
 
-OUTPUT_FIELDS = ("citizen", "date", "phase", "target_group", "structure", "sanctionable", "trial", "jobpraemie",
-                 "status", "programmes", "obligations", "open_questions")
+def output_fields(shape) -> tuple[str, ...]:
+    """The output columns, from the answer's declared fields: the citizen and the date, each single value (and
+    the keys carried beside it), the status, the lists (compact), the open questions."""
+    single = [c for f in shape.fields if f.kind in ("id", "value", "flag") for c in (f.id, *f.carry)]
+    lists = [f.id for f in shape.fields if f.kind in ("status", "obligation")]
+    return ("citizen", "date", *single, "status", *lists, "open_questions")
 ERROR_FIELDS = ("row", "id", "message")
 
 

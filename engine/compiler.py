@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from . import dates
 from .citizen import Situation
 from .conditions import DERIVED, BesideTest, BoolTest, Branch, ChoiceTest, DateTest, NumberTest
-from .model import FAMILIES, RuleSet
+from .model import RuleSet
 
 
 def _lit(value: Any) -> str:
@@ -151,7 +151,7 @@ def compile_rules(ruleset: RuleSet) -> Program:
     v = ruleset.vocabulary
     beside = {k.kind: tuple(m.id for m in k.measures) for k in v.beside}
     lines: list[str] = []
-    families = tuple(f for f in FAMILIES if ruleset.in_family(f))
+    families = tuple(f for f in ruleset.families if ruleset.in_family(f))
     for rule in ruleset.rules:
         validity = []
         if rule.valid_from:

@@ -5,12 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .answer_fields import AnswerShape
 from .conditions import Condition
 from .facts import Term, Vocabulary  # noqa: F401 - the vocabulary's types, re-exported
 
-# The answer fields a rule can decide, in the order an explanation lists them. These are the
-# names of the answer contract, not legal facts.
-FAMILIES = ("phase", "target_group", "programme", "obligation", "sanctionable", "trial", "jobpraemie")
 UNDETERMINED = "undetermined"
 # From strongest to weakest (REFORM.md, "Sources and how sure each fact is").
 STATUS_ORDER = ("law", "guidance", "bill", "agreement", "provisional")
@@ -39,6 +37,7 @@ class Source:
     file: str | None = None
     note: str | None = None
     label: str | None = None
+    url: str | None = None       # the public address, where there is one
 
     @property
     def short(self) -> str:
@@ -118,12 +117,18 @@ class RuleSet:
     parameters: list[Parameter]
     subjects: list[tuple[str, str, dict | None]]  # (subject, file, title)
     documents: dict[str, Any] = field(default_factory=dict)  # file name → parsed data (for hashing)
+    answer: AnswerShape = field(default_factory=lambda: AnswerShape(()))   # the answer's declared fields
 
     def __post_init__(self) -> None:
         self.by_id = {rule.id: rule for rule in self.rules}
 
     def rule(self, rule_id: str) -> Rule:
         return self.by_id[rule_id]
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """What rules decide (each a field of the answer), in answer order."""
+        return self.answer.families
 
     def in_family(self, family: str) -> list[Rule]:
         return [r for r in self.rules if r.family == family]

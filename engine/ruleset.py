@@ -15,10 +15,12 @@ from .loader import Document, LoadError, load_file
 from .conditions import DERIVED, parse_condition
 from .loader import format_path
 from .model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
-from .schema import validate
+from .answer_fields import read_answer
+from .schema import rules_validator, validate
 from .vocabulary import read_vocabulary
 
-SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "parameters", "values": "values"}
+SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "parameters", "values": "values",
+           "answer": "answer-fields"}
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -52,8 +54,22 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
             errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
             continue
         subject = doc.data.get("subject")
-        errors.extend(validate(doc, SPECIAL.get(subject, "rules")))
+        if subject in SPECIAL:
+            errors.extend(validate(doc, SPECIAL[subject]))
         docs.append(doc)
+    # Rule files are checked against the answer's declared fields (what a ``then`` may give).
+    shape = None
+    answer_docs = [d for d in docs if d.data.get("subject") == "answer"]
+    if len(answer_docs) > 1:
+        errors.append(f"{answer_docs[1].file}:1: subject: a second answer file (the first is {answer_docs[0].file}); keep one")
+    elif not answer_docs:
+        errors.append(f"{directory}: no answer file (a file with 'subject: answer' declaring the answer's fields)")
+    elif not validate(answer_docs[0], "answer-fields"):
+        shape, found = read_answer(answer_docs[0])
+        errors.extend(found)
+    for doc in docs:
+        if doc.data.get("subject") not in SPECIAL:
+            errors.extend(validate(doc, "rules", rules_validator(shape) if shape else None))
     return docs, errors
 
 
@@ -79,6 +95,7 @@ def read_rules(directory: str | Path) -> RuleSet:
     sources: dict[str, Source] = {}
     source_at: dict[str, str] = {}
     vocabulary: Vocabulary | None = None
+    answer = None
     vocabulary_doc: Document | None = None
     value_docs: list[Document] = []
     parameters: list[Parameter] = []
@@ -95,7 +112,7 @@ def read_rules(directory: str | Path) -> RuleSet:
                     source_at[s["id"]] = where
                 sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
                                           where=s["where"], date=_date(s.get("date")), file=s.get("file"),
-                                          note=s.get("note"), label=s.get("label"))
+                                          note=s.get("note"), label=s.get("label"), url=s.get("url"))
         elif kind == "vocabulary":
             if vocabulary_doc is not None:
                 errors.append(f"{doc.file}:{doc.line(('subject',))}: subject: a second vocabulary file "
@@ -104,6 +121,8 @@ def read_rules(directory: str | Path) -> RuleSet:
             vocabulary_doc = doc
         elif kind == "values":
             value_docs.append(doc)
+        elif kind == "answer-fields":
+            answer, _ = read_answer(doc)   # its problems were reported with the schema check
         elif kind == "parameters":
             for i, p in enumerate(doc.data["parameters"]):
                 values = [(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]]
@@ -143,7 +162,7 @@ def read_rules(directory: str | Path) -> RuleSet:
     if errors:
         raise RuleFileError(errors)
     documents = {d.file: d.data for d in docs}
-    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary,
+    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary, answer=answer,
                    parameters=parameters, subjects=subjects, documents=documents)
 
 

@@ -17,8 +17,7 @@ from .query import RuleBase
 
 ONE_DAY = timedelta(days=1)
 # Fields that make up "the answer" for a timeline (the explanation follows from them).
-FIELDS = ("phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "jobpraemie",
-          "status", "open_questions")
+COMMON = ("status", "open_questions")   # what every answer has beside the declared fields
 
 
 @dataclass
@@ -46,8 +45,8 @@ class Timeline:
                 "periods": [p.to_json() for p in self.periods]}
 
 
-def _key(answer: dict) -> dict:
-    key = {k: answer.get(k) for k in FIELDS}
+def _key(answer: dict, fields: tuple[str, ...]) -> dict:
+    key = {k: answer.get(k) for k in fields}
     key["rules"] = [e["rule"] for e in answer.get("explanation", [])]  # the legal basis, too
     return key
 
@@ -109,18 +108,19 @@ def timeline(base: RuleBase, citizen: Citizen, start: date, end: date, lang: str
     if end < start:
         raise ValueError("the end of a timeline must not be before its start")
     points = change_points(base, citizen, start, end)
+    fields = tuple(f.id for f in base.ruleset.answer.fields) + COMMON
     days = [start] + sorted(points)
     periods: list[Period] = []
     for i, day in enumerate(days):
         answer = base.evaluate(citizen, day, lang=lang).to_json()
-        key = _key(answer)
-        if periods and _key(periods[-1].answer) == key:
+        key = _key(answer, fields)
+        if periods and _key(periods[-1].answer, fields) == key:
             continue
         causes = points.get(day, [])
         if periods:
             periods[-1].end = day - ONE_DAY
-            before = _key(periods[-1].answer)
-            changed = [k for k in FIELDS if before[k] != key[k]] or ["explanation"]
+            before = _key(periods[-1].answer, fields)
+            changed = [k for k in fields if before[k] != key[k]] or ["explanation"]
             involved = set(before["rules"]) | set(key["rules"])
             causes = [e for e in causes if "rule" not in e or e["rule"] in involved]
         else:

@@ -14,14 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine import RuleBase
-from engine.batch import OUTPUT_FIELDS, Batch, batch_frame, parse_row, run_batch
-from engine.batch_layout import Layout
+from engine.batch import Batch, batch_frame, parse_row, run_batch
+from engine.batch_layout import Layout, output_fields
 from engine.errors import CitizenError
 
 from conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "batch"
-CSV_FIELDS = Layout(RuleBase.load(ROOT / "rules").ruleset.vocabulary).fields   # the flat layout, from the rules
+_RULES = RuleBase.load(ROOT / "rules").ruleset
+CSV_FIELDS = Layout(_RULES.vocabulary).fields        # the flat layout, from the rules' vocabulary
+OUTPUT_FIELDS = output_fields(_RULES.answer)         # the output columns, from the answer's declaration
 DAYS = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 7, 1), date(2027, 1, 1)]
 BENEFITS = ["dagpenge", "kontanthjaelp", "uddannelseshjaelp", "overgangsydelse", "sygedagpenge",
             "ressourceforloebsydelse", "ledighedsydelse", "revalideringsydelse", "foertidspension", "none"]

@@ -36,9 +36,6 @@ logger = logging.getLogger(__name__)
 
 VOCAB_TABLES = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
                 "programme": "programmes"}
-FAMILY_NOUN = {"phase": "phase", "target_group": "target group", "programme": "programme status",
-               "obligation": "contact requirement", "sanctionable": "sanction status", "trial": "trial",
-               "jobpraemie": "jobpræmie target group"}
 
 
 # --- reStructuredText helpers ---------------------------------------------------------------------
@@ -291,8 +288,8 @@ def conditions(site: Site, when: dict) -> list[str]:
 
 
 def obligation_text(site: Site, spec: dict) -> str:
-    from engine.explain import KIND
-    kind = KIND.get(spec["kind"], {}).get("en", spec["kind"])
+    from engine.explain import kind_label
+    kind = kind_label(site.rs.answer, spec["kind"], None, "en")
     if spec.get("hours_per_week"):
         text = f"{kind}: up to {spec['hours_per_week']} hours a week"
     elif spec.get("count") is None:
@@ -312,31 +309,30 @@ def obligation_text(site: Site, spec: dict) -> str:
 
 
 def decides(site: Site, rule) -> str:
-    from engine.explain import PROGRAMME_STATUS, SANCTIONABLE, STRUCTURE
+    """What a rule decides, in words, by the kind of answer field it decides (``rules/answer.yaml``)."""
     kind, value = rule.then_kind, rule.then_value
     if kind is None:
         return "nothing of its own: it waives " + ", ".join(site.rule_link(t) for t in rule.overrides) + \
             " (the requirement is still reported, marked waived)"
+    field = site.rs.answer.by_then(kind)
+    noun = field.label["en"].lower() if field else kind
     if rule.undetermined:
-        return f"**undetermined** {FAMILY_NOUN.get(kind, kind)}: an open question (see the question above)"
-    if kind == "phase":
-        return f"phase {esc(name_of(value))} ({lit(value['id'])})"
-    if kind == "target_group":
-        structure = STRUCTURE.get(value["structure"], {}).get("en", value["structure"])
-        return (f"target group {esc(name_of(value))} / *{esc(name_of(value, 'da'))}* "
-                f"({lit(value['id'])}; {esc(structure)})")
-    if kind == "programme":
-        status = PROGRAMME_STATUS.get(value["status"], {}).get("en", value["status"])
-        return f"{site.term('programme', value['id'])}: {lit(value['status'])}, {esc(status)}"
-    if kind == "obligation":
-        return obligation_text(site, value)
-    if kind == "sanctionable":
-        return f"sanctions: {lit(value)}, {esc(SANCTIONABLE.get(value, {}).get('en', value))}"
-    if kind == "trial":
+        return f"**undetermined** {noun}: an open question (see the question above)"
+    if field is None:
+        return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
+    if field.kind == "id":
+        carried = "".join(f"; {esc(field.attribute_label(k, value.get(k), 'en'))}" for k in field.carry)
         note = f", {esc(value['note'].get('en', ''))}" if isinstance(value.get("note"), dict) else ""
-        return f"trial {esc(name_of(value))} ({lit(value['id'])}){note}"
-    if kind == "jobpraemie":
-        return "in the jobpræmie target group" if value else "not in the jobpræmie target group"
+        danish = f" / *{esc(name_of(value, 'da'))}*" if field.carry else ""
+        return f"{noun} {esc(name_of(value))}{danish} ({lit(value['id'])}{carried}){note}"
+    if field.kind == "status":
+        return f"{site.term(kind, value['id'])}: {lit(value['status'])}, {esc(field.value_label(value['status'], 'en'))}"
+    if field.kind == "obligation":
+        return obligation_text(site, value)
+    if field.kind == "value":
+        return f"{noun}: {lit(value)}, {esc(field.value_label(value, 'en'))}"
+    if field.kind == "flag":
+        return f"in the {noun}" if value else f"not in the {noun}"
     return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
 
 

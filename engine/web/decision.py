@@ -21,14 +21,16 @@ from typing import Any
 
 from ..answer import Answer
 from ..dates import age_on
-from ..explain import LABELS, SANCTIONABLE, STRUCTURE, _names, obligation_text, status_label
+from ..explain import LABELS, answer_lines, status_label
 from ..model import STATUS_ORDER, RuleSet
 from .i18n import UI
 from .views import reason_citations
 
-# the order the citizen's own fields are listed in (any other field follows, by its name)
-TOP_ORDER = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty")
-SPELL_ORDER = ("assessment", "sick_from", "expected_absence_weeks", "uncomplicated")
+
+
+def _fact(ruleset: RuleSet, key: str):
+    v = ruleset.vocabulary
+    return v.by_id.get(key) or next((f for k in v.spell_kinds for f in k.facts if f.id == key), None)
 
 
 def _value(key: str, value: Any, ruleset: RuleSet, lang: str) -> str:
@@ -37,10 +39,11 @@ def _value(key: str, value: Any, ruleset: RuleSet, lang: str) -> str:
         return words["fact_yes"]
     if value is False:
         return words["none"]
-    v = ruleset.vocabulary
-    table = {"assessment": v.assessments, "sick_from": v.sick_from}.get(key)
-    if table and value in table:
-        return table[value].title.get(lang, str(value))
+    fact = _fact(ruleset, key)
+    if fact is not None and fact.type == "choice":
+        term = ruleset.vocabulary.table(fact.values or "").get(str(value))
+        if term:
+            return term.title.get(lang, str(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(str(x) for x in value)
     if isinstance(value, dict):
@@ -48,42 +51,49 @@ def _value(key: str, value: Any, ruleset: RuleSet, lang: str) -> str:
     return str(value)
 
 
-def _label(key: str, lang: str) -> str:
-    return UI[lang].get(f"f_{key}", key)
+def _label(key: str, ruleset: RuleSet, lang: str) -> str:
+    fact = _fact(ruleset, key)
+    return fact.label[lang] if fact is not None else UI[lang].get(f"f_{key}", key)
 
 
 def facts(record: dict[str, Any], day: str, ruleset: RuleSet, lang: str) -> dict[str, Any]:
-    """The citizen's details as rows (label, value) and the spells as lines, in ``lang``."""
+    """The citizen's details as rows (label, value) and the spells as lines, in ``lang``, in declared order."""
     words = UI[lang]
+    v = ruleset.vocabulary
     rows = []
-    keys = [k for k in TOP_ORDER if k in record] + sorted(k for k in record if k not in TOP_ORDER and k != "spells")
+    order = ["id"] + [f.id for f in v.facts]
+    keys = [k for k in order if k in record] + sorted(k for k in record if k not in order and k != "spells")
     for key in keys:
         value = record[key]
         if value is None or value is False:
             continue
         text = _value(key, value, ruleset, lang)
-        if key == "born":
-            try:
-                text += f" ({words['fact_age'].format(age=age_on(date.fromisoformat(str(value)), date.fromisoformat(day)))})"
-            except ValueError:
-                pass
-        rows.append({"key": key, "label": _label(key, lang), "value": text})
+        fact = v.by_id.get(key)
+        for m in fact.measures if fact is not None else ():
+            if m.kind == "years_since":
+                try:
+                    text += f" ({m.label.get(lang, m.id).lower()} "                             f"{age_on(date.fromisoformat(str(value)), date.fromisoformat(day))})"
+                except ValueError:
+                    pass
+        rows.append({"key": key, "label": _label(key, ruleset, lang), "value": text})
     rows.append({"key": "date", "label": words["fact_date"], "value": day})
     spells = []
-    v = ruleset.vocabulary
     for spell in record.get("spells") or []:
         if not isinstance(spell, dict):
             continue
-        kind = "benefit" if "benefit" in spell else "programme"
-        ident = spell.get(kind)
-        term = (v.benefits if kind == "benefit" else v.programmes).get(ident)
+        kind = next((k for k in v.spell_kinds if k.kind in spell), None)
+        if kind is None:
+            continue
+        ident = spell.get(kind.kind)
+        term = v.table(kind.values).get(str(ident))
         name = term.title.get(lang, ident) if term else str(ident)
         end = spell.get("to") or words["fact_open"]
-        details = [f"{_label(k, lang).lower()}: {_value(k, spell[k], ruleset, lang)}" for k in SPELL_ORDER
+        own = [f.id for f in kind.facts]
+        details = [f"{_label(k, ruleset, lang).lower()}: {_value(k, spell[k], ruleset, lang)}" for k in own
                    if k in spell and spell[k] not in (None, False)]
         details += [f"{k}: {_value(k, spell[k], ruleset, lang)}" for k in sorted(spell)
-                    if k not in SPELL_ORDER and k not in (kind, "from", "to") and spell[k] is not None]
-        spells.append({"kind": kind, "kind_label": words[f"kind_{kind}"], "name": name, "from": spell.get("from"),
+                    if k not in own and k not in (kind.kind, "from", "to") and spell[k] is not None]
+        spells.append({"kind": kind.kind, "kind_label": kind.label[lang], "name": name, "from": spell.get("from"),
                        "to": spell.get("to"), "text": f"{name}: {spell.get('from')} – {end}"
                        + (f" ({'; '.join(details)})" if details else "")})
     return {"rows": rows, "spells": spells, "spells_label": words["section_spells"],
@@ -135,20 +145,10 @@ def decision_view(answer: Answer, ruleset: RuleSet, lang: str, reasons: list[dic
 
 def summary(answer: Answer, ruleset: RuleSet, lang: str) -> list[dict[str, str]]:
     """The answer's fields as rows (label, value), as in the text answer."""
-    w = LABELS[lang]
-    names = _names(ruleset, lang)
-    rows = [{"label": w["phase"], "value": names.get(answer.phase, answer.phase) if answer.phase else w["none"]}]
-    tg = answer.target_group
-    rows.append({"label": w["group"], "value": f"{names.get(tg['id'], tg['id'])} "
-                 f"({STRUCTURE.get(tg['structure'], {}).get(lang, tg['structure'])})" if tg else w["undetermined"]})
-    for ob in answer.obligations:
-        rows.append({"label": w["obligations"], "value": obligation_text(ob, lang, names)})
-    if not answer.obligations:
-        rows.append({"label": w["obligations"], "value": w["undetermined"] if answer.open_questions else w["none"]})
-    rows.append({"label": w["sanction"], "value": SANCTIONABLE.get(answer.sanctionable, {}).get(lang, w["undetermined"])
-                 if answer.sanctionable else w["undetermined"]})
-    if answer.trial:
-        rows.append({"label": w["trial"], "value": names.get(answer.trial, answer.trial)})
+    rows = []
+    for label, value in answer_lines(answer, ruleset, lang):
+        for item in value if isinstance(value, list) else [value]:
+            rows.append({"label": label, "value": item})
     return rows
 
 

@@ -9,14 +9,13 @@ from typing import Any
 from ..explain import LABELS, _names, status_label
 from ..model import RuleSet
 from ..timeline import Timeline
-from ..timeline_svg import LANE_TITLES, _label, render_svg
+from ..timeline_svg import _label, lanes as drawn_lanes, render_svg
 from .i18n import UI
 from .views import reason_citations
 
 # the answer's fields (engine.timeline.FIELDS, and "explanation") by their names on the page
-FIELD_WORDS = {"phase": "phase", "target_group": "group", "programmes": "programmes", "obligations": "obligations",
-               "sanctionable": "sanction", "trial": "trial", "jobpraemie": "jobpraemie", "status": "status",
-               "open_questions": "questions", "explanation": "because"}
+# what every answer has beside its declared fields, and the word for it
+FIELD_WORDS = {"status": "status", "open_questions": "questions", "explanation": "because"}
 
 
 def _what(event: dict, ruleset: RuleSet, lang: str) -> str:
@@ -50,23 +49,26 @@ def _rule_item(rule_id: str, ruleset: RuleSet, lang: str, anchor=None) -> dict[s
 def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None = None, anchor=None) -> dict[str, Any]:
     """The periods of ``tl`` with labels, changes, causes and rules; the SVG; which period holds ``mark``."""
     names = _names(ruleset, lang)
-    open_rules = frozenset(r.id for r in ruleset.in_family("obligation") if r.undetermined)
+    shape = ruleset.answer
+    open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then) if r.undetermined)
     w = LABELS[lang]
     periods = []
     before: list[str] = []
     for i, p in enumerate(tl.periods):
         a = p.answer
         rules = [e["rule"] for e in a.get("explanation", [])]
-        lanes = [{"field": f, "title": LANE_TITLES[lang][f], "label": _label(f, a, names, lang, open_rules)}
-                 for f in LANE_TITLES[lang]]
-        if a.get("trial"):
-            lanes.append({"field": "trial", "title": w["trial"], "label": names.get(a["trial"], a["trial"])})
+        lanes = [{"field": f.id, "title": f.label[lang], "label": _label(f, a, names, lang, open_rules, shape)}
+                 for f in drawn_lanes(shape)]
+        for f in shape.fields:
+            if not f.in_lanes and f.kind == "id" and a.get(f.id):
+                lanes.append({"field": f.id, "title": f.label[lang], "label": names.get(a[f.id], a[f.id])})
         periods.append({
             "from": p.start.isoformat(), "to": p.end.isoformat(),
             "holds_date": bool(mark and p.start <= mark <= p.end),
             "lanes": lanes,
             "status": {"id": a.get("status"), "label": status_label(a.get("status", ""), lang)},
-            "changed": [{"field": f, "label": w.get(FIELD_WORDS.get(f, ""), f)} for f in p.changed],
+            "changed": [{"field": f, "label": shape.by_id(f).label[lang] if shape.by_id(f)
+                         else w.get(FIELD_WORDS.get(f, ""), f)} for f in p.changed],
             "causes": [{**e, "text": cause_text(e, ruleset, lang)} for e in p.causes],
             "now_apply": [_rule_item(r, ruleset, lang, anchor) for r in rules if i and r not in before],
             "no_longer": [_rule_item(r, ruleset, lang, anchor) for r in before if r not in rules],
@@ -74,7 +76,7 @@ def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None =
         before = rules
     return {"citizen": tl.citizen, "from": tl.start.isoformat(), "to": tl.end.isoformat(),
             "date": mark.isoformat() if mark else None, "periods": periods,
-            "svg": render_svg(tl, names, lang, open_rules, mark=mark)}
+            "svg": render_svg(tl, names, lang, open_rules, mark=mark, shape=shape)}
 
 
 __all__ = ["cause_text", "timeline_view"]

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from ..answer import Answer
-from ..explain import (kind_label, PROGRAMME_STATUS, SANCTIONABLE, STATUS, STRUCTURE, _names, citations,
+from ..explain import (kind_label, STATUS, _names, citations,
                        obligation_text, render_text, source_href, source_name, source_url, status_label)
 from ..model import STATUS_ORDER, Rule, RuleSet
 from .i18n import UI
@@ -120,27 +120,34 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str, anchor=None) -> dic
         return rule.title[lang] if rule else rule_id
 
     open_families = {by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in by_id}
-    tg = answer.target_group
+    shape = ruleset.answer
+    group_field, status_field, value_field, trial_field, ob_field = _view_fields(shape)
+    tg = answer.values.get(group_field.id) if group_field else None
     obligations = []
-    for ob in answer.obligations:
+    for ob in answer.values.get(ob_field.id, []) if ob_field else []:
         plain = dataclasses.replace(ob, waived=False, by=None, first_by=None)
         obligations.append({
-            "text": obligation_text(plain, lang, names), "kind": ob.kind,
-            "kind_label": kind_label(ob.kind, ob.count, lang), "count": ob.count, "by": ob.by,
+            "text": obligation_text(plain, lang, names, shape), "kind": ob.kind,
+            "kind_label": kind_label(shape, ob.kind, ob.count, lang), "count": ob.count, "by": ob.by,
             "first_by": ob.first_by, "waived": ob.waived, "rule": ob.rule, "requirement": ob.requirement,
             "requirement_title": title(ob.requirement),
             "waived_by_title": title(ob.rule) if ob.waived else None,
             "by_whom": names.get(ob.by_whom, ob.by_whom) if ob.by_whom else None})
-    if answer.obligations:
+    if obligations:
         no_obligations = None
-    elif "obligation" in open_families:
+    elif ob_field and ob_field.then in open_families:
         no_obligations = words["undetermined"]
     else:
         no_obligations = words["none"]
-    if answer.trial:
-        trial = {"id": answer.trial, "label": names.get(answer.trial, answer.trial)}
+    trial_id = answer.values.get(trial_field.id) if trial_field else None
+    if trial_id:
+        trial = {"id": trial_id, "label": names.get(trial_id, trial_id)}
     else:
-        trial = {"id": None, "label": words["undetermined"] if "trial" in open_families else words["none"]}
+        trial = {"id": None, "label": words["undetermined"] if trial_field and trial_field.then in open_families
+                 else words["none"]}
+    phase_field = next((f for f in shape.fields if f.kind == "id" and f.decide == "exactly-one" and not f.carry), None)
+    phase = answer.values.get(phase_field.id) if phase_field else None
+    sanction = answer.values.get(value_field.id) if value_field else None
     reasons = []
     for i, r in enumerate(answer.explanation, 1):
         reasons.append({"n": i, "rule": r.rule, "text": r.text, "source": r.source, "status": r.status,
@@ -149,25 +156,69 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str, anchor=None) -> dic
     return {
         "lang": lang,
         "citizen": answer.citizen, "date": answer.date,
-        "phase": {"id": answer.phase,
-                  "label": names.get(answer.phase, answer.phase) if answer.phase else words["none"]},
-        "target_group": {"id": tg["id"], "label": names.get(tg["id"], tg["id"]), "structure": tg["structure"],
-                         "structure_label": STRUCTURE.get(tg["structure"], {}).get(lang, tg["structure"])}
-        if tg else {"id": None, "label": words["undetermined"], "structure": None, "structure_label": None},
-        "programmes": [{"id": p["id"], "label": names.get(p["id"], p["id"]), "status": p["status"],
-                        "status_label": PROGRAMME_STATUS.get(p["status"], {}).get(lang, p["status"])}
-                       for p in answer.programmes],
-        "obligations": obligations, "no_obligations": no_obligations,
-        "sanctionable": {"id": answer.sanctionable,
-                         "label": SANCTIONABLE.get(answer.sanctionable, {}).get(lang, answer.sanctionable)
-                         if answer.sanctionable else words["undetermined"]},
-        "trial": trial,
-        "jobpraemie": answer.jobpraemie,
+        "fields": [{"id": f.id, "kind": f.kind, "label": f.label[lang]} for f in shape.fields],
+        phase_field.id if phase_field else "phase": {"id": phase, "label": names.get(phase, phase) if phase else words["none"]},
+        group_field.id if group_field else "group": {
+            "id": tg["id"], "label": names.get(tg["id"], tg["id"]),
+            **{k: tg[k] for k in group_field.carry},
+            **{f"{k}_label": group_field.attribute_label(k, tg[k], lang) for k in group_field.carry}}
+        if tg and group_field else {"id": None, "label": words["undetermined"],
+                                    **{k: None for k in (group_field.carry if group_field else ())},
+                                    **{f"{k}_label": None for k in (group_field.carry if group_field else ())}},
+        status_field.id if status_field else "statuses": [
+            {"id": p["id"], "label": names.get(p["id"], p["id"]), "status": p["status"],
+             "status_label": status_field.value_label(p["status"], lang)}
+            for p in (answer.values.get(status_field.id, []) if status_field else [])],
+        ob_field.id if ob_field else "obligations": obligations, "no_obligations": no_obligations,
+        value_field.id if value_field else "value": {
+            "id": sanction, "label": value_field.value_label(sanction, lang) if sanction and value_field
+            else words["undetermined"]},
+        trial_field.id if trial_field else "trial": trial,
+        **{f.id: answer.values.get(f.id) for f in shape.of_kind("flag")},
+        "summary": _summary_rows(answer, shape, names, words, lang, open_families),
         "status": {"id": answer.status, "label": status_label(answer.status, lang), "is_law": answer.status == "law"},
         "open_questions": [dict(q) for q in answer.open_questions],
         "reasons": reasons,
         "text": render_text(answer, ruleset, lang),
     }
+
+
+# the page's element for each kind of single-valued field (the browser tests and the print view find them)
+_ELEMENT = {"first": "v-phase", "group": "v-group", "value": "v-sanction", "optional": "v-trial"}
+
+
+def _summary_rows(answer: Answer, shape: Any, names: dict[str, str], words: dict[str, str], lang: str,
+                  open_families: set[str]) -> list[dict[str, Any]]:
+    """The single-valued fields as the page's summary rows, in declared order."""
+    rows = []
+    for f in shape.fields:
+        value = answer.values.get(f.id)
+        if f.kind == "id":
+            role = "group" if f.carry else ("first" if f.decide == "exactly-one" else "optional")
+            ident = value.get("id") if isinstance(value, dict) else value
+            empty = words["undetermined"] if f.decide == "exactly-one" or f.then in open_families else words["none"]
+            sub = " · ".join(f.attribute_label(k, value[k], lang) for k in f.carry) if isinstance(value, dict) else ""
+            rows.append({"field": f.id, "element": _ELEMENT[role], "label": f.label[lang],
+                         "text": names.get(ident, ident) if ident else (words["none"] if role == "first" else empty),
+                         "code": ident, "sub": sub, "strong": role == "group"})
+        elif f.kind == "value":
+            rows.append({"field": f.id, "element": _ELEMENT["value"], "label": f.label[lang],
+                         "text": f.value_label(value, lang) if value else words["undetermined"], "code": None, "sub": ""})
+        elif f.kind == "flag" and value:
+            rows.append({"field": f.id, "element": f"v-{f.id}", "label": f.label[lang], "text": words["yes"],
+                         "code": None, "sub": ""})
+    return rows
+
+
+def _view_fields(shape: Any) -> tuple:
+    """The fields the page shows in its own places: the group (an id with carried keys), the statuses,
+    the value, the optional id (a trial) and the obligations."""
+    group = next((f for f in shape.fields if f.kind == "id" and f.carry), None)
+    status = next(iter(shape.of_kind("status")), None)
+    value = next(iter(shape.of_kind("value")), None)
+    optional = next((f for f in shape.fields if f.kind == "id" and f.decide != "exactly-one"), None)
+    obligation = next(iter(shape.of_kind("obligation")), None)
+    return group, status, value, optional, obligation
 
 
 def reason_citations(rule_id: str, ruleset: RuleSet, anchor=None) -> list[dict[str, Any]]:
@@ -184,42 +235,45 @@ def reason_citations(rule_id: str, ruleset: RuleSet, anchor=None) -> list[dict[s
     return out
 
 
-def family_label(family: str, lang: str) -> str:
-    return UI[lang].get(f"family_{family}", family)
+def family_label(family: str, lang: str, ruleset: RuleSet | None = None) -> str:
+    """The answer field a family of rules decides, by its declared label."""
+    f = ruleset.answer.by_then(family) if ruleset is not None else None
+    return f.label[lang] if f else UI[lang].get(f"family_{family}", family)
 
 
 def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
     """What a rule concludes, in a line: ``Målgruppe: <the group's name> (<its id>; <structure>)``."""
     family = rule.family or rule.then_kind or ""
-    label = family_label(family, lang)
+    label = family_label(family, lang, ruleset)
     value = rule.then_value
     words = UI[lang]
     if rule.then_kind is None:
         return f"{label}: {words['effect_waive']}"
     if value == "undetermined":
         return f"{label}: {words['undetermined']}"
-    if rule.then_kind == "obligation" and isinstance(value, dict):
+    f = ruleset.answer.by_then(rule.then_kind)
+    if f is not None and f.kind == "obligation" and isinstance(value, dict):
         from ..answer import Obligation
         ob = Obligation(kind=value.get("kind", ""), count=value.get("count"), within_months=value.get("within_months"),
                         by=None, waived=False, rule=rule.id, requirement=rule.id, by_whom=value.get("by_whom"),
                         every_months=value.get("every_months"), hours_per_week=value.get("hours_per_week"))
-        text = obligation_text(ob, lang, _names(ruleset, lang))
+        text = obligation_text(ob, lang, _names(ruleset, lang), ruleset.answer)
         if value.get("first_within_weeks"):
             text += f", {words['first_within_weeks'].format(value['first_within_weeks'])}"
         return f"{label}: {text}"
-    if rule.then_kind == "sanctionable" and isinstance(value, str):
-        return f"{label}: {SANCTIONABLE.get(value, {}).get(lang, value)}"
-    if rule.then_kind == "programme" and isinstance(value, dict):
+    if f is not None and f.kind == "value" and isinstance(value, str):
+        return f"{label}: {f.value_label(value, lang)}"
+    if f is not None and f.kind == "status" and isinstance(value, dict):
         name = _names(ruleset, lang).get(value.get("id"), value.get("id"))
-        st = PROGRAMME_STATUS.get(value.get("status"), {}).get(lang, value.get("status"))
-        return f"{label}: {name} – {st}"
+        return f"{label}: {name} – {f.value_label(value.get('status'), lang)}"
     if isinstance(value, dict):
         name = value.get("name", {}).get(lang) if isinstance(value.get("name"), dict) else None
         ident = value.get("id")
         if name and ident:
             extra = ""
-            if value.get("structure"):
-                extra = f"; {STRUCTURE.get(value['structure'], {}).get(lang, value['structure'])}"
+            for k in f.carry if f is not None else ():
+                if value.get(k):
+                    extra += f"; {f.attribute_label(k, value[k], lang)}"
             return f"{label}: {name} ({ident}{extra})"
     if isinstance(value, bool):
         return f"{label}: {words['yes'] if value else words['none']}"

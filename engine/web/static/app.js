@@ -402,16 +402,12 @@
         el("strong", null, ui("rests_on") + ": ", el("span", { class: "rests-status", text: view.status.label })),
         el("p", { text: law ? ui("rests_law") : ui("rests_other") }))));
 
-    var tg = view.target_group;
-    var dl = el("dl", { class: "summary", id: "summary" },
-      row(ui("phase"), el("span", { id: "v-phase", text: view.phase.label }),
-          view.phase.id ? el("code", { class: "id", text: view.phase.id }) : null),
-      row(ui("group"), el("strong", { id: "v-group", text: tg.label }),
-          tg.id ? el("span", { class: "sub" }, el("code", { class: "id", text: tg.id }), " · " + tg.structure_label) : null),
-      row(ui("sanction"), el("span", { id: "v-sanction", text: view.sanctionable.label })),
-      row(ui("trial"), el("span", { id: "v-trial", text: view.trial.label }),
-          view.trial.id ? el("code", { class: "id", text: view.trial.id }) : null),
-      view.jobpraemie ? row(ui("jobpraemie"), el("span", { text: ui("yes") })) : null);
+    var dl = el("dl", { class: "summary", id: "summary" }, view.summary.map(function (r) {
+      var value = el(r.strong ? "strong" : "span", { id: r.element, text: r.text });
+      var extra = r.code ? (r.sub ? el("span", { class: "sub" }, el("code", { class: "id", text: r.code }), " · " + r.sub)
+                                  : el("code", { class: "id", text: r.code })) : null;
+      return row(r.label, value, extra);
+    }).reduce(function (all, pair) { return all.concat(pair); }, []));
     panel.appendChild(dl);
 
     if (view.open_questions.length) {
