@@ -152,8 +152,20 @@ def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> No
         click.echo(f"    {r['title']}  ({r['source']})")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+@main.command()
+@click.option("--citizen", "what", flag_value="citizen", help="The citizen record's schema instead of the answer's.")
+@click.option("--answer", "what", flag_value="answer", default=True, help="The answer's schema (the default).")
+@_rules_option
+def schema(what: str, rules_dir: Path | None) -> None:
+    """The JSON Schema of the answer (or of a citizen record), generated from the rules' declarations."""
+    base = _load(rules_dir)
+    if what == "citizen":
+        from .citizen_schema import citizen_schema
+        data = citizen_schema(base.ruleset.vocabulary)
+    else:
+        from .answer_schema import answer_schema
+        data = answer_schema(base.ruleset)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -481,3 +493,7 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
     if html_file:
         html_file.write_text(render_html(result, lang), encoding="utf-8")
         click.echo(f"\nHTML report: {html_file}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

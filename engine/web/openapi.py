@@ -12,6 +12,9 @@ from typing import Any, Callable
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from ..answer_schema import answer_schema
+from ..citizen_schema import citizen_schema
+
 DESCRIPTION = """\
 Answers, for one citizen on one date, which phase of the reform applies, the target group, the
 programmes, the contact requirements with their due dates (waived ones marked), whether the
@@ -98,96 +101,19 @@ def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> di
     return out
 
 
-def _fact_schema(fact, vocabulary, prefix: str = "") -> dict[str, Any]:
-    """The JSON Schema of one declared fact."""
-    out: dict[str, Any]
-    if fact.type == "bool":
-        out = {"type": "boolean"}
-    elif fact.type == "integer":
-        out = {"type": "integer", "minimum": fact.minimum, "maximum": fact.maximum}
-    elif fact.type == "date":
-        out = dict(_DATE)
-    else:
-        table = vocabulary.table(fact.values or "")
-        out = {"type": "string"}
-        if not (table.suffixes or table.transliterate):
-            out["enum"] = sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})
-        else:
-            out["examples"] = list(table)[:3]
-    if fact.default is not None:
-        out["default"] = fact.default
-    out["description"] = prefix + fact.label["en"] + (f": {fact.help['en']}" if fact.help else "")
-    return out
-
-
 def schemas(base) -> dict[str, Any]:
-    v = base.ruleset.vocabulary
-    spell = {
-        "type": "object", "additionalProperties": False, "required": ["from"],
-        "description": f"One dated fact: exactly one of {', '.join('`' + k.kind + '`' for k in v.spell_kinds)}. "
-                       f"{v.current.kind} spells must not overlap; `to` is inclusive and optional.",
-        "properties": {},
-    }
-    for kind in v.spell_kinds:
-        table = v.table(kind.values)
-        spell["properties"][kind.kind] = {"type": "string", "description": kind.label["en"],
-                                          "enum": sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})}
-    spell["properties"].update({"from": _DATE, "to": _DATE})
-    for kind in v.spell_kinds:
-        for f in kind.facts:
-            spell["properties"][f.id] = _fact_schema(f, v, f"Only with {kind.kind} {', '.join(f.only_with)}. "
-                                                     if f.only_with else f"Only on a {kind.kind} spell. ")
-    citizen = {
-        "type": "object", "additionalProperties": False, "required": ["id"],
-        "description": "The citizen contract of the domain brief (docs/reform.rst, \"Interfaces\"), derived from the "
-                       "rules' vocabulary.",
-        "properties": {
-            "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
-            "note": {"type": "string"},
-            **{f.id: _fact_schema(f, v) for f in v.facts},
-            "spells": {"type": "array", "items": _ref("Spell")},
-        },
-    }
-    obligation = {
-        "type": "object", "required": ["kind", "count", "within_months", "by", "waived", "rule"],
-        "properties": {
-            "kind": {"type": "string", "enum": ["meeting", "follow-up", "offer"]},
-            "count": {"type": ["integer", "null"]}, "within_months": {"type": ["integer", "null"]},
-            "by": {"type": ["string", "null"], "description": "Last day of the window."},
-            "waived": {"type": "boolean"},
-            "rule": {"type": "string", "description": "The rule that decides it now (the exception when waived)."},
-            "requirement": {"type": "string"}, "by_whom": {"type": ["string", "null"]},
-            "first_by": {"type": ["string", "null"]}, "every_months": {"type": ["integer", "null"]},
-            "hours_per_week": {"type": ["integer", "null"]},
-        },
-    }
+    generated = citizen_schema(base.ruleset.vocabulary, ref="#/components/schemas/")
+    spell = generated["$defs"]["Spell"]
+    citizen = {k: v for k, v in generated.items() if k not in ("$schema", "$defs")}
     status = {"type": "string", "enum": ["law", "guidance", "bill", "agreement", "provisional"]}
-    answer = {
-        "type": "object",
-        "description": "The answer contract (the domain brief, docs/reform.rst, \"Interfaces\"); identical to `reform query --json`.",
-        "required": ["citizen", "date", "phase", "target_group", "programmes", "obligations", "sanctionable",
-                     "trial", "status", "open_questions", "explanation"],
-        "properties": {
-            "citizen": {"type": "string"}, "date": _DATE,
-            "phase": {"type": ["string", "null"]},
-            "target_group": {"type": ["object", "null"], "properties": {
-                "id": {"type": "string"}, "structure": {"type": "string", "enum": ["old-13", "new-5"]}}},
-            "programmes": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "string"},
-                "status": {"type": "string", "enum": ["active", "grandfathered", "abolished", "undetermined"]}}}},
-            "obligations": {"type": "array", "items": _ref("Obligation")},
-            "sanctionable": {"type": ["string", "null"],
-                             "enum": ["yes", "no-as-a-rule", "eased", "old-rules", "not-applicable", None]},
-            "trial": {"type": ["string", "null"]},
-            "jobpraemie": {"type": "boolean"},
-            "status": {**status, "description": "The weakest status of the rules used."},
-            "open_questions": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "text": {"type": "string"}}}},
-            "explanation": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "text": {"type": "string"}, "source": {"type": "string"},
-                "status": status}}},
-        },
-    }
+    answer = {k: v for k, v in answer_schema(base.ruleset).items() if k != "$schema"}
+    answer["description"] = ("The answer contract (the domain brief, docs/reform.rst, \"Interfaces\"), generated from "
+                             "the rules' answer declaration; identical to `reform query --json`.")
+    ob_field = next(iter(base.ruleset.answer.of_kind("obligation")), None)
+    obligation = answer["properties"][ob_field.id]["items"] if ob_field else {"type": "object"}
+    if ob_field:
+        answer["properties"][ob_field.id] = {"type": "array", "items": _ref("Obligation"),
+                                             "description": ob_field.label["en"]}
     rule = {
         "type": "object",
         "properties": {
