@@ -16,6 +16,7 @@ from the vocabulary's declaration (``engine.facts``); the tree knows only kinds 
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterator, Union
@@ -246,8 +247,10 @@ def _test(key: str, value: Any, v: Vocabulary, groups: frozenset[str] | None) ->
         return test
     found = v.condition_kind(key)
     if found is None:
-        raise ConditionError((), f"unknown condition '{key}' (the vocabulary declares: "
-                                 f"{', '.join(v.condition_names())}, and target_group, any_of)")
+        names = v.condition_names() + [DERIVED, "any_of"]
+        near = difflib.get_close_matches(key, names, n=1)
+        hint = f"did you mean '{near[0]}'? " if near else ""
+        raise ConditionError((), f"unknown condition '{key}' ({hint}the conditions are: {', '.join(names)})")
     what, decl = found
     if what == "current":
         return _choice(key, value, decl.values, v)
@@ -282,12 +285,16 @@ def _choice(key: str, value: Any, table: str | None, v: Vocabulary) -> ChoiceTes
         out = []
         known = v.table(table)
         for x in items:
+            if x in known:
+                out.append(x)
+                continue
             found = known.lookup(x)
-            if found is None:
-                near = known.suggest(x)
-                hint = f"; did you mean {', '.join(near)}?" if near else f" (one of: {', '.join(known)})"
-                raise ConditionError(where, f"'{x}' is not a known {key}{hint}")
-            out.append(found)
+            if found is not None:   # a rule names the value itself, never an older or looser name of it
+                raise ConditionError(where, f"'{x}' is not a known {key}: it is another name of '{found}'; "
+                                            f"a rule names '{found}'")
+            near = known.suggest(x)
+            hint = f"; did you mean {', '.join(near)}?" if near else f" (one of: {', '.join(known)})"
+            raise ConditionError(where, f"'{x}' is not a known {key}{hint}")
         return tuple(out)
     if isinstance(value, str):
         return ChoiceTest(key, check([value], ()), table=table or "")

@@ -188,10 +188,10 @@ def _conditions(rules: list[Rule], docs: list[Document], vocabulary: Vocabulary)
             errors.append(f"{_where(rule, format_path(e.path))}: {e.message}")
         if rule.then_kind == "target_group" and DERIVED in rule.condition.keys():
             errors.append(f"{_where(rule, 'when.' + DERIVED)}: a target-group rule cannot depend on the target group")
-        for branch in rule.condition.branches():
-            if any(not b.ids and b.dates for b in branch.beside):
-                kinds = ", ".join(b.kind for b in branch.beside if not b.ids)
-                errors.append(f"{_where(rule, 'when')}: a date of a {kinds} needs a '{kinds}' condition beside it")
+        lonely = {(b.kind, b.dates[0].key) for branch in rule.condition.branches() for b in branch.beside
+                  if not b.ids and b.dates}
+        for kind, key in sorted(lonely):
+            errors.append(f"{_where(rule, 'when.' + key)}: needs a '{kind}' condition beside it")
     return errors
 
 

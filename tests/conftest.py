@@ -24,8 +24,8 @@ def vocab(base):
     return base.ruleset.vocabulary
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:
-    """``reform ARGS`` in a fresh process; stdout and stderr captured as text."""
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``reform ARGS`` in a fresh process; stdout and stderr captured as text (the timeout only guards against a hang)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("REFORM_RULES", None)
     return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, capture_output=True,
