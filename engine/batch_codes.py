@@ -46,9 +46,9 @@ class Components:
         v = self.vocabulary = vocabulary
         self.program = program
         self.current = v.current
-        self.values = list(v.benefits)
+        self.values = list(v.current_values)
         self.value_code = {b: i for i, b in enumerate(self.values)}
-        self.none_code = self.value_code[v.no_benefit]
+        self.none_code = self.value_code[v.current_none]
         self.citizen_cat = [f for f in v.facts if f.type in ("bool", "choice")]
         self.spell_cat = [f for f in v.current.facts if f.type in ("bool", "choice")]
         self.categorical: list[str] = [self.current.kind] + [f.id for f in self.citizen_cat + self.spell_cat]

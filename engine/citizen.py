@@ -318,7 +318,7 @@ def situation(citizen: Citizen, day: date, vocabulary: Vocabulary) -> Situation:
     """The facts the rules see for ``citizen`` on ``day``."""
     current = vocabulary.current
     spell = citizen.current_on(day)
-    value = spell.id if spell else vocabulary.no_benefit
+    value = spell.id if spell else vocabulary.current_none
     mine = dict(citizen.facts)
     facts: dict[str, Any] = {current.kind: value}
     numbers: dict[str, int] = {"date": dates.ordinal(day)}

@@ -165,12 +165,13 @@ class Vocabulary:
         return self.tables.get(name) or ValueTable(name, {})
 
     @property
-    def benefits(self) -> ValueTable:
+    def current_values(self) -> ValueTable:
         """The values of the current spell kind."""
         return self.table(self.current.values)
 
     @property
-    def no_benefit(self) -> str:
+    def current_none(self) -> str:
+        """The current spell kind's value on a date without a spell of it."""
         return self.current.none or ""
 
     def title(self, table: str, value: str, lang: str) -> str:

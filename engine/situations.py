@@ -156,8 +156,8 @@ def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
     beside_kind = v.beside[0] if v.beside else None
     beside_measures = [m.id for m in beside_kind.measures] if beside_kind else []
     want_beside = beside_kind is not None and (want(beside_kind.kind) or any(want(m) for m in beside_measures))
-    for value in v.benefits:
-        has_spell = value != v.no_benefit
+    for value in v.current_values:
+        has_spell = value != v.current_none
         axes: list[tuple[str, list[Any]]] = list(cit_axes)
         nums: list[tuple[str, list[Any]]] = list(cit_nums)
         for f in current.facts:

@@ -45,7 +45,10 @@ class Timeline:
                 "periods": [p.to_json() for p in self.periods]}
 
 
-def _key(answer: dict, fields: tuple[str, ...]) -> dict:
+def _key(answer: dict, fields: tuple[str, ...] | None = None) -> dict:
+    """What makes two answers the same for a timeline: the decided fields and the legal basis."""
+    fields = fields if fields is not None else tuple(k for k in answer if k not in ("citizen", "date", "explanation",
+                                                                                      "receipt"))
     key = {k: answer.get(k) for k in fields}
     key["rules"] = [e["rule"] for e in answer.get("explanation", [])]  # the legal basis, too
     return key

@@ -35,7 +35,7 @@ def test_age_and_completed_months_equal_engine_dates(day):
 
 
 def test_bands_equal_bisect():
-    from engine.batch import Analysis
+    from engine.batch_codes import Components
     thresholds = [18, 25, 30, 67]
     values = np.arange(-2, 80)
-    assert cd.bands(thresholds, values).tolist() == [Analysis.band(thresholds, int(v)) for v in values]
+    assert cd.bands(thresholds, values).tolist() == [Components.band(thresholds, int(v)) for v in values]

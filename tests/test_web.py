@@ -381,7 +381,7 @@ def test_rules_page(client, base):
 
 # -- the log never shows citizen data --------------------------------------------------------------------
 SECRET_ID = "person-7c1f-secret"
-SECRET_TOWN = "Hemmeligby"
+SECRET_TOWN = "Lemvig"
 
 
 @pytest.fixture

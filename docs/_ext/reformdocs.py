@@ -697,7 +697,7 @@ def vocabulary_page(site: Site, out: Output) -> None:
                          ", ".join(site.rule_link(u) for u in users)])
         lines += list_table(["Id", "Dansk", "English", "Older names", "Conditions that use it"], rows,
                             [16, 20, 24, 12, 28])
-    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.no_benefit)}."] + \
+    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.current_none)}."] + \
         [f"``{f.id}`` goes with {', '.join(lit(b) for b in f.only_with)}." for f in v.current.facts if f.only_with] + [""]
     out.write("vocabulary.rst", "\n".join(lines) + "\n")
 
@@ -877,7 +877,7 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
     age = 40
     for key, test in branch.items():
         if key == "benefit":
-            benefit = _pick_id(test, vocab.benefits) or "__none__"
+            benefit = _pick_id(test, vocab.current_values) or "__none__"
         elif key == "assessment":
             value = _pick_id(test, vocab.table("assessments"))
             if value:
@@ -922,14 +922,14 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
         else:
             raise Unsupported(key)
     if programme and programme != "__none__" and benefit is None:
-        payers = [b for b in paid_by.get(programme, []) if b != vocab.no_benefit]
+        payers = [b for b in paid_by.get(programme, []) if b != vocab.current_none]
         benefit = payers[0] if payers else None
     if age is not None:
         born = date(day.year - age - 1, 6, 15) if age else day - timedelta(days=100)
         data["born"] = born.isoformat()
         spell_start = max(spell_start, born)
         programme_start = max(programme_start, born)
-    if benefit and benefit not in ("__none__", vocab.no_benefit):
+    if benefit and benefit not in ("__none__", vocab.current_none):
         data["spells"].append({"benefit": benefit, "from": spell_start.isoformat(), **spell})
     if programme and programme != "__none__":
         data["spells"].append({"programme": programme, "from": programme_start.isoformat()})

@@ -67,7 +67,7 @@ def example(base, examples: dict) -> dict[str, Any]:
     starts = sorted(r.valid_from for r in base.ruleset.in_family("phase") if r.valid_from) or [date.today()]
     on = starts[-1].isoformat()
     if citizen is None:
-        benefit = next(iter(base.ruleset.vocabulary.benefits), "none")
+        benefit = next(iter(base.ruleset.vocabulary.current_values), "none")
         citizen = {"id": "example", "spells": [{"benefit": benefit, "from": on}]}
     return {"citizen": citizen, "date": on, "from": starts[0].isoformat(), "to": on}
 

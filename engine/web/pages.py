@@ -115,7 +115,7 @@ def _rule_card(rule, state: "WebState", lang: str) -> str:
         f'<dt>{e(w["valid"])}</dt><dd>{_valid(rule.valid_from, rule.valid_to, lang)}</dd>',
         f'<dt>{e(w["decides"])}</dt><dd>{e(views.decides_text(rule, rs, lang))}</dd>',
         f'<dt>{e(w["conditions"])}</dt><dd><code>'
-        f'{e(views.when_text(rule.when)) if rule.when else e(w["no_conditions"])}</code></dd>',
+        f'{e(rule.condition.text()) if rule.condition else e(w["no_conditions"])}</code></dd>',
     ]
     if rule.overrides:
         links = ", ".join(f'<a href="#{e(t)}"><code>{e(t)}</code></a>' for t in rule.overrides)

@@ -19,10 +19,10 @@ FIELD_WORDS = {"status": "status", "open_questions": "questions", "explanation":
 
 
 def _what(event: dict, ruleset: RuleSet, lang: str) -> str:
-    """The display name of a spell's benefit or programme."""
+    """The display name of a spell's value (a benefit, a programme …)."""
     ident = event.get("id") or ""
     v = ruleset.vocabulary
-    term = v.benefits.get(ident) or v.programmes.get(ident)
+    term = next((t for k in v.spell_kinds if (t := v.table(k.values).get(ident))), None)
     return term.title.get(lang, ident) if term else ident
 
 

@@ -33,7 +33,7 @@ def rule_json(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
         "title": dict(rule.title), "valid_from": _iso(rule.valid_from), "valid_to": _iso(rule.valid_to),
         "status": rule.status, "sources": sources, "overrides": list(rule.overrides), "effect": rule.effect,
         "decides": {"kind": rule.family or rule.then_kind, "value": rule.then_value},
-        "when": rule.when, "undetermined": rule.undetermined,
+        "when": rule.condition.data(), "undetermined": rule.undetermined,
         "question": dict(rule.question) if rule.question else None,
         "reason": dict(rule.reason) if rule.reason else None,
     }
@@ -280,26 +280,5 @@ def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
     return f"{label}: {value}"
 
 
-def when_text(when: Any) -> str:
-    """A rule's conditions in one compact line: ``benefit: <id>; age: {under: 30}``."""
-    def fmt(v: Any) -> str:
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{k}: {fmt(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, list):
-            return "[" + ", ".join(fmt(x) for x in v) + "]"
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return str(v)
-    if not isinstance(when, dict):
-        return fmt(when)
-    parts = []
-    for key, value in when.items():
-        if key == "any_of" and isinstance(value, list):
-            parts.append("any_of: " + " | ".join("(" + when_text(b) + ")" for b in value))
-        else:
-            parts.append(f"{key}: {fmt(value)}")
-    return "; ".join(parts)
-
-
 __all__ = ["answer_view", "decides_text", "family_label", "municipalities", "phases_json", "rule_json",
-           "rules_json", "status_json", "subjects_json", "vocabulary_json", "when_text"]
+           "rules_json", "status_json", "subjects_json", "vocabulary_json"]
