@@ -199,11 +199,13 @@ def run_batch(inp: Path, out: Path, day: str) -> dict:
 def jsonl_figures(n: int, day: date, seed: int, where: Path, day_text: str) -> None:
     """The same synthetic citizens as JSON Lines objects (the contract layout): the general, slower path."""
     import json
-    from engine.batch import row_record
+    from engine import RuleBase
+    from engine.batch_layout import row_record
+    vocabulary = RuleBase.load().ruleset.vocabulary
     inp = where / f"caseload-{n}.jsonl"
     with open(inp, "w", encoding="utf-8") as fh:
         for row in generate(n, day, seed).to_pylist():
-            fh.write(json.dumps(row_record(row)[0], ensure_ascii=False) + "\n")
+            fh.write(json.dumps(row_record(row, vocabulary)[0], ensure_ascii=False) + "\n")
     for out in (where / f"answers-{n}-from-jsonl.csv", where / f"answers-{n}.jsonl"):
         r = run_batch(inp, out, day_text)
         print(f"N={n:,} JSON Lines in, {out.suffix[1:]} out: wall {r['wall']:.2f} s ({n / r['wall']:,.0f} rows/s), "

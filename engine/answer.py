@@ -1,4 +1,4 @@
-"""The answer for one citizen on one date: the contract of REFORM.md, "Interfaces"."""
+"""The answer for one citizen on one date: the contract of the domain brief (``docs/reform.rst``, "Interfaces")."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -34,15 +34,12 @@ class Reason:
 
 @dataclass
 class Answer:
+    """The answer: the fields the rules declare (``rules/answer.yaml``) in ``values``, in order, and
+    what every answer has: the status, the open questions and the reasons. ``answer.<field>`` reads a
+    declared field."""
     citizen: str
     date: str
-    phase: str | None
-    target_group: dict | None
-    programmes: list[dict]
-    obligations: list[Obligation]
-    sanctionable: str | None
-    trial: str | None
-    jobpraemie: bool
+    values: dict[str, Any]
     status: str
     open_questions: list[dict]
     explanation: list[Reason]
@@ -50,23 +47,25 @@ class Answer:
     names: dict[str, str] = field(default_factory=dict)  # display names of ids, in ``lang``
     receipt: dict | None = None
 
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``reform query --json``."""
-        out = {
-            "citizen": self.citizen,
-            "date": self.date,
-            "phase": self.phase,
-            "target_group": self.target_group,
-            "programmes": self.programmes,
-            "obligations": [{k: v for k, v in asdict(o).items() if k != "note" or v} for o in self.obligations],
-            "sanctionable": self.sanctionable,
-            "trial": self.trial,
-            "jobpraemie": self.jobpraemie,
+        out: dict[str, Any] = {"citizen": self.citizen, "date": self.date}
+        for key, value in self.values.items():
+            if isinstance(value, list) and value and isinstance(value[0], Obligation):
+                value = [{k: v for k, v in asdict(o).items() if k != "note" or v} for o in value]
+            out[key] = value
+        out.update({
             "status": self.status,
             "open_questions": self.open_questions,
             "explanation": [{"rule": r.rule, "text": r.text, "source": r.source, "status": r.status}
                             for r in self.explanation],
-        }
+        })
         if self.receipt is not None:
             out["receipt"] = self.receipt
         return out

@@ -26,7 +26,7 @@ Output
 ======
 CSV or JSON Lines (by extension or ``--format``; ``--out -`` is stdout, with rows in error on stderr),
 one row per citizen and date, citizen-major, in input order.
-The CSV columns are ``OUTPUT_FIELDS``; lists are compact: ``programmes`` is ``id:status;…``,
+The CSV columns are ``batch_layout.output_fields`` of the answer's declared fields; lists are compact: ``programmes`` is ``id:status;…``,
 ``obligations`` is ``requirement:kind:count:by`` (``by`` the last day of the window), followed by
 ``:first=DATE`` when there is a deadline for the first meeting and ``:waived=RULE`` when an
 exception lifts it, joined by ``;``; ``open_questions`` lists the rule ids. A JSON Lines row is the
@@ -76,14 +76,14 @@ Every representative's vectorised codes are checked against the codes of its par
 Beyond one machine
 ==================
 ``batch_frame(df, days, ...)`` is the core as a pure function of one partition: a pandas DataFrame
-of CSV rows (all strings) → a DataFrame of output rows (``OUTPUT_FIELDS``, ``answer`` as JSON text
+of CSV rows (all strings) → a DataFrame of output rows (``output_fields``, ``answer`` as JSON text
 when asked, ``row`` and ``error`` for rows in error). It loads the rule base once per process and
 keeps its caches there, so it maps over partitions as it is:
 
 - Dask (``reform batch --engine dask``; ``engine/batch_dask.py``)::
 
       ddf = dd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-      out = ddf.map_partitions(batch_frame, days, rules_dir="rules", meta=output_meta(days))
+      out = ddf.map_partitions(batch_frame, days, rules_dir="rules", meta=output_meta(rules_dir="rules"))
 
   which runs on the local scheduler, or unchanged on a ``dask.distributed`` cluster
   (``Client("scheduler:8786")``) when every worker has the package and the rules directory.
@@ -99,379 +99,32 @@ import json
 import os
 import re
 import time
-from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import column_dates, dates
-from .citizen import YEARS, Citizen, Situation, normalise_name
-from .compiler import _branches, situation_facts
+from . import dates
+from .batch_codes import Analysis, Components, Converter, Spec, convert, day_codes
+from .citizen import Citizen, Spell
+from .compiler import situation_facts
+from .conditions import DERIVED
 from .errors import CitizenError
 from .query import RuleBase, _obligation, build_answer, default_rules_dir
 from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _record_numbers, _Writer,
                           errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
                           write_errors)
-from .batch_layout import (CSV_FIELDS, FLAGS, OUTPUT_FIELDS, BatchError, _id_text, _json_item, bool_cell,
-                           parse_row, weeks_cell)
+from .batch_layout import BatchError, Layout, _id_text, _json_item, output_fields, parse_row
 from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a row, for users of engine.batch
 
 
-# The facts of a situation, as integer codes (0 = absent) — one per condition kind the compiler knows.
-CATEGORICAL = ("benefit", "assessment", "sick_from", "uncomplicated", "vocational_education", "exempted",
-               "work_duty", "municipality")
-NUMERIC = ("age", "months_into_spell", "spell_started", "expected_absence_weeks")
-COMPONENTS = CATEGORICAL + NUMERIC + ("programme",)
-ID_KEYS = ("benefit", "assessment", "sick_from")
-_COL = {name: i for i, name in enumerate(COMPONENTS)}
 POOL_MIN_ROWS = 20_000   # from this many rows, Datalog runs in forked helpers, one per core
 DERIVE_BATCH = 1   # pyDatalog answers one situation at a time faster than many at once (measured)
-
-
-# -- flat rows → contract records -------------------------------------------------------------------------------
-
-
-# -- what the rules can read, per family, date and class of situation -------------------------------------------
-_UNKNOWN = object()
-
-
-def _id_possible(test: Any, value: str | None) -> bool:
-    """False only when an id condition surely fails for ``value`` (None: not known)."""
-    if isinstance(test, str):
-        return value == test
-    if isinstance(test, list):
-        test = {"in": test}
-    if not isinstance(test, dict):
-        return True
-    if set(test) == {"known"}:
-        return (value is not None) == bool(test["known"])
-    ok = True
-    if "in" in test or "not_in" in test:
-        ok = value is not None
-    if "in" in test and isinstance(test["in"], list):
-        ok = ok and value in test["in"]
-    if "not_in" in test and isinstance(test["not_in"], list):
-        ok = ok and value not in test["not_in"]
-    return ok
-
-
-def _programme_possible(test: Any, pids: frozenset[str]) -> bool:
-    if isinstance(test, str):
-        return test in pids
-    if isinstance(test, list):
-        return bool(pids & set(test))
-    if isinstance(test, dict):
-        if test.get("known") is False and set(test) == {"known"}:
-            return not pids
-        ok = True
-        if isinstance(test.get("in"), list):
-            ok = ok and bool(pids & set(test["in"]))
-        if isinstance(test.get("not_in"), list):
-            ok = ok and any(p not in test["not_in"] for p in pids)
-        return ok
-    return True
-
-
-def _number_constants(test: Any) -> list[int] | None:
-    """The ``>= k`` constants the compiler makes of a number test (None: not understood)."""
-    if not isinstance(test, dict):
-        return None
-    out = []
-    for op, k in test.items():
-        if op == "known":
-            continue
-        if op in ("under", "at_least") and isinstance(k, int):
-            out.append(k)
-        elif op in ("over", "at_most") and isinstance(k, int):
-            out.append(k + 1)
-        else:
-            return None
-    return out
-
-
-def _date_constants(test: Any) -> list[int] | None:
-    if not isinstance(test, dict):
-        return None
-    out = []
-    for op, value in test.items():
-        if op not in ("before", "on_or_after"):
-            return None
-        try:
-            out.append(dates.ordinal(dates.parse_date(value)))
-        except ValueError:
-            return None
-    return out
-
-
-@dataclass(frozen=True)
-class Spec:
-    """What one family's result can depend on for one class of situations on one date."""
-    kept: frozenset            # components read by a rule that could apply
-    numbers: tuple             # ((component, thresholds), …) for the numeric ones kept
-    programme: tuple | None    # programme start thresholds when programmes are read
-    reads_group: bool          # reads the derived target group
-
-
-class Analysis:
-    """Static facts about a compiled rule set that the batch needs: codes, bands, relevance."""
-
-    def __init__(self, base: RuleBase):
-        self.base = base
-        ruleset, program, v = base.ruleset, base.program, base.ruleset.vocabulary
-        self.vocabulary = v
-        self.benefits = list(v.benefits)
-        self.benefit_code = {b: i for i, b in enumerate(self.benefits)}
-        self.none_code = self.benefit_code[v.no_benefit]
-        self.assessments = [None] + list(v.assessments)
-        self.assessment_code = {a: i for i, a in enumerate(self.assessments)}
-        self.sick_froms = [None] + list(v.sick_from)
-        self.sick_from_code = {s: i for i, s in enumerate(self.sick_froms)}
-        self.programmes = list(v.programmes)
-        self.programme_code = {p: i for i, p in enumerate(self.programmes)}
-        # municipality classes: names that every member set treats alike are interchangeable
-        sets = [set(values) for values in program.sets.values()]
-        classes: dict[tuple, int] = {}
-        self.municipality_class: dict[str, int] = {}
-        for name in sorted(program.municipalities):
-            self.municipality_class[name] = classes.setdefault(tuple(name in s for s in sets), len(classes) + 2)
-        self.thresholds = {k: list(program.thresholds.get(k, [])) for k in NUMERIC}
-        self.programme_thresholds = list(program.programme_thresholds)
-        self.radix = {"benefit": len(self.benefits), "assessment": len(self.assessments),
-                      "sick_from": len(self.sick_froms), "uncomplicated": 2, "vocational_education": 2,
-                      "exempted": 2, "work_duty": 2, "municipality": len(classes) + 2,
-                      **{k: len(self.thresholds[k]) + 2 for k in NUMERIC}, "programme": 1 << 16}
-        # Units: the rules of a family linked by ``overrides`` (an exception and the rules it sets aside).
-        # What holds in one unit, and what it sets aside, depends only on which of its own rules apply.
-        self.families = program.families
-        self.units: list[str] = []
-        self.unit_family: dict[str, str] = {}
-        self.unit_of: dict[str, str] = {}
-        for family in self.families:
-            rules = ruleset.in_family(family)
-            parent = {r.id: r.id for r in rules}
-
-            def find(x: str) -> str:
-                while parent[x] != x:
-                    parent[x] = parent[parent[x]]
-                    x = parent[x]
-                return x
-            for r in rules:
-                for target in r.overrides:
-                    if target in parent:
-                        parent[find(target)] = find(r.id)
-            roots: dict[str, str] = {}
-            for r in rules:
-                unit = roots.setdefault(find(r.id), f"{family}#{len(roots)}")
-                self.unit_of[r.id] = unit
-            for unit in roots.values():
-                self.units.append(unit)
-                self.unit_family[unit] = family
-        self.branches = {u: [] for u in self.units}
-        for r in ruleset.rules:
-            self.branches[self.unit_of[r.id]] += [(r, b) for b in _branches(r.when)]
-        self.progsets: dict[tuple, int] = {(): 0}      # ((programme, start band), …) → code
-        self.progset_list: list[tuple] = [()]
-        self.specs: dict[Spec, int] = {}
-        self.spec_list: list[Spec] = []
-        self._spec_memo: dict[tuple, int] = {}
-
-    # codes of single values -------------------------------------------------------------------------------------
-    @staticmethod
-    def band(thresholds: list[int], value: int) -> int:
-        """1 + the band of ``value`` between the thresholds (the code of ``compiler.canonical``'s band)."""
-        return 1 + bisect_right(thresholds, value)
-
-    def progset(self, items: Iterable[tuple[str, int]]) -> int:
-        key = tuple(sorted(set(items)))
-        code = self.progsets.get(key)
-        if code is None:
-            code = self.progsets[key] = len(self.progset_list)
-            self.progset_list.append(key)
-            if code >= self.radix["programme"]:
-                raise BatchError("too many distinct combinations of programmes for one batch")
-        return code
-
-    def municipality(self, name: str | None) -> int:
-        """0 unknown, 1 a name no rule lists, else the class of the listed name (``name`` normalised)."""
-        if name is None:
-            return 0
-        return self.municipality_class.get(name, 1)
-
-    def situation_codes(self, sit: Situation) -> tuple[tuple[int, ...], int]:
-        """The codes of a Situation (the slow path), and its spell start (-1: none)."""
-        f, n = sit.facts, sit.numbers
-        codes = [self.benefit_code[sit.benefit], self.assessment_code.get(f.get("assessment"), 0),
-                 self.sick_from_code.get(f.get("sick_from"), 0), int(bool(f.get("uncomplicated"))),
-                 int(bool(f.get("vocational_education"))), int(bool(f.get("exempted"))), int(bool(f.get("work_duty"))),
-                 self.municipality(f.get("municipality"))]
-        for key in NUMERIC:
-            codes.append(self.band(self.thresholds[key], n[key]) if key in n else 0)
-        pt = self.programme_thresholds
-        codes.append(self.progset((pid, self.band(pt, start)) for pid, start in sit.programmes))
-        return tuple(codes), (n["spell_started"] if sit.spell else -1)
-
-    # relevance -------------------------------------------------------------------------------------------------
-    def spec_id(self, family: str, day: date, cls: tuple) -> int:
-        memo = (family, day, cls)
-        found = self._spec_memo.get(memo)
-        if found is None:
-            spec = self._spec(family, day, cls)
-            found = self.specs.get(spec)
-            if found is None:
-                found = self.specs[spec] = len(self.spec_list)
-                self.spec_list.append(spec)
-            self._spec_memo[memo] = found
-        return found
-
-    def _spec(self, family: str, day: date, cls: tuple) -> Spec:
-        benefit, assessment, sick_from, pids = cls
-        known = {"benefit": benefit, "assessment": assessment, "sick_from": sick_from}
-        kept: set[str] = set()
-        numbers: dict[str, set[int]] = {}
-        prog: set[int] | None = None
-        reads_group = everything = False
-        for rule, branch in self.branches[family]:
-            if not rule.valid_on(day):
-                continue
-            if any(k in branch and not _id_possible(branch[k], known[k]) for k in ID_KEYS):
-                continue
-            if "programme" in branch and not _programme_possible(branch["programme"], pids):
-                continue
-            for key, test in branch.items():
-                if key in CATEGORICAL:
-                    kept.add(key)
-                elif key in ("age", "months_into_spell", "expected_absence_weeks"):
-                    ks = _number_constants(test)
-                    if ks is None:
-                        everything = True
-                    kept.add(key)
-                    numbers.setdefault(key, set()).update(ks or ())
-                elif key == "spell_started":
-                    ks = _date_constants(test)
-                    if ks is None:
-                        everything = True
-                    kept.add(key)
-                    numbers.setdefault(key, set()).update(ks or ())
-                elif key in ("programme", "programme_started"):
-                    kept.add("programme")
-                    prog = prog if prog is not None else set()
-                    if key == "programme_started":
-                        ks = _date_constants(test)
-                        if ks is None:
-                            everything = True
-                        prog.update(ks or ())
-                elif key == "target_group":
-                    reads_group = True
-                else:  # a condition kind this analysis does not know: keep every fact as it is
-                    everything = True
-        if everything:
-            return Spec(frozenset(COMPONENTS), tuple((k, tuple(self.thresholds[k])) for k in NUMERIC),
-                        tuple(self.programme_thresholds), self.unit_family[family] != "target_group")
-        nums = []
-        for key in NUMERIC:
-            if key in kept:
-                ks = numbers.get(key, set())
-                if not ks <= set(self.thresholds[key]):   # not the compiler's constants: keep all bands
-                    ks = set(self.thresholds[key])
-                nums.append((key, tuple(sorted(ks))))
-        if prog is not None and not prog <= set(self.programme_thresholds):
-            prog = set(self.programme_thresholds)
-        return Spec(frozenset(kept), tuple(nums), tuple(sorted(prog)) if prog is not None else None,
-                    reads_group and self.unit_family[family] != "target_group")
-
-    def local_number_table(self, spec: Spec, key: str) -> np.ndarray:
-        """Global band code → band code between the spec's thresholds (all 0 when not read)."""
-        glob = self.thresholds[key]
-        out = np.zeros(len(glob) + 2, dtype=np.int64)
-        local = dict(spec.numbers).get(key)
-        if local is None:
-            return out
-        for code in range(1, len(glob) + 2):
-            value = glob[code - 2] if code >= 2 else (glob[0] - 1 if glob else 0)
-            out[code] = 1 + bisect_right(local, value)
-        return out
-
-    def local_progset(self, spec: Spec, code: int) -> int:
-        if spec.programme is None:
-            return 0
-        glob = self.programme_thresholds
-        items = []
-        for pid, band_code in self.progset_list[code]:
-            value = glob[band_code - 2] if band_code >= 2 else (glob[0] - 1 if glob else 0)
-            items.append((pid, self.band(list(spec.programme), value)))
-        return self.progset(items)
-
-
-# -- the per-column conversion of CSV cells ----------------------------------------------------------------------
-def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list]:
-    """Dictionary codes of a string column (-1 for null) and its distinct values."""
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if arr.type != pa.string():
-        arr = pc.cast(arr, pa.string())
-    enc = pc.dictionary_encode(arr)
-    idx = enc.indices
-    codes = (pc.fill_null(idx, -1) if idx.null_count else idx).to_numpy(zero_copy_only=False)
-    return codes, enc.dictionary.to_pylist()
-
-
-DATES = object()   # Batch.columns: a column of dates (converted whole, by engine.column_dates)
-
-
-class _Memo(dict):
-    """str → converted value, computed once per distinct cell text for the whole run."""
-
-    def __init__(self, fn: Callable[[str], Any]):
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: str) -> Any:
-        value = self[key] = self.fn(key)
-        return value
-
-
-def _date_value(text: str) -> int | None:
-    """The ordinal of a valid date cell, or None (the same test as ``parse_citizen``)."""
-    try:
-        day = dates.parse_date(text)
-    except ValueError:
-        return None
-    from .citizen import YEARS
-    return dates.ordinal(day) if YEARS[0] <= day.year <= YEARS[1] else None
-
-
-@dataclass
-class Columns:
-    """The converted columns of one chunk of flat rows (numpy arrays, one entry per row)."""
-    n: int
-    ok: np.ndarray                  # plainly valid: the fast path applies
-    born: np.ndarray                # ordinal or -1
-    born_code: np.ndarray           # code into born_values, -1 absent
-    born_values: np.ndarray         # the ordinal of each distinct cell (column_dates.INVALID if not a date)
-    municipality: np.ndarray        # class code
-    flags: dict[str, np.ndarray]
-    spell: np.ndarray               # has a benefit spell
-    benefit: np.ndarray
-    assessment: np.ndarray
-    sick_from: np.ndarray
-    uncomplicated: np.ndarray
-    weeks: np.ndarray               # -1 absent
-    start: np.ndarray               # ordinal, -1 absent
-    start_code: np.ndarray
-    start_values: np.ndarray        # as born_values
-    end: np.ndarray                 # ordinal, big when open
-    prog: np.ndarray                # has a programme spell
-    prog_id: np.ndarray
-    prog_start: np.ndarray
-    prog_end: np.ndarray
-
-
-OPEN = np.iinfo(np.int32).max
 
 
 class Batch:
@@ -481,21 +134,18 @@ class Batch:
                  want_json: bool = False, want_csv: bool = True, workers: int | None = None):
         self.base, self.days, self.lang = base, list(days), lang
         self.explain, self.want_json, self.want_csv = explain, want_json, want_csv
-        self.an = Analysis(base)
         self.vocabulary = base.ruleset.vocabulary
+        self.layout = Layout(self.vocabulary)
+        self.shape = base.ruleset.answer
+        self.output_fields = output_fields(self.shape)
+        self.ob_field = next(iter(self.shape.of_kind("obligation")), None)
+        self.comp = Components(self.vocabulary, base.program)
+        self.an = Analysis(base.ruleset, self.comp)
+        self.conv = Converter(self.comp, self.layout)
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        v = self.vocabulary
-        an = self.an
-        self._benefit = _Memo(lambda s: an.benefit_code.get(v.benefit_id(s), -1) if v.benefit_id(s) else -1)
-        self._assessment = _Memo(lambda s: an.assessment_code.get(s, -1) if s in v.assessments else -1)
-        self._sick = _Memo(lambda s: an.sick_from_code.get(s, -1) if s in v.sick_from else -1)
-        self._programme = _Memo(lambda s: an.programme_code.get(s, -1) if s in v.programmes else -1)
-        self._bool = _Memo(lambda s: {True: 1, False: 0}.get(bool_cell(s), -1) if isinstance(bool_cell(s), bool) else -1)
-        self._weeks = _Memo(lambda s: w if isinstance(w := weeks_cell(s), int) and w <= 520 else -1)
-        self._municipality = _Memo(lambda s: an.municipality(normalise_name(s)))
         self._facts: dict[tuple, tuple] = {}            # canonical facts → derivation
-        self._parts: dict[tuple, tuple] = {}            # (day, family, key) → (holding, setaside) of the family
-        self._combos: dict[tuple, int] = {}             # (day, family parts…) → template
+        self._parts: dict[tuple, tuple] = {}            # (day, unit, key) → (holding, setaside) of the unit
+        self._combos: dict[tuple, int] = {}             # (day, unit parts…) → template
         self._templates: list[dict] = []
         self._template_ids: dict[tuple, int] = {}
         self._rendered: dict[tuple, dict] = {}
@@ -506,186 +156,25 @@ class Batch:
         self.stats = {"signatures": 0, "derived": 0, "templates": 0, "slow_rows": 0, "evaluation": 0.0,
                       "self_checked": 0}
 
-    # -- reading chunks ------------------------------------------------------------------------------------------
-    def columns(self, table: pa.Table) -> Columns:
-        """Convert a chunk of flat CSV rows (string columns) and mark the rows that are plainly valid."""
-        n = table.num_rows
-        names = set(table.column_names)
-        unknown = names - set(CSV_FIELDS)
-        if unknown:
-            raise BatchError(f"unknown column(s) {', '.join(sorted(unknown))} (the columns are: {', '.join(CSV_FIELDS)})")
-        if "id" not in names:
-            raise BatchError(f"the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
-
-        def col(name: str, memo: _Memo | object | None, missing: int = -1) -> tuple[np.ndarray, np.ndarray, list]:
-            """(converted value per row, code per row (-1 null), distinct values — ordinals for dates)."""
-            if name not in names:
-                return np.full(n, missing, dtype=np.int32), np.full(n, -1, dtype=np.int32), np.zeros(0, np.int32)
-            codes, values = _encode(table.column(name))
-            if memo is DATES:  # whole columns of dates at once, exactly as _date_value one by one
-                ords = column_dates.parse_ordinals(values, _date_value, YEARS)
-                return np.append(ords, missing).astype(np.int32)[codes], codes, ords
-            if memo is None:
-                return codes, codes, values
-            table_ = np.array([memo[s] if s is not None else missing for s in values] + [missing], dtype=object)
-            conv = np.array([x if x is not None else -2 for x in table_], dtype=np.int32)  # ordinals fit
-            return conv[codes], codes, values
-
-        ok = np.ones(n, dtype=bool)
-        present = lambda codes: codes >= 0  # noqa: E731
-        ids = table.column("id").combine_chunks()
-        if ids.type != pa.string():
-            ids = pc.cast(ids, pa.string())
-
-        def id_ok() -> np.ndarray:
-            """Present, not blank at either end, not a CPR number (anything unusual: the slow path decides)."""
-            plain = pc.match_substring_regex(ids, r"^[!-~](.*[!-~])?$")
-            cpr = pc.match_substring_regex(ids, r"^[0-9]{6}-?[0-9]{4}$")
-            return pc.and_(pc.fill_null(plain, False), pc.invert(pc.fill_null(cpr, True))).to_numpy(zero_copy_only=False)
-
-        jobs = {"id": id_ok, "born": lambda: col("born", DATES, missing=-1),
-                "municipality": lambda: col("municipality", self._municipality, missing=0),
-                **{name: (lambda name=name: col(name, self._bool, missing=0)) for name in FLAGS},
-                "benefit": lambda: col("benefit", self._benefit), "assessment": lambda: col("assessment", self._assessment),
-                "sick_from": lambda: col("sick_from", self._sick),
-                "uncomplicated": lambda: col("uncomplicated", self._bool, missing=0),
-                "expected_absence_weeks": lambda: col("expected_absence_weeks", self._weeks),
-                "from": lambda: col("from", DATES), "to": lambda: col("to", DATES),
-                "programme": lambda: col("programme", self._programme),
-                "programme_from": lambda: col("programme_from", DATES),
-                "programme_to": lambda: col("programme_to", DATES)}
-        done = dict(zip(jobs, _in_threads(list(jobs.values()))))   # pyarrow and numpy release the GIL
-        ok &= done["id"]
-        born, born_code, born_values = done["born"]
-        ok &= ~(present(born_code) & (born < 0))
-        municipality = done["municipality"][0]
-        flags = {}
-        for name in FLAGS:
-            value, code, _ = done[name]
-            ok &= ~(present(code) & (value < 0))
-            flags[name] = np.maximum(value, 0)
-        benefit, b_code, _ = done["benefit"]
-        assessment, a_code, _ = done["assessment"]
-        sick_from, s_code, _ = done["sick_from"]
-        unc, u_code, _ = done["uncomplicated"]
-        weeks, w_code, _ = done["expected_absence_weeks"]
-        start, f_code, start_values = done["from"]
-        end, t_code, _ = done["to"]
-        unc_given = present(u_code) & (unc == 1)
-        spell = present(b_code) | present(a_code) | present(f_code) | present(t_code) | present(s_code) | \
-            present(w_code) | unc_given
-        v, an = self.vocabulary, self.an
-        sick = an.benefit_code.get(v.sick_benefit, -9)
-        with_assessment = np.zeros(len(an.benefits) + 1, dtype=bool)
-        for b in v.assessment_for:
-            if b in an.benefit_code:
-                with_assessment[an.benefit_code[b]] = True
-        bad = spell & ~(present(b_code) & (benefit >= 0))                     # a spell needs a known benefit
-        bad |= spell & ~(present(f_code) & (start >= 0))                      # … and a valid first day
-        bad |= present(t_code) & ((end < 0) | (end < start))                  # a valid last day, not before it
-        bad |= present(a_code) & ((assessment < 0) | ~with_assessment[np.where(benefit >= 0, benefit, -1)])
-        bad |= (present(s_code) | present(w_code) | unc_given) & (benefit != sick)
-        bad |= present(s_code) & (sick_from < 0)
-        bad |= present(w_code) & (weeks < 0)
-        bad |= present(u_code) & (unc < 0)
-        bad |= present(born_code) & spell & (start >= 0) & (start < born)
-        prog_id, p_code, _ = done["programme"]
-        pstart, pf_code, _ = done["programme_from"]
-        pend, pt_code, _ = done["programme_to"]
-        prog = present(p_code) | present(pf_code) | present(pt_code)
-        bad |= prog & ~(present(p_code) & (prog_id >= 0))
-        bad |= prog & ~(present(pf_code) & (pstart >= 0))
-        bad |= present(pt_code) & ((pend < 0) | (pend < pstart))
-        bad |= present(born_code) & prog & (pstart >= 0) & (pstart < born)
-        ok &= ~bad
-        return Columns(n=n, ok=ok, born=born, born_code=born_code, born_values=born_values, municipality=municipality,
-                       flags=flags, spell=spell, benefit=benefit, assessment=np.where(present(a_code), assessment, 0),
-                       sick_from=np.where(present(s_code), sick_from, 0), uncomplicated=unc_given.astype(np.int32),
-                       weeks=np.where(present(w_code), weeks, -1), start=start, start_code=f_code,
-                       start_values=start_values, end=np.where(present(t_code), end, OPEN), prog=prog,
-                       prog_id=prog_id, prog_start=pstart, prog_end=np.where(present(pt_code), pend, OPEN))
-
-    def codes(self, c: Columns, day: date) -> tuple[np.ndarray, np.ndarray]:
-        """The situation codes (COMPONENTS × rows) of the fast rows on ``day``, and each spell's start."""
-        an, n, d = self.an, c.n, dates.ordinal(day)
-        out = np.empty((len(COMPONENTS), n), dtype=np.int32)
-        covers = c.spell & (c.start >= 0) & (c.start <= d) & (d <= c.end)
-        col = _COL
-        t = an.thresholds
-
-        # numbers: per distinct date, the engine's date functions over whole columns, then mapped by code
-        cd = column_dates
-        born, start = c.born_values, c.start_values
-        born_t = np.append(np.where(born >= 0, cd.bands(t["age"], cd.age_on(born, day)), 0), 0).astype(np.int32)
-        months_t = np.append(np.where(start >= 0, cd.bands(t["months_into_spell"], cd.completed_months(start, day)),
-                                      0), 0).astype(np.int32)
-        started_t = np.append(np.where(start >= 0, cd.bands(t["spell_started"], start), 0), 0).astype(np.int32)
-        weeks_t = np.array([an.band(t["expected_absence_weeks"], w) for w in range(521)], dtype=np.int32)
-        prog_table = None
-        pt = an.programme_thresholds
-        nb = len(pt) + 2
-        if c.prog.any():
-            prog_table = np.zeros(len(an.programmes) * nb, dtype=np.int32)
-            for i, pid in enumerate(an.programmes):
-                for b in range(1, nb):
-                    prog_table[i * nb + b] = an.progset([(pid, b)])
-
-        def put(name: str, fn) -> Callable[[], None]:
-            def job() -> None:
-                out[col[name]] = fn()
-            return job
-
-        def programme() -> np.ndarray:
-            if prog_table is None:
-                return 0
-            pcovers = c.prog & (c.prog_start >= 0) & (c.prog_start <= d) & (d <= c.prog_end)
-            pbands = np.searchsorted(np.asarray(pt, dtype=np.int32), c.prog_start, side="right") + 1
-            return np.where(pcovers, prog_table[np.maximum(c.prog_id, 0) * nb + pbands], 0)
-
-        jobs = [put("benefit", lambda: np.where(covers, c.benefit, an.none_code)),
-                put("assessment", lambda: np.where(covers, c.assessment, 0)),
-                put("sick_from", lambda: np.where(covers, c.sick_from, 0)),
-                put("uncomplicated", lambda: covers & (c.uncomplicated == 1)),
-                *[put(name, lambda name=name: c.flags[name]) for name in FLAGS],
-                put("municipality", lambda: c.municipality),
-                put("age", lambda: np.where(c.born >= 0, born_t[c.born_code], 0)),
-                put("months_into_spell", lambda: np.where(covers, months_t[c.start_code], 0)),
-                put("spell_started", lambda: np.where(covers, started_t[c.start_code], 0)),
-                put("expected_absence_weeks",
-                    lambda: np.where(covers & (c.weeks >= 0), weeks_t[np.maximum(c.weeks, 0)], 0)),
-                put("programme", programme)]
-        _in_threads(jobs)
-        return out, np.where(covers, c.start, -1)
-
     # -- the evaluation of one chunk -----------------------------------------------------------------------------
     def evaluate(self, codes: np.ndarray, day: date, citizen_at: Callable[[int], Citizen]) -> np.ndarray:
-        """The template of every row (codes: COMPONENTS × rows) on ``day``."""
+        """The template of every row (codes: components × rows) on ``day``."""
         t0 = time.perf_counter()
-        an = self.an
+        an, comp = self.an, self.comp
         n = codes.shape[1]
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        key = np.zeros(n, dtype=np.int64)
-        for i, name in enumerate(COMPONENTS):
-            key *= an.radix[name] if name != "programme" else len(an.progset_list)
-            key += codes[i]
-        dense, uniq_first = _factorize(key)
+        dense, uniq_first = _factorize(_signature(codes, [comp.radix.get(k, len(comp.progset_list)) for k in comp.names]))
         u = codes[:, uniq_first]                                # one column per distinct signature
         seen = self._signatures.setdefault(day, set())   # distinct over the whole run, per date
-        seen.update(key[uniq_first].tolist())
+        seen.update(_row_keys(u))
         self.stats["signatures"] = sum(len(v) for v in self._signatures.values())
-        col = _COL
-        # the class of each signature (what decides which rules could apply) → a spec per family
-        pidsets: dict[frozenset, int] = {}
-        pidset_of = np.array([pidsets.setdefault(frozenset(p for p, _ in ps), len(pidsets)) for ps in an.progset_list],
-                             dtype=np.int64)
-        pidset_list = list(pidsets)
-        cls_key = ((u[col["benefit"]] * an.radix["assessment"] + u[col["assessment"]]) * an.radix["sick_from"]
-                   + u[col["sick_from"]]) * len(pidset_list) + pidset_of[u[col["programme"]]]
-        cls_dense, cls_first = _factorize(cls_key)
-        classes = [(an.benefits[u[col["benefit"], i]], an.assessments[u[col["assessment"], i]],
-                    an.sick_froms[u[col["sick_from"], i]], pidset_list[pidset_of[u[col["programme"], i]]])
-                   for i in cls_first.tolist()]
+        # the class of each signature (what decides which rules could apply) → a spec per unit
+        cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
+            [comp.index[f"beside:{k.kind}"] for k in comp.beside]
+        cls_dense, cls_first = _factorize(_signature(u[cls_rows], [comp.radix.get(comp.names[i], len(comp.progset_list))
+                                                                   for i in cls_rows]))
+        classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
         raw: dict[str, np.ndarray] = {}
         reads: dict[str, np.ndarray] = {}
         for unit in an.units:
@@ -693,7 +182,7 @@ class Batch:
             raw[unit] = self._family_key(spec_ids, u)
             reads[unit] = np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
         # the derived target group: all target-group units together
-        tg_units = [x for x in an.units if an.unit_family[x] == "target_group"]
+        tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
         tg_dense = tg_keys = None
         if tg_units:
             tg_dense, tg_first = _factorize(np.stack([raw[x] for x in tg_units]))
@@ -732,7 +221,7 @@ class Batch:
                         self._parts[group_keys[unit][g]] = (
                             tuple(r for r in holding if an.unit_of[r] == unit),
                             tuple(p for p in setaside if an.unit_of[p[0]] == unit))
-        # each signature's derivation is the union of its families' parts → an answer template
+        # each signature's derivation is the union of its units' parts → an answer template
         cd, cf = _factorize(np.stack([group[x] for x in an.units]))
         tids = []
         for i in cf.tolist():
@@ -748,24 +237,27 @@ class Batch:
         return np.asarray(tids, dtype=np.int64)[cd][dense]
 
     def _family_key(self, spec_ids: np.ndarray, u: np.ndarray) -> np.ndarray:
-        an = self.an
+        an, comp = self.an, self.comp
         specs = an.spec_list
-        key = spec_ids.copy()
-        for i, name in enumerate(COMPONENTS):
+        parts = [spec_ids]
+        radices = [len(specs)]
+        for i, name in enumerate(comp.names):
             column = u[i]
-            if name in CATEGORICAL:
+            if name in comp.radix and name not in comp.thresholds:          # categorical
                 keep = np.array([name in s.kept for s in specs], dtype=np.int64)
                 local = column * keep[spec_ids]
-            elif name in NUMERIC:
+            elif name in comp.thresholds:                                    # numeric
                 table = np.stack([self._number_table(s, name) for s in specs])
                 local = table[spec_ids, column]
-            else:
-                pairs = spec_ids * len(an.progset_list) + column
+            else:                                                            # a set of beside spells
+                kind = name.split(":", 1)[1]
+                pairs = spec_ids * len(comp.progset_list) + column
                 pd_, pf = _factorize(pairs)
-                local = np.array([an.local_progset(specs[int(spec_ids[j])], int(column[j])) for j in pf.tolist()],
+                local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
                                  dtype=np.int64)[pd_]
-            key = key * an.radix[name] + local
-        return key
+            parts.append(local)
+            radices.append(comp.radix.get(name, len(comp.progset_list)))
+        return _signature(np.stack(parts), radices)
 
     def _number_table(self, spec: Spec, name: str) -> np.ndarray:
         k = (spec, name)
@@ -780,7 +272,7 @@ class Batch:
         for j, row in enumerate(rows):
             citizen = citizen_at(row)
             sit = self.base.situation(citizen, day)
-            got, _ = self.an.situation_codes(sit)
+            got, _ = self.comp.situation_codes(sit)
             expected = tuple(int(x) for x in codes[:, j])
             if expected != got:
                 raise RuntimeError(f"batch: internal error: the codes of a row on {day} differ from its situation "
@@ -819,18 +311,15 @@ class Batch:
         answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang)
         ruleset = self.base.ruleset
         obligations = [(ruleset.rule(o.requirement), ruleset.rule(o.rule) if o.waived else None)
-                       for o in answer.obligations]
+                       for o in (answer.values.get(self.ob_field.id, []) if self.ob_field else [])]
         dated = any(any(r.then_value.get(k) for k in ("within_months", "every_months", "first_within_weeks"))
                     for r, _ in obligations)
-        tg = answer.target_group or {}
-        cells = {"date": day.isoformat(), "phase": answer.phase or "", "target_group": tg.get("id", ""),
-                 "structure": tg.get("structure", ""), "sanctionable": answer.sanctionable or "",
-                 "trial": answer.trial or "", "jobpraemie": "true" if answer.jobpraemie else "false",
-                 "status": answer.status, "programmes": ";".join(f"{p['id']}:{p['status']}" for p in answer.programmes),
-                 "open_questions": ";".join(q["rule"] for q in answer.open_questions)}
-        i = OUTPUT_FIELDS.index("obligations")
-        head = "," + ",".join(_csv_cell(cells[k]) for k in OUTPUT_FIELDS[1:i]) + ","
-        rest = "".join("," + _csv_cell(cells[k]) for k in OUTPUT_FIELDS[i + 1:]) + "\n"
+        cells = {"date": day.isoformat(), "status": answer.status,
+                 "open_questions": ";".join(q["rule"] for q in answer.open_questions), **_cells(self.shape, answer)}
+        fields = self.output_fields
+        i = fields.index(self.ob_field.id) if self.ob_field else len(fields)
+        head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
+        rest = "".join("," + _csv_cell(cells[k]) for k in fields[i + 1:]) + "\n"
         tid = len(self._templates)
         self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen, "holding": holding,
                                 "setaside": setaside, "obligations": obligations, "dated": dated, "cells": cells,
@@ -862,10 +351,13 @@ class Batch:
                 elif real.spell is not None:
                     real = replace(real, spell=replace(real.spell, start=spell.start))
                 else:
-                    real = replace(real, spell=_spell_at(spell.start))
+                    real = replace(real, spell=_spell_at(spell.start, self.vocabulary.current.kind))
                 answer = build_answer(self.base.ruleset, t["citizen"], real, t["holding"], t["setaside"], self.lang)
             else:
-                answer = replace(t["answer"], obligations=obligations, explanation=[])
+                values = dict(t["answer"].values)
+                if self.ob_field:
+                    values[self.ob_field.id] = obligations
+                answer = replace(t["answer"], values=values, explanation=[])
             data = answer.to_json()
             del data["citizen"]
             if not self.explain:
@@ -892,7 +384,7 @@ class Batch:
     def run_table(self, table: pa.Table, first_row: int = 1) -> "ChunkResult":
         """Answers for a chunk of flat CSV rows (string columns); ``first_row`` numbers its first row."""
         t0 = time.perf_counter()
-        c = self.columns(table)
+        c = convert(table, self.conv, _in_threads)
         self.stats["columns_s"] = self.stats.get("columns_s", 0.0) + time.perf_counter() - t0
         slow = np.flatnonzero(~c.ok)
         citizens: dict[int, Citizen] = {}
@@ -901,7 +393,7 @@ class Batch:
             rows = table.take(pa.array(slow)).to_pylist()
             for i, row in zip(slow.tolist(), rows):
                 try:
-                    citizens[i] = parse_row(row, self.vocabulary, f"row {first_row + i}")
+                    citizens[i] = parse_row(row, self.vocabulary, f"row {first_row + i}", self.layout)
                 except CitizenError as exc:
                     errors.append((first_row + i, _id_text(row.get("id")), " | ".join(exc.messages)))
         self.stats["slow_rows"] += len(slow)
@@ -911,17 +403,17 @@ class Batch:
 
         def citizen_at(i: int) -> Citizen:
             if i not in citizens:
-                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {first_row + i}")
+                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {first_row + i}", self.layout)
             return citizens[i]
 
         rows = np.flatnonzero(valid)
         per_day = []
         for day in self.days:
             t0 = time.perf_counter()
-            codes, starts = self.codes(c, day)
+            codes, starts = day_codes(c, self.conv, self.an, day)
             self.stats["codes_s"] = self.stats.get("codes_s", 0.0) + time.perf_counter() - t0
             for i in slow_ok:
-                got, starts[i] = self.an.situation_codes(self.base.situation(citizens[i], day))
+                got, starts[i] = self.comp.situation_codes(self.base.situation(citizens[i], day))
                 codes[:, i] = got
             if len(rows) == c.n:
                 templates = self.evaluate(codes, day, citizen_at)
@@ -944,10 +436,10 @@ class Batch:
         per_day = []
         for day in self.days:
             n = len(good)
-            codes = np.zeros((len(COMPONENTS), n), dtype=np.int32)
+            codes = np.zeros((len(self.comp.names), n), dtype=np.int64)
             starts = np.full(n, -1, dtype=np.int32)
             for i, citizen in enumerate(good):
-                got, starts[i] = self.an.situation_codes(self.base.situation(citizen, day))
+                got, starts[i] = self.comp.situation_codes(self.base.situation(citizen, day))
                 codes[:, i] = got
             templates = self.evaluate(codes, day, lambda j: good[j])
             per_day.append((templates, starts))
@@ -1010,7 +502,9 @@ class ChunkResult:
     def frame_columns(self) -> dict[str, list]:
         """Column lists of the output rows (for ``batch_frame``), citizen-major."""
         ids = self.ids.to_pylist()
-        out: dict[str, list] = {k: [] for k in OUTPUT_FIELDS}
+        fields = self.batch.output_fields
+        ob = self.batch.ob_field.id if self.batch.ob_field else None
+        out: dict[str, list] = {k: [] for k in fields}
         out["answer"] = []
         per_day = []
         for templates, starts in self.per_day:
@@ -1021,11 +515,29 @@ class ChunkResult:
                 cells = self.batch._templates[templates[i]]["cells"]
                 r = rendered[dense[i]]
                 out["citizen"].append(cid)
-                for k in OUTPUT_FIELDS[1:]:
-                    out[k].append(r["obligations"] if k == "obligations" else cells[k])
+                for k in fields[1:]:
+                    out[k].append(r["obligations"] if k == ob else cells[k])
                 if self.batch.want_json:
                     out["answer"].append(f'{{"citizen": {json.dumps(cid, ensure_ascii=False)}, {r["json"]}')
         return out
+
+
+def _cells(shape, answer) -> dict[str, str]:
+    """The single-valued and compact list cells of an answer (obligations are rendered per spell start)."""
+    cells: dict[str, str] = {}
+    for f in shape.fields:
+        v = answer.values.get(f.id)
+        if f.kind == "id":
+            cells[f.id] = (v.get("id", "") if isinstance(v, dict) else v) or ""
+            for k in f.carry:
+                cells[k] = (v.get(k) if isinstance(v, dict) else "") or ""
+        elif f.kind == "value":
+            cells[f.id] = v or ""
+        elif f.kind == "flag":
+            cells[f.id] = "true" if v else "false"
+        elif f.kind == "status":
+            cells[f.id] = ";".join(f"{p['id']}:{p['status']}" for p in v or [])
+    return cells
 
 
 def _string_data(arr: pa.Array) -> memoryview:
@@ -1048,9 +560,8 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-def _spell_at(start: date):
-    from .citizen import Spell
-    return Spell(kind="benefit", id="", start=start)
+def _spell_at(start: date, kind: str):
+    return Spell(kind=kind, id="", start=start)
 
 
 def _obligation_cell(o) -> str:
@@ -1063,6 +574,24 @@ def _obligation_cell(o) -> str:
 
 
 _POOL = None
+
+
+def _signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
+    """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
+    key = np.zeros(rows.shape[1], dtype=np.int64)
+    bound = 1
+    for row, radix in zip(rows, radices):
+        radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
+        if bound * radix >= 1 << 62:
+            key, _ = _factorize(key)
+            bound = int(key.max()) + 1 if len(key) else 1
+        key = key * radix + row
+        bound *= radix
+    return key
+
+
+def _row_keys(u: np.ndarray) -> list[tuple]:
+    return [tuple(col) for col in u.T.tolist()]
 
 
 def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
@@ -1149,7 +678,7 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
         t = time.perf_counter()
         table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
         summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t
-    writer = _Writer(out, out_fmt)
+    writer = _Writer(out, out_fmt, batch.output_fields)
     all_errors: list[tuple[int, str, str]] = []
     bar = None
     write_time = eval_time = 0.0
@@ -1228,10 +757,11 @@ def _base_for(rules_dir: str | Path | None) -> RuleBase:
     return _BASES[key]
 
 
-def output_meta(json_output: bool = False):
+def output_meta(json_output: bool = False, rules_dir: str | Path | None = None, base: RuleBase | None = None):
     """The empty DataFrame ``batch_frame`` returns (for ``dask`` ``meta``)."""
     import pandas as pd
-    cols = list(OUTPUT_FIELDS) + (["answer"] if json_output else []) + ["row", "error"]
+    base = base or _base_for(rules_dir)
+    cols = list(output_fields(base.ruleset.answer)) + (["answer"] if json_output else []) + ["row", "error"]
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "object") for c in cols})
 
 
@@ -1268,7 +798,7 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
             if cells else pa.table({"id": pa.array([], type=pa.string())})
         result = batch.run_table(table, first_row=first_row)
     cols = result.frame_columns()
-    out = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in OUTPUT_FIELDS})
+    out = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in batch.output_fields})
     if json_output:
         out["answer"] = pd.Series(cols["answer"], dtype=object)
     out["row"] = pd.Series([0] * len(out), dtype="int64")
@@ -1278,7 +808,7 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
                             "row": pd.Series([e[0] for e in result.errors], dtype="int64"),
                             "error": pd.Series([e[2] for e in result.errors], dtype=object)})
         out = pd.concat([out, err], ignore_index=True)
-    columns = list(OUTPUT_FIELDS) + (["answer"] if json_output else []) + ["row", "error"]
+    columns = list(batch.output_fields) + (["answer"] if json_output else []) + ["row", "error"]
     out = out.reindex(columns=columns)
     out["row"] = out["row"].fillna(0).astype("int64")
     for name in columns:

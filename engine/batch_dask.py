@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from .batch import batch_frame, output_meta
+from .batch import _base_for, batch_frame, output_meta
 from .batch_files import Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
-from .batch_layout import OUTPUT_FIELDS, BatchError
+from .batch_layout import BatchError, output_fields
 
 
 def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, partition_info=None):
@@ -72,7 +72,8 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
         ddf = dd.from_delayed(frames, meta=pd.DataFrame({"json": pd.Series([], dtype=object)}))
         lengths = ddf.map_partitions(len).compute().tolist()
     offsets = [sum(lengths[:i]) for i in range(len(lengths))]
-    meta = output_meta(json_output)
+    meta = output_meta(json_output, rules_dir)
+    fields = list(output_fields(_base_for(rules_dir).ruleset.answer))
     result = ddf.map_partitions(_csv_partition, [d.isoformat() for d in days], rules_dir, offsets, json_output,
                                 explain, lang, meta=meta, enforce_metadata=False)
     t = time.perf_counter()
@@ -91,8 +92,8 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     with target as fh:
         if out_fmt == "csv":
             w = csv.writer(fh, lineterminator="\n")
-            w.writerow(OUTPUT_FIELDS)
-            w.writerows(good[list(OUTPUT_FIELDS)].itertuples(index=False, name=None))
+            w.writerow(fields)
+            w.writerows(good[fields].itertuples(index=False, name=None))
         else:
             for line in good["answer"].tolist():
                 fh.write(line + "\n")

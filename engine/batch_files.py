@@ -10,11 +10,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Sequence, TYPE_CHECKING, Iterator
 
 import pyarrow as pa
 
-from .batch_layout import CSV_FIELDS, ERROR_FIELDS, OUTPUT_FIELDS, BatchError, _json_item
+from .batch_layout import ERROR_FIELDS, BatchError, _json_item
 
 if TYPE_CHECKING:
     from .batch import ChunkResult
@@ -112,12 +112,9 @@ def _csv_header(path: Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BatchError(f"{path}: cannot read ({exc})") from None
     if not header:
-        raise BatchError(f"{path}: empty file (a CSV file starts with a header: {','.join(CSV_FIELDS)})")
-    unknown = [h for h in header if h not in CSV_FIELDS]
-    if unknown:
-        raise BatchError(f"{path}: unknown column(s) {', '.join(unknown)} (the columns are: {', '.join(CSV_FIELDS)})")
+        raise BatchError(f"{path}: empty file (a CSV file starts with a header naming its columns, 'id' first)")
     if "id" not in header:
-        raise BatchError(f"{path}: the column 'id' is missing (the columns are: {', '.join(CSV_FIELDS)})")
+        raise BatchError(f"{path}: the column 'id' is missing")
     if len(set(header)) != len(header):
         raise BatchError(f"{path}: a column is named twice")
     return header
@@ -158,7 +155,7 @@ def iter_jsonl(path: Path, vocabulary, chunk: int = CHUNK_ROWS) -> Iterator[tupl
 class _Writer:
     """Writes blocks in a thread of its own, so that writing overlaps the work on the next block."""
 
-    def __init__(self, path: Path, fmt: str):
+    def __init__(self, path: Path, fmt: str, fields: Sequence[str]):
         import queue
         import threading
         self.path, self.fmt = path, fmt
@@ -168,7 +165,7 @@ class _Writer:
         except OSError as exc:
             raise BatchError(f"{path}: cannot write ({exc})") from None
         if fmt == "csv":
-            self._fh.write((",".join(OUTPUT_FIELDS) + "\n").encode())
+            self._fh.write((",".join(fields) + "\n").encode())
         self.seconds = 0.0
         self._queue: "queue.Queue" = queue.Queue(maxsize=8)
         self._error: BaseException | None = None

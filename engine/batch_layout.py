@@ -11,16 +11,15 @@ import re
 from typing import Any, Mapping
 
 from .citizen import Citizen, parse_citizen
+from .facts import SpellKind, Vocabulary
 from .errors import CitizenError, ReformError
 
-CSV_FIELDS = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty", "benefit", "assessment",
-              "from", "to", "sick_from", "expected_absence_weeks", "uncomplicated", "programme", "programme_from",
-              "programme_to")
-BENEFIT_SPELL = ("benefit", "assessment", "from", "to", "sick_from", "expected_absence_weeks", "uncomplicated")
-PROGRAMME_SPELL = {"programme": "programme", "programme_from": "from", "programme_to": "to"}
-FLAGS = ("vocational_education", "exempted", "work_duty")
-OUTPUT_FIELDS = ("citizen", "date", "phase", "target_group", "structure", "sanctionable", "trial", "jobpraemie",
-                 "status", "programmes", "obligations", "open_questions")
+def output_fields(shape) -> tuple[str, ...]:
+    """The output columns, from the answer's declared fields: the citizen and the date, each single value (and
+    the keys carried beside it), the status, the lists (compact), the open questions."""
+    single = [c for f in shape.fields if f.kind in ("id", "value", "flag") for c in (f.id, *f.carry)]
+    lists = [f.id for f in shape.fields if f.kind in ("status", "obligation")]
+    return ("citizen", "date", *single, "status", *lists, "open_questions")
 ERROR_FIELDS = ("row", "id", "message")
 
 
@@ -44,58 +43,86 @@ def bool_cell(text: str) -> bool | str:
     return text
 
 
-def weeks_cell(text: str) -> int | str:
+def int_cell(text: str) -> int | str:
     word = text.strip()
     return int(word) if _WEEKS.match(word) else text
 
 
-def row_record(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The contract citizen object a flat CSV row stands for, and how its spell paths read as columns."""
-    cell = lambda k: row.get(k) if row.get(k) not in (None, "") else None  # noqa: E731
-    record: dict[str, Any] = {"id": cell("id")}
-    if cell("born") is not None:
-        record["born"] = cell("born")
-    if cell("municipality") is not None:
-        record["municipality"] = cell("municipality")
-    for name in FLAGS:
-        if cell(name) is not None:
-            record[name] = bool_cell(cell(name))
-    spells: list[dict[str, Any]] = []
-    paths: dict[str, str] = {}
-    spell = {k: cell(k) for k in BENEFIT_SPELL if cell(k) is not None}
-    if "expected_absence_weeks" in spell:
-        spell["expected_absence_weeks"] = weeks_cell(spell["expected_absence_weeks"])
-    if "uncomplicated" in spell:
-        spell["uncomplicated"] = bool_cell(spell["uncomplicated"])
-        if spell["uncomplicated"] is False:
-            del spell["uncomplicated"]
-    if spell:
-        paths[f"spells[{len(spells)}]"] = "benefit"
-        spells.append(spell)
-    prog = {PROGRAMME_SPELL[k]: cell(k) for k in PROGRAMME_SPELL if cell(k) is not None}
-    if prog:
-        i = len(spells)
-        paths.update({f"spells[{i}].programme": "programme", f"spells[{i}].from": "programme_from",
-                      f"spells[{i}].to": "programme_to", f"spells[{i}]": "programme"})
-        spells.append(prog)
-    if spells:
-        record["spells"] = spells
-    return record, paths
+class Layout:
+    """The flat CSV layout, derived from the vocabulary: one current spell and one spell of each
+    beside kind a row. Citizen facts and the current spell's fields are columns of their own name;
+    a beside kind's fields are prefixed with the kind (``programme_from``)."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = v = vocabulary
+        self.citizen = [f for f in v.facts]
+        self.current = v.current
+        self.spells: list[tuple[SpellKind, dict[str, str]]] = []   # kind, column → spell field
+        for kind in v.spell_kinds:
+            p = kind.column_prefix
+            fields = {kind.kind: kind.kind, f"{p}from": "from", f"{p}to": "to"}
+            fields.update({f"{p}{f.id}": f.id for f in kind.facts})
+            self.spells.append((kind, fields))
+        self.fields: tuple[str, ...] = ("id",) + tuple(f.id for f in self.citizen) + \
+            tuple(c for _, fields in self.spells for c in fields)
+        self.types: dict[str, str] = {f.id: f.type for f in self.citizen}
+        for kind, fields in self.spells:
+            for column, name in fields.items():
+                fact = next((f for f in kind.facts if f.id == name), None)
+                self.types[column] = fact.type if fact else ("date" if name in ("from", "to") else "choice")
+        self.defaults = {f.id: f.default for f in self.citizen}
+        for kind, fields in self.spells:
+            self.defaults.update({c: f.default for c, n in fields.items() for f in kind.facts if f.id == n})
+
+    def typed(self, column: str, text: str) -> Any:
+        kind = self.types.get(column)
+        if kind == "bool":
+            return bool_cell(text)
+        if kind == "integer":
+            return int_cell(text)
+        return text
+
+    def record(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The contract citizen object a flat CSV row stands for, and how its spell paths read as columns."""
+        def cell(k: str) -> Any:
+            value = row.get(k)
+            if value in (None, ""):
+                return None
+            value = self.typed(k, value) if isinstance(value, str) else value
+            return None if value is not None and value is self.defaults.get(k) else value
+        record: dict[str, Any] = {"id": row.get("id") if row.get("id") not in (None, "") else None}
+        for f in self.citizen:
+            if cell(f.id) is not None:
+                record[f.id] = cell(f.id)
+        spells: list[dict[str, Any]] = []
+        paths: dict[str, str] = {}
+        for kind, fields in self.spells:
+            spell = {name: cell(column) for column, name in fields.items() if cell(column) is not None}
+            if spell:
+                i = len(spells)
+                paths.update({f"spells[{i}].{name}": column for column, name in fields.items()})
+                paths[f"spells[{i}]"] = kind.kind
+                spells.append(spell)
+        if spells:
+            record["spells"] = spells
+        return record, paths
+
+
+def row_record(row: Mapping[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, Any], dict[str, str]]:
+    """The contract citizen object a flat CSV row stands for (see ``Layout.record``)."""
+    return Layout(vocabulary).record(row)
 
 
 def _column_message(message: str, paths: dict[str, str]) -> str:
     """``row 3: spells[0].from: …`` → ``row 3: from: …`` (the CSV column, not the contract path)."""
     for path, column in sorted(paths.items(), key=lambda kv: -len(kv[0])):
-        if column == "benefit" and path.startswith("spells["):
-            message = message.replace(f": {path}.", ": ").replace(f": {path}:", ": benefit:")
-        else:
-            message = message.replace(f": {path}:", f": {column}:")
+        message = message.replace(f": {path}:", f": {column}:").replace(f": {path}.", ": ")
     return message
 
 
-def parse_row(row: Mapping[str, Any], vocabulary, label: str) -> Citizen:
+def parse_row(row: Mapping[str, Any], vocabulary, label: str, layout: Layout | None = None) -> Citizen:
     """The slow, exact path for one CSV row: a Citizen, or a CitizenError naming the CSV columns."""
-    record, paths = row_record(row)
+    record, paths = (layout or Layout(vocabulary)).record(row)
     try:
         return parse_citizen(record, vocabulary, label)
     except CitizenError as exc:

@@ -75,7 +75,8 @@ def static_checks(ruleset) -> tuple[list[str], list[str]]:
             if day and not lo <= day.year <= hi:
                 errors.append(f"{rule.file}:{rule.line_of('valid')}: {rule.id}: {name}: {day} is outside {lo}–{hi}; "
                               "is it a typo?")
-    cited = {c.ref for r in ruleset.rules for c in r.source} | {c.ref for p in ruleset.parameters for c in p.source}
+    cited = {c.ref for r in ruleset.rules for c in r.source} | {c.ref for p in ruleset.parameters for c in p.source} \
+        | {c.ref for t in ruleset.vocabulary.tables.values() for c in t.source}
     for src in ruleset.sources.values():
         if src.id not in cited:
             warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")

@@ -1,8 +1,11 @@
-"""The citizen contract: parse and validate a citizen record, and state its facts on a date."""
+"""The citizen contract: parse and validate a citizen record, and state its facts on a date.
+
+Which fields a citizen and a spell have, their types, defaults and older names, all come from the
+vocabulary's declaration (``engine.facts``); this module knows only kinds of fact.
+"""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,76 +13,67 @@ from typing import Any
 
 from . import dates
 from .errors import CitizenError
+from .facts import Fact, SpellKind, Vocabulary
 from .loader import Document, LoadError, format_path, load_file, parse_text
-from .model import Vocabulary
 
-TOP_FIELDS = ("id", "note", "born", "municipality", "vocational_education", "exempted", "work_duty", "spells")
-SPELL_FIELDS = ("benefit", "programme", "from", "to", "assessment", "sick_from", "expected_absence_weeks",
-                "uncomplicated")
-BOOL_FIELDS = ("vocational_education", "exempted", "work_duty")
-_CPR = re.compile(r"^\d{6}-?\d{4}$")
-
-
-def normalise_name(text: str) -> str:
-    """Municipality names compare without regard to case or Unicode form."""
-    return unicodedata.normalize("NFC", text).strip().casefold()
+STRUCTURAL = ("id", "note", "spells")         # what every citizen record has, whatever the law
+SPELL_DATES = ("from", "to")
+YEARS = (1900, 2200)
+CPR_PATTERN = r"^\d{6}-?\d{4}$"               # a Danish personal number (CPR): never an id
+_CPR = re.compile(CPR_PATTERN)
 
 
 @dataclass(frozen=True)
 class Spell:
-    kind: str  # "benefit" or "programme"
-    id: str
+    kind: str                                  # a declared spell kind
+    id: str                                    # its value (a benefit, a programme …)
     start: date
     end: date | None = None
-    assessment: str | None = None
-    sick_from: str | None = None
-    expected_absence_weeks: int | None = None
-    uncomplicated: bool = False
+    facts: tuple[tuple[str, Any], ...] = ()    # the declared facts of this kind, set or defaulted
     index: int = 0
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+    def get(self, name: str) -> Any:
+        return dict(self.facts).get(name)
 
 
 @dataclass(frozen=True)
 class Citizen:
     id: str
     spells: tuple[Spell, ...] = ()
-    born: date | None = None
-    municipality: str | None = None
-    vocational_education: bool = False
-    exempted: bool = False
-    work_duty: bool = False
+    facts: tuple[tuple[str, Any], ...] = ()    # the declared citizen facts that are known
     note: str | None = None
+    current_kind: str = ""
 
-    def benefit_on(self, day: date) -> Spell | None:
+    def get(self, name: str) -> Any:
+        return dict(self.facts).get(name)
+
+    def current_on(self, day: date) -> Spell | None:
+        """The spell of the current kind (the benefit) that covers ``day``."""
         for spell in self.spells:
-            if spell.kind == "benefit" and spell.covers(day):
+            if spell.kind == self.current_kind and spell.covers(day):
                 return spell
         return None
 
-    def programmes_on(self, day: date) -> list[Spell]:
-        return [s for s in self.spells if s.kind == "programme" and s.covers(day)]
+    benefit_on = current_on
+
+    def beside_on(self, day: date, kind: str | None = None) -> list[Spell]:
+        return [s for s in self.spells if s.kind != self.current_kind and (kind is None or s.kind == kind)
+                and s.covers(day)]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}
-        if self.born:
-            out["born"] = self.born.isoformat()
-        if self.municipality:
-            out["municipality"] = self.municipality
-        for name in BOOL_FIELDS:
-            if getattr(self, name):
-                out[name] = True
+        for name, value in self.facts:
+            out[name] = value.isoformat() if isinstance(value, date) else value
         spells = []
         for s in self.spells:
             d: dict[str, Any] = {s.kind: s.id, "from": s.start.isoformat()}
             if s.end:
                 d["to"] = s.end.isoformat()
-            for name in ("assessment", "sick_from", "expected_absence_weeks"):
-                if getattr(s, name) is not None:
-                    d[name] = getattr(s, name)
-            if s.uncomplicated:
-                d["uncomplicated"] = True
+            for name, value in s.facts:
+                d[name] = value.isoformat() if isinstance(value, date) else value
             spells.append(d)
         out["spells"] = spells
         return out
@@ -89,11 +83,11 @@ class Citizen:
 class Situation:
     """What the rules can see of a citizen on one date."""
     day: date
-    benefit: str
-    spell: Spell | None
-    facts: dict[str, Any] = field(default_factory=dict)     # categorical and boolean facts
+    benefit: str                                            # the current spell's value (or its 'none')
+    spell: Spell | None                                     # the current spell
+    facts: dict[str, Any] = field(default_factory=dict)     # categorical and yes/no facts (None: unknown)
     numbers: dict[str, int] = field(default_factory=dict)   # numeric facts (dates as ordinals)
-    programmes: tuple[tuple[str, int], ...] = ()            # (programme id, start ordinal)
+    programmes: tuple[tuple[Any, ...], ...] = ()            # beside spells: (value, measure ordinals …)
 
 
 class _Errors:
@@ -103,9 +97,6 @@ class _Errors:
     def add(self, path: tuple, message: str) -> None:
         where = f"{self.label}:{self.doc.line(path)}" if self.doc else self.label
         self.items.append(f"{where}: {format_path(path)}: {message}")
-
-
-YEARS = (1900, 2200)
 
 
 def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:
@@ -120,35 +111,73 @@ def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:
     return day
 
 
+def fact_value(fact: Fact, raw: Any, vocabulary: Vocabulary, path: tuple, errors: _Errors) -> Any:
+    """One declared fact's value from input (None when absent or refused; refusals recorded)."""
+    if raw is None:
+        return None
+    if fact.type == "bool":
+        if not isinstance(raw, bool):
+            errors.add(path, f"{raw!r} is not true or false")
+            return None
+        return raw
+    if fact.type == "date":
+        return _date_field(raw, path, errors)
+    if fact.type == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int) or not fact.minimum <= raw <= fact.maximum:  # type: ignore[operator]
+            errors.add(path, f"{raw!r} is not a whole number from {fact.minimum} to {fact.maximum}")
+            return None
+        return raw
+    if not isinstance(raw, str):
+        errors.add(path, f"{raw!r} is not a single value")
+        return None
+    table = vocabulary.table(fact.values or "")
+    found = table.lookup(raw)
+    if found is None:
+        near = table.suggest(raw)
+        hint = f"; did you mean {' or '.join(near)}?" if near else \
+            (f" (one of: {', '.join(table)})" if len(table) <= 12 else "")
+        errors.add(path, f"{raw!r} is not {_a(fact, vocabulary)}{hint}")
+    return found
+
+
+def _a(fact: Fact, vocabulary: Vocabulary) -> str:
+    return f"one of: {', '.join(vocabulary.table(fact.values or ''))}" if len(vocabulary.table(fact.values or "")) <= 12 \
+        else f"a known {fact.id}"
+
+
+def _pick(data: dict, fact: Fact) -> tuple[str | None, Any]:
+    """The field that carries ``fact`` in ``data`` (its name or an older one), and its value."""
+    for name in (fact.id, *fact.aliases):
+        if name in data:
+            return name, data[name]
+    return None, None
+
+
 def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
                   doc: Document | None = None) -> Citizen:
     """A validated Citizen from a mapping; raises CitizenError naming every bad field."""
     errors = _Errors(doc, label)
     if not isinstance(data, dict):
         raise CitizenError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
+    facts = vocabulary.facts
+    allowed = list(STRUCTURAL) + [n for f in facts for n in (f.id, *f.aliases)]
     for key in data:
-        if key not in TOP_FIELDS:
-            errors.add((key,), f"unknown field '{key}' (a citizen has: {', '.join(TOP_FIELDS)})")
+        if key not in allowed:
+            errors.add((key,), f"unknown field '{key}' (a citizen has: {', '.join(STRUCTURAL[:2] + tuple(f.id for f in facts) + STRUCTURAL[2:])})")
     cid = data.get("id")
     if not isinstance(cid, (str, int)) or isinstance(cid, bool) or str(cid).strip() == "":
         errors.add(("id",), "missing or empty: give a pseudonymous id")
         cid = ""
     elif _CPR.match(str(cid)):
         errors.add(("id",), "looks like a CPR number; use a pseudonymous id")
-    born = _date_field(data["born"], ("born",), errors) if data.get("born") is not None else None
-    municipality = data.get("municipality")
-    if municipality is not None and not isinstance(municipality, str):
-        errors.add(("municipality",), f"{municipality!r} is not a municipality name")
-        municipality = None
-    flags = {}
-    for name in BOOL_FIELDS:
-        value = data.get(name, False)
-        if value is None:
-            value = False
-        if not isinstance(value, bool):
-            errors.add((name,), f"{value!r} is not true or false")
-            value = False
-        flags[name] = value
+    known: list[tuple[str, Any]] = []
+    for fact in facts:
+        name, raw = _pick(data, fact)
+        value = fact_value(fact, raw, vocabulary, (name or fact.id,), errors)
+        if value is None and raw is None:
+            value = fact.default
+        if value is not None:
+            known.append((fact.id, value))
     note = data.get("note")
     raw_spells = data.get("spells", [])
     if raw_spells is None:
@@ -161,48 +190,54 @@ def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
         spell = _parse_spell(raw, i, vocabulary, errors)
         if spell:
             spells.append(spell)
-    benefit_spells = sorted((s for s in spells if s.kind == "benefit"), key=lambda s: s.start)
-    for a, b in zip(benefit_spells, benefit_spells[1:]):
+    current = vocabulary.current
+    ordered = sorted((s for s in spells if s.kind == current.kind), key=lambda s: s.start)
+    for a, b in zip(ordered, ordered[1:]):
         if a.end is None or a.end >= b.start:
             errors.add(("spells", b.index, "from"),
-                       f"benefit spells overlap: spells[{a.index}] ({a.id} from {a.start}"
+                       f"{current.kind} spells overlap: spells[{a.index}] ({a.id} from {a.start}"
                        f"{' to ' + str(a.end) if a.end else ', open-ended'}) and spells[{b.index}] "
-                       f"({b.id} from {b.start}); a citizen receives one benefit at a time")
-    if born:
-        for s in spells:
-            if s.start < born:
-                errors.add(("spells", s.index, "from"), f"{s.start} is before the citizen was born ({born})")
+                       f"({b.id} from {b.start}); a citizen has one {current.kind} at a time")
+    values = dict(known)
+    for fact in facts:
+        bound = values.get(fact.id) if fact.spells_not_before else None
+        for s in spells if bound else ():
+            if s.start < bound:
+                label = fact.label.get("en", fact.id)
+                errors.add(("spells", s.index, "from"),
+                           f"{s.start} is before the citizen's {label[:1].lower() + label[1:]} ({bound})")
     if errors.items:
         raise CitizenError(errors.items)
-    return Citizen(id=str(cid), spells=tuple(sorted(spells, key=lambda s: (s.start, s.index))), born=born,
-                   municipality=municipality, note=note if isinstance(note, str) else None, **flags)
+    return Citizen(id=str(cid), spells=tuple(sorted(spells, key=lambda s: (s.start, s.index))), facts=tuple(known),
+                   note=note if isinstance(note, str) else None, current_kind=current.kind)
+
+
+def _spell_kind(raw: dict, vocabulary: Vocabulary) -> list[SpellKind]:
+    return [k for k in vocabulary.spell_kinds if k.kind in raw]
 
 
 def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell | None:
     path = ("spells", i)
+    names = " or ".join(f"'{k.kind}'" for k in vocab.spell_kinds)
     if not isinstance(raw, dict):
-        errors.add(path, "a spell must be a mapping with 'benefit' or 'programme' and 'from'")
+        errors.add(path, f"a spell must be a mapping with {names} and 'from'")
         return None
     before = len(errors.items)
+    kinds = _spell_kind(raw, vocab)
+    all_fields = [k.kind for k in vocab.spell_kinds] + list(SPELL_DATES) + \
+        list(dict.fromkeys(n for k in vocab.spell_kinds for f in k.facts for n in (f.id, *f.aliases)))
     for key in raw:
-        if key not in SPELL_FIELDS:
-            errors.add(path + (key,), f"unknown field '{key}' (a spell has: {', '.join(SPELL_FIELDS)})")
-    has_b, has_p = "benefit" in raw, "programme" in raw
-    if has_b == has_p:
-        errors.add(path, "give exactly one of 'benefit' or 'programme'")
+        if key not in all_fields:
+            errors.add(path + (key,), f"unknown field '{key}' (a spell has: {', '.join(all_fields)})")
+    if len(kinds) != 1:
+        errors.add(path, f"give exactly one of {names}")
         return None
-    kind = "benefit" if has_b else "programme"
-    name = raw[kind]
-    if kind == "benefit":
-        ident = vocab.benefit_id(str(name)) if isinstance(name, str) else None
-        if ident is None:
-            errors.add(path + ("benefit",), f"{name!r} is not a known benefit "
-                       f"(one of: {', '.join(vocab.benefits)})")
-    else:
-        ident = name if isinstance(name, str) and name in vocab.programmes else None
-        if ident is None:
-            errors.add(path + ("programme",), f"{name!r} is not a known programme "
-                       f"(one of: {', '.join(vocab.programmes)})")
+    kind = kinds[0]
+    name = raw[kind.kind]
+    table = vocab.table(kind.values)
+    ident = table.lookup(name) if isinstance(name, str) else None
+    if ident is None:
+        errors.add(path + (kind.kind,), f"{name!r} is not a known {kind.kind} (one of: {', '.join(table)})")
     if "from" not in raw or raw["from"] is None:
         errors.add(path + ("from",), "missing: the first day of the spell")
         start = None
@@ -211,34 +246,43 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
     end = _date_field(raw["to"], path + ("to",), errors) if raw.get("to") is not None else None
     if start and end and end < start:
         errors.add(path + ("to",), f"{end} is before from ({start})")
-    for key in ("assessment", "sick_from"):
-        if raw.get(key) is not None and not isinstance(raw[key], str):
-            errors.add(path + (key,), f"{raw[key]!r} is not a single value")
-            return None
-    assessment = raw.get("assessment")
-    if assessment is not None:
-        if kind != "benefit" or ident not in vocab.assessment_for:
-            errors.add(path + ("assessment",), f"an assessment only goes with: {', '.join(vocab.assessment_for)}")
-        elif assessment not in vocab.assessments:
-            errors.add(path + ("assessment",), f"{assessment!r} is not one of: {', '.join(vocab.assessments)}")
-    sick_only = {"sick_from": raw.get("sick_from"), "expected_absence_weeks": raw.get("expected_absence_weeks"),
-                 "uncomplicated": raw.get("uncomplicated")}
-    for key, value in sick_only.items():
-        if value is not None and ident != vocab.sick_benefit:
-            errors.add(path + (key,), f"only goes with benefit {vocab.sick_benefit}")
-    sick_from = sick_only["sick_from"]
-    if sick_from is not None and sick_from not in vocab.sick_from:
-        errors.add(path + ("sick_from",), f"{sick_from!r} is not one of: {', '.join(vocab.sick_from)}")
-    weeks = sick_only["expected_absence_weeks"]
-    if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 0 or weeks > 520):
-        errors.add(path + ("expected_absence_weeks",), f"{weeks!r} is not a number of weeks (0–520)")
-    uncomplicated = sick_only["uncomplicated"]
-    if uncomplicated is not None and not isinstance(uncomplicated, bool):
-        errors.add(path + ("uncomplicated",), f"{uncomplicated!r} is not true or false")
+    own = {f.id for f in kind.facts}
+    for other in vocab.spell_kinds:
+        for f in other.facts:
+            if f.id not in own and (f.id in raw or any(a in raw for a in f.aliases)):
+                errors.add(path + (f.id,), f"only goes with a {other.kind} spell")
+    facts: list[tuple[str, Any]] = []
+    for fact in kind.facts:
+        key, value_raw = _pick(raw, fact)
+        if value_raw is None:
+            if fact.default_of == "from":
+                continue  # defaults to the spell's first day, read through ``spell_date``
+            if fact.default is not None and (not fact.only_with or ident in fact.only_with):
+                facts.append((fact.id, fact.default))
+            continue
+        if fact.only_with and ident is not None and ident not in fact.only_with:
+            errors.add(path + (key or fact.id,), f"only goes with {kind.kind} {', '.join(fact.only_with)}")
+            continue
+        value = fact_value(fact, value_raw, vocab, path + (key or fact.id,), errors)
+        if value is not None:
+            facts.append((fact.id, value))
     if len(errors.items) > before or ident is None or start is None:
         return None
-    return Spell(kind=kind, id=ident, start=start, end=end, assessment=assessment, sick_from=sick_from,
-                 expected_absence_weeks=weeks, uncomplicated=bool(uncomplicated), index=i)
+    return Spell(kind=kind.kind, id=ident, start=start, end=end, facts=tuple(facts), index=i)
+
+
+def spell_date(spell: Spell, name: str, kind: SpellKind) -> date | None:
+    """A date of a spell: ``from``, ``to`` or a declared date fact (with its default)."""
+    if name == "from":
+        return spell.start
+    if name == "to":
+        return spell.end
+    value = spell.get(name)
+    if value is None:
+        fact = next((f for f in kind.facts if f.id == name), None)
+        if fact is not None and fact.default_of == "from":
+            return spell.start
+    return value
 
 
 def load_citizen(path: str | Path, vocabulary: Vocabulary) -> Citizen:
@@ -259,27 +303,50 @@ def parse_citizen_text(text: str, vocabulary: Vocabulary, label: str = "citizen"
     return parse_citizen(doc.data, vocabulary, label, doc)
 
 
+def measure_value(kind: str, since: date, day: date) -> int:
+    """A measure of ``since`` on ``day``: completed years, months or weeks since it, or its ordinal."""
+    if kind == "years_since":
+        return dates.age_on(since, day)
+    if kind == "months_since":
+        return dates.completed_months(since, day)
+    if kind == "weeks_since":
+        return (day - since).days // 7 if day >= since else -1
+    return dates.ordinal(since)
+
+
 def situation(citizen: Citizen, day: date, vocabulary: Vocabulary) -> Situation:
     """The facts the rules see for ``citizen`` on ``day``."""
-    spell = citizen.benefit_on(day)
-    benefit = spell.id if spell else vocabulary.no_benefit
-    facts: dict[str, Any] = {
-        "benefit": benefit,
-        "assessment": spell.assessment if spell else None,
-        "sick_from": spell.sick_from if spell else None,
-        "uncomplicated": bool(spell and spell.uncomplicated),
-        "vocational_education": citizen.vocational_education,
-        "exempted": citizen.exempted,
-        "work_duty": citizen.work_duty,
-        "municipality": normalise_name(citizen.municipality) if citizen.municipality else None,
-    }
+    current = vocabulary.current
+    spell = citizen.current_on(day)
+    value = spell.id if spell else vocabulary.no_benefit
+    mine = dict(citizen.facts)
+    facts: dict[str, Any] = {current.kind: value}
     numbers: dict[str, int] = {"date": dates.ordinal(day)}
-    if citizen.born:
-        numbers["age"] = dates.age_on(citizen.born, day)
+    for fact in vocabulary.facts:
+        v = mine.get(fact.id)
+        if fact.type in ("bool", "choice"):
+            facts[fact.id] = v
+        elif fact.type == "integer" and v is not None:
+            numbers[fact.id] = v
+        for m in fact.measures:
+            if v is not None:
+                numbers[m.id] = measure_value(m.kind, v, day)
+    own = dict(spell.facts) if spell else {}
+    for fact in current.facts:
+        v = own.get(fact.id)
+        if fact.type in ("bool", "choice"):
+            facts[fact.id] = v if v is not None else fact.default
+        elif fact.type == "integer" and v is not None:
+            numbers[fact.id] = v
     if spell:
-        numbers["spell_started"] = dates.ordinal(spell.start)
-        numbers["months_into_spell"] = dates.completed_months(spell.start, day)
-        if spell.expected_absence_weeks is not None:
-            numbers["expected_absence_weeks"] = spell.expected_absence_weeks
-    programmes = tuple(sorted((p.id, dates.ordinal(p.start)) for p in citizen.programmes_on(day)))
-    return Situation(day=day, benefit=benefit, spell=spell, facts=facts, numbers=numbers, programmes=programmes)
+        for m in current.measures:
+            since = spell_date(spell, m.of, current)
+            if since is not None:
+                numbers[m.id] = measure_value(m.kind, since, day)
+    beside: list[tuple[Any, ...]] = []
+    for kind in vocabulary.beside:
+        for s in citizen.beside_on(day, kind.kind):
+            beside.append((s.id,) + tuple(measure_value(m.kind, d, day) if (d := spell_date(s, m.of, kind)) else -1
+                                          for m in kind.measures))
+    return Situation(day=day, benefit=value, spell=spell, facts=facts, numbers=numbers,
+                     programmes=tuple(sorted(beside)))

@@ -152,8 +152,20 @@ def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> No
         click.echo(f"    {r['title']}  ({r['source']})")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+@main.command()
+@click.option("--citizen", "what", flag_value="citizen", help="The citizen record's schema instead of the answer's.")
+@click.option("--answer", "what", flag_value="answer", default=True, help="The answer's schema (the default).")
+@_rules_option
+def schema(what: str, rules_dir: Path | None) -> None:
+    """The JSON Schema of the answer (or of a citizen record), generated from the rules' declarations."""
+    base = _load(rules_dir)
+    if what == "citizen":
+        from .citizen_schema import citizen_schema
+        data = citizen_schema(base.ruleset.vocabulary)
+    else:
+        from .answer_schema import answer_schema
+        data = answer_schema(base.ruleset)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -218,21 +230,24 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
         _fail(CitizenError("--to: must not be before --from"))
     tl = build(base, citizen, on, off, lang=lang)
     names = _names(base.ruleset, lang)
-    open_rules = frozenset(r.id for r in base.ruleset.in_family("obligation") if r.undetermined)
+    shape = base.ruleset.answer
+    open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in base.ruleset.in_family(f.then)
+                           if r.undetermined)
     if svg_file:
-        svg_file.write_text(render_svg(tl, names, lang, open_rules), encoding="utf-8")
+        svg_file.write_text(render_svg(tl, names, lang, open_rules, shape=shape), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(tl.to_json(), ensure_ascii=False, indent=2))
         return
-    from .timeline_svg import _label
+    from .timeline_svg import _label, lanes
     click.echo(f"{citizen.id}: {on} – {off}, {len(tl.periods)} periods")
     for p in tl.periods:
         a = p.answer
         click.echo(f"\n{p.start} – {p.end}")
-        for lane in ("phase", "target_group", "obligations", "sanctionable"):
-            click.echo(f"  {lane}: {_label(lane, a, names, lang, open_rules)}")
-        if a.get("trial"):
-            click.echo(f"  trial: {a['trial']}")
+        for f in lanes(shape):
+            click.echo(f"  {f.label[lang]}: {_label(f, a, names, lang, open_rules, shape)}")
+        for f in shape.fields:
+            if not f.in_lanes and a.get(f.id):
+                click.echo(f"  {f.label[lang]}: {names.get(a[f.id], a[f.id]) if isinstance(a[f.id], str) else a[f.id]}")
         if p.changed:
             click.echo(f"  changed: {', '.join(p.changed)}")
         for e in p.causes:
@@ -292,9 +307,8 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
             click.echo(f"      e.g. {s}")
 
 
-# Fields of an answer that carry its decision (the explanation follows from the rules used).
-DECISION = ("phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "jobpraemie", "status",
-            "open_questions")
+# Beside the declared fields, what carries an answer's decision (the explanation follows from the rules used).
+DECISION_COMMON = ("status", "open_questions")
 
 
 @main.command()
@@ -332,7 +346,8 @@ def verify(answer_file: Path, rules_dir: Path | None) -> None:
         sys.exit(1)
     now = current.evaluate(parse_citizen(receipt["input"], current.ruleset.vocabulary, "receipt.input"), day,
                            lang=lang).to_json()
-    differing = [k for k in DECISION if now.get(k) != saved.get(k)]
+    decision = tuple(f.id for f in current.ruleset.answer.fields) + DECISION_COMMON
+    differing = [k for k in decision if now.get(k) != saved.get(k)]
     if not differing:
         same = "the same rules" if then is current else f"the current rules ({current.rules_hash[:12]})"
         click.echo(f"still stands: reproduced with the receipt's rules ({receipt['rules_hash'][:12]}) and unchanged "
@@ -478,3 +493,7 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
     if html_file:
         html_file.write_text(render_html(result, lang), encoding="utf-8")
         click.echo(f"\nHTML report: {html_file}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -25,14 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import dates
-from .citizen import Situation, normalise_name
-from .errors import RuleFileError
-from .model import FAMILIES, Rule, RuleSet
-
-ID_FACTS = ("benefit", "assessment", "sick_from")           # categorical citizen facts
-BOOL_FACTS = ("vocational_education", "uncomplicated", "exempted", "work_duty")
-NUMBER_FACTS = ("age", "months_into_spell", "expected_absence_weeks")
-DATE_FACTS = {"spell_started": "spell_started"}             # condition key → numeric fact
+from .citizen import Situation
+from .conditions import DERIVED, BesideTest, BoolTest, Branch, ChoiceTest, DateTest, NumberTest
+from .model import RuleSet
 
 
 def _lit(value: Any) -> str:
@@ -43,11 +38,19 @@ def _lit(value: Any) -> str:
 class Program:
     """A compiled rule set: the Datalog text and what is needed to canonicalise situations."""
     text: str
-    thresholds: dict[str, list[int]]       # numeric fact → sorted "value >= k" constants
-    programme_thresholds: list[int]        # programme start constants
+    thresholds: dict[str, list[int]]       # numeric fact or measure → sorted "value >= k" constants
     families: tuple[str, ...]
     sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    municipalities: frozenset[str] = frozenset()  # the names any rule tests
+    listed: dict[str, frozenset[str]] = field(default_factory=dict)   # choice fact → the values rules name
+    categorical: tuple[str, ...] = ()      # the categorical facts a situation states (declared order)
+    beside: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (spell kind, its measures in order)
+
+    @property
+    def programme_thresholds(self) -> list[int]:
+        """The thresholds of the first beside measure (kept for callers of one beside kind)."""
+        if not self.beside or not self.beside[0][1]:
+            return []
+        return self.thresholds.get(self.beside[0][1][0], [])
 
 
 class _Builder:
@@ -55,8 +58,7 @@ class _Builder:
         self.var = itertools.count()
         self.sets: dict[tuple, str] = {}
         self.thresholds: dict[str, set[int]] = {}
-        self.programme_thresholds: set[int] = set()
-        self.municipalities: set[str] = set()
+        self.listed: dict[str, set[str]] = {}
 
     def fresh(self, stem: str) -> str:
         return f"{stem}{next(self.var)}"
@@ -71,117 +73,85 @@ class _Builder:
         self.thresholds.setdefault(fact, set()).add(k)
 
 
-def _number_test(b: _Builder, fact: str, test: dict, var: str | None = None) -> list[str]:
-    """``{under: 30}`` → ``num(C,'age',X) & (X < 30)``; every op reduced to ``X >= k`` bands."""
-    if test.get("known") is False:
-        return [f"~known(C, {_lit(fact)})"]
-    x = var or b.fresh("X")
-    out = [] if var else [f"num(C, {_lit(fact)}, {x})"]
-    for op, k in test.items():
-        if op == "known":
-            continue
-        if op == "under":
-            b.threshold(fact, k); out.append(f"({x} < {k})")
-        elif op == "at_least":
-            b.threshold(fact, k); out.append(f"({x} >= {k})")
-        elif op == "over":
-            b.threshold(fact, k + 1); out.append(f"({x} > {k})")
-        elif op == "at_most":
-            b.threshold(fact, k + 1); out.append(f"({x} <= {k})")
-    return out
-
-
-def _date_test(b: _Builder, test: dict, x: str, programme: bool = False, fact: str = "") -> list[str]:
+def _number(b: _Builder, test: NumberTest | DateTest, x: str) -> list[str]:
+    """``{under: 30}`` → ``(X < 30)``; every op reduced to ``X >= k`` bands."""
     out = []
-    for op, value in test.items():
-        k = dates.ordinal(dates.parse_date(value))
-        if programme:
-            b.programme_thresholds.add(k)
-        else:
-            b.threshold(fact, k)
-        out.append(f"({x} < {k})" if op == "before" else f"({x} >= {k})")
+    for (op, _), k in zip(test.ops, test.constants()):
+        b.threshold(test.key, k)
+        out.append(f"({x} < {k})" if op in ("under", "at_most", "before") else f"({x} >= {k})")
     return out
 
 
-def _id_test(b: _Builder, atom: str, test: Any) -> list[str]:
-    """An id condition on ``atom`` (a template with ``{}`` for the value)."""
-    if isinstance(test, str):
-        return [atom.format(_lit(test))]
-    if isinstance(test, list):
-        test = {"in": test}
+def _members(b: _Builder, test: ChoiceTest, var: str) -> list[str]:
+    """``var`` is one of the test's values and none of its excluded ones."""
+    b.listed.setdefault(test.key, set()).update((test.values or ()) + (test.not_in or ()))
+    out = []
+    if test.values is not None:
+        out.append(f"member({_lit(b.member_set(test.values))}, {var})")
+    if test.not_in is not None:
+        out.append(f"~member({_lit(b.member_set(test.not_in))}, {var})")
+    return out
+
+
+def _choice(b: _Builder, atom: str, test: ChoiceTest) -> list[str]:
+    """A choice test on ``atom`` (a template with ``{}`` for the value)."""
+    if test.known is not None and test.values is None and test.not_in is None:
+        return [("" if test.known else "~") + f"known(C, {_lit(test.key)})"]
+    if test.values is not None and len(test.values) == 1 and test.not_in is None:
+        b.listed.setdefault(test.key, set()).update(test.values)
+        b.member_set(test.values)   # a one-value set: values tested alone are told apart from the rest
+        return [atom.format(_lit(test.values[0]))]
     v = b.fresh("V")
-    out = []
-    if "in" in test:
-        out += [atom.format(v), f"member({_lit(b.member_set(test['in']))}, {v})"]
-    if "not_in" in test:
-        if not out:
-            out.append(atom.format(v))
-        out.append(f"~member({_lit(b.member_set(test['not_in']))}, {v})")
+    return [atom.format(v)] + _members(b, test, v)
+
+
+def _beside(b: _Builder, test: BesideTest, measures: tuple[str, ...]) -> list[str]:
+    """A spell of a beside kind: ``spell_<kind>(C, P, M0, …)`` with its value and measures tested."""
+    if test.none:
+        return [f"~in_{test.kind}(C)"]
+    args = [b.fresh("P")] + [b.fresh("M") for _ in measures]
+    ids, extra = test.ids, []
+    if ids is not None and ids.values is not None and len(ids.values) == 1 and ids.not_in is None:
+        b.listed.setdefault(ids.key, set()).update(ids.values)
+        b.member_set(ids.values)
+        args[0] = _lit(ids.values[0])
+    elif ids is not None:
+        extra = _members(b, ids, args[0])
+    out = [f"spell_{test.kind}(C, {', '.join(args)})"] + extra
+    for d in test.dates:
+        out += _number(b, d, args[1 + measures.index(d.key)])
     return out
 
 
-def _branch(b: _Builder, rule: Rule, when: dict) -> list[str]:
+def _branch(b: _Builder, branch: Branch, beside: dict[str, tuple[str, ...]]) -> list[str]:
     body: list[str] = []
-    prog_var = None
-    for key, test in when.items():
-        if key == "any_of":
-            continue
-        if key in ID_FACTS:
-            if isinstance(test, dict) and "known" in test and len(test) == 1:
-                body.append(("" if test["known"] else "~") + f"known(C, {_lit(key)})")
+    for test in branch.tests:
+        if isinstance(test, ChoiceTest):
+            atom = "tg(C, {})" if test.key == DERIVED else f"fact(C, {_lit(test.key)}, {{}})"
+            body += _choice(b, atom, test)
+        elif isinstance(test, BoolTest):
+            if test.known is not None:
+                body.append(("" if test.known else "~") + f"known(C, {_lit(test.key)})")
             else:
-                body += _id_test(b, f"fact(C, {_lit(key)}, {{}})", test)
-        elif key == "target_group":
-            body += _id_test(b, "tg(C, {})", test)
-        elif key == "programme":
-            if isinstance(test, dict) and test.get("known") is False:
-                body.append("~in_programme(C)")
-            else:
-                prog_var = b.fresh("S")
-                body += _id_test(b, f"prog(C, {{}}, {prog_var})", test)
-        elif key in BOOL_FACTS:
-            body.append(f"fact(C, {_lit(key)}, {_lit('true' if test else 'false')})")
-        elif key in NUMBER_FACTS:
-            body += _number_test(b, key, test)
-        elif key in DATE_FACTS:
+                body.append(f"fact(C, {_lit(test.key)}, {_lit('true' if test.value else 'false')})")
+        elif isinstance(test, NumberTest) and test.known is False:
+            body.append(f"~known(C, {_lit(test.key)})")
+        else:
             x = b.fresh("X")
-            body.append(f"num(C, {_lit(DATE_FACTS[key])}, {x})")
-            body += _date_test(b, test, x, fact=DATE_FACTS[key])
-        elif key == "municipality":
-            if "known" in test:
-                body.append(("" if test["known"] else "~") + "known(C, 'municipality')")
-            names = {op: [normalise_name(n) for n in test[op]] for op in ("in", "not_in") if op in test}
-            for listed in names.values():
-                b.municipalities.update(listed)
-            if names:
-                body += _id_test(b, "fact(C, 'municipality', {})", names)
-    if "programme_started" in when:
-        if prog_var is None:
-            raise RuleFileError(f"{rule.file}:{rule.line_of('when', 'programme_started')}: {rule.id}: when.programme_started: "
-                                "needs a 'programme' condition beside it")
-        body += _date_test(b, when["programme_started"], prog_var, programme=True)
+            body.append(f"num(C, {_lit(test.key)}, {x})")
+            body += _number(b, test, x)
+    for test in branch.beside:
+        body += _beside(b, test, beside[test.kind])
     return body
-
-
-def _branches(when: dict) -> list[dict]:
-    """Expand ``any_of`` (possibly nested) into plain conjunctions."""
-    base = {k: v for k, v in when.items() if k != "any_of"}
-    if "any_of" not in when:
-        return [base]
-    out = []
-    for alternative in when["any_of"]:
-        for expanded in _branches(alternative):
-            merged = dict(base)
-            merged.update(expanded)
-            out.append(merged)
-    return out
 
 
 def compile_rules(ruleset: RuleSet) -> Program:
     """The Datalog program for a rule set."""
     b = _Builder()
+    v = ruleset.vocabulary
+    beside = {k.kind: tuple(m.id for m in k.measures) for k in v.beside}
     lines: list[str] = []
-    families = tuple(f for f in FAMILIES if ruleset.in_family(f))
+    families = tuple(f for f in ruleset.families if ruleset.in_family(f))
     for rule in ruleset.rules:
         validity = []
         if rule.valid_from:
@@ -190,8 +160,8 @@ def compile_rules(ruleset: RuleSet) -> Program:
         if rule.valid_to:
             k = dates.ordinal(rule.valid_to) + 1
             b.threshold("date", k); validity.append(f"(D < {k})")
-        for when in _branches(rule.when):
-            body = ["num(C, 'date', D)"] + validity + _branch(b, rule, when)
+        for branch in rule.condition.branches():
+            body = ["num(C, 'date', D)"] + validity + _branch(b, branch, beside)
             lines.append(f"applies_{rule.family}(C, {_lit(rule.id)}) <= " + " & ".join(body))
         for target in rule.overrides:
             lines.append(f"+overrides({_lit(rule.id)}, {_lit(target)})")
@@ -213,12 +183,15 @@ def compile_rules(ruleset: RuleSet) -> Program:
     lines.append("derived(C, R, E) <= setaside(C, R, E)")
     if "target_group" in families:
         lines.append("tg(C, G) <= holds_target_group(C, R) & concludes(R, G)")
-    lines.append("in_programme(C) <= prog(C, P, S)")
+    for kind, measures in beside.items():
+        args = ", ".join(["P"] + [f"M{i}" for i in range(len(measures))])
+        lines.append(f"in_{kind}(C) <= spell_{kind}(C, {args})")
     return Program(text="\n".join(lines),
-                   thresholds={k: sorted(v) for k, v in b.thresholds.items()},
-                   programme_thresholds=sorted(b.programme_thresholds), families=families,
+                   thresholds={k: sorted(x) for k, x in b.thresholds.items()}, families=families,
                    sets={name: values for values, name in b.sets.items()},
-                   municipalities=frozenset(b.municipalities))
+                   listed={k: frozenset(x) for k, x in b.listed.items()},
+                   categorical=(v.current.kind,) + tuple(f.id for f in v.situation_facts()),
+                   beside=tuple(beside.items()))
 
 
 def canonical(value: int, thresholds: list[int]) -> int:
@@ -228,24 +201,27 @@ def canonical(value: int, thresholds: list[int]) -> int:
 
 
 OTHER = "(other)"
-Fact = tuple  # ("fact", key, value) | ("num", key, n) | ("prog", id, start) | ("known", key)
+Fact = tuple  # ("fact", key, value) | ("num", key, n) | ("spell_<kind>", id, n …) | ("known", key)
 
 
 def situation_facts(sit: Situation, program: Program) -> tuple[Fact, ...]:
     """The canonical Datalog facts of a situation (its signature)."""
     out: list[Fact] = []
-    for key in ID_FACTS + ("municipality",):
+    for key in program.categorical:
         value = sit.facts.get(key)
-        if key == "municipality" and value is not None and value not in program.municipalities:
-            value = OTHER  # a name no rule lists behaves like any other unlisted name
-        if value is not None:
-            out.append(("fact", key, value))
-            out.append(("known", key))
-    for key in BOOL_FACTS:
-        out.append(("fact", key, "true" if sit.facts.get(key) else "false"))
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif key in program.listed and key != program.categorical[0] and value not in program.listed[key]:
+            value = OTHER  # a value no rule names behaves like any other unnamed value
+        out.append(("fact", key, value))
+        out.append(("known", key))
     for key, value in sit.numbers.items():
         out.append(("num", key, canonical(value, program.thresholds.get(key, []))))
         out.append(("known", key))
-    for pid, start in sit.programmes:
-        out.append(("prog", pid, canonical(start, program.programme_thresholds)))
+    for kind, measures in program.beside:
+        for item in sit.programmes:
+            out.append((f"spell_{kind}", item[0]) + tuple(canonical(n, program.thresholds.get(m, []))
+                                                       for m, n in zip(measures, item[1:])))
     return tuple(sorted(set(out), key=repr))

@@ -13,9 +13,7 @@ from .compiler import situation_facts
 from .model import UNDETERMINED, Rule
 from .situations import Bands, Probe, check_dates, family_keys, possible_on, probes
 
-# Fields with exactly one value (a gap is an error) and fields with at most one value.
-EXACTLY_ONE = ("phase", "target_group")
-AT_MOST_ONE = ("sanctionable", "trial", "jobpraemie", "programme")
+CHECKED = ("exactly-one", "at-most-one", "one-per-id")   # how a field is decided, as the answer declares it
 BATCH = 400
 
 
@@ -47,20 +45,23 @@ class Coverage:
         return sum(1 for f in self.findings if f.kind == kind)
 
 
-def _value(rule: Rule):
+def _value(rule: Rule, field=None):
     v = rule.then_value
-    if rule.then_kind == "programme":
+    if field is not None and field.kind == "status":
         return (v["id"], v["status"])
     if isinstance(v, dict) and "id" in v:
         return v["id"]
     return v
 
 
-def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXACTLY_ONE + AT_MOST_ONE) -> Coverage:
+def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | None = None) -> Coverage:
     """Enumerate the situation space of ``base`` against every change date in [lo, hi]."""
     start = time.perf_counter()
     ruleset, program = base.ruleset, base.program
-    bands = Bands([program])
+    shape = ruleset.answer
+    if families is None:
+        families = tuple(f.then for f in shape.fields if f.decide in CHECKED)
+    bands = Bands([program], ruleset.vocabulary)
     days = check_dates([program], lo, hi)
     cov = Coverage(dates=len(days))
     found: dict[tuple, Finding] = {}
@@ -69,7 +70,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXA
         rules = ruleset.in_family(family)
         if not rules:
             continue
-        keys = family_keys(ruleset, family) | {"benefit"}
+        keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
         todo: dict[tuple, list[tuple[Probe, date]]] = defaultdict(list)
         for probe in probes(ruleset, bands, keys):
             seen_situations.add(probe)
@@ -83,7 +84,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] = EXA
             chunk = facts[i:i + BATCH]
             for key, holding in zip(chunk, base.kb.holding(chunk, family)):
                 mine = [ruleset.rule(r) for r in holding]
-                for kind, rules_ in _judge(family, mine):
+                for kind, rules_ in _judge(shape.by_then(family), mine):
                     for probe, day in todo[key]:
                         desc = probe.describe(bands)
                         f = found.setdefault((kind, family, rules_, desc), Finding(kind, family, rules_, desc))
@@ -110,9 +111,9 @@ def _derive(base, chunk: list[tuple]) -> list:
     return out
 
 
-def _judge(family: str, rules: list[Rule]):
+def _judge(field, rules: list[Rule]):
     undetermined = tuple(sorted(r.id for r in rules if r.undetermined))
-    if family == "programme":
+    if field.decide == "one-per-id":
         by_id: dict[str, set] = defaultdict(set)
         owners: dict[str, list[str]] = defaultdict(list)
         for r in rules:
@@ -122,8 +123,8 @@ def _judge(family: str, rules: list[Rule]):
             if len(statuses) > 1:
                 yield "overlap", tuple(sorted(owners[pid]))
         return
-    values = {_value(r) for r in rules}
-    if family in EXACTLY_ONE and not rules:
+    values = {_value(r, field) for r in rules}
+    if field.decide == "exactly-one" and not rules:
         yield "gap", ()
     elif len(values) > 1:
         yield "overlap", tuple(sorted(r.id for r in rules))

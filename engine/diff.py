@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .compiler import situation_facts
+from .conditions import DERIVED
 from .errors import ReformError
 from .model import UNDETERMINED, Rule
 from .query import RuleBase
-from .situations import Bands, check_dates, condition_keys, family_keys, possible_on, probes
+from .situations import Bands, check_dates, family_keys, possible_on, probes
 
-RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "when", "overrides",
+RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",
                "effect", "then_kind", "then_value")
 
 
@@ -90,46 +90,50 @@ def _show(value) -> str:
     return "—" if value in (None, ()) else (value.isoformat() if hasattr(value, "isoformat") else str(value))
 
 
-def _value(rule: Rule) -> str:
+def _value(rule: Rule, shape) -> str:
     v = rule.then_value
-    if rule.then_kind == "programme":
+    f = shape.by_then(rule.then_kind or "")
+    kind = f.kind if f else ""
+    if kind == "status":
         return f"{v['id']}: {v['status']}"
-    if rule.then_kind == "obligation":
+    if kind == "obligation":
         return UNDETERMINED if v == UNDETERMINED else \
             f"{v.get('count')}× {v['kind']} {v.get('within_months') or v.get('every_months') or '-'}m @{v.get('by_whom') or '-'}"
     return v["id"] if isinstance(v, dict) and "id" in v else str(v)
 
 
-FAMILIES_COMPARED = ("phase", "target_group", "programme", "sanctionable", "trial", "jobpraemie", "obligation")
 BATCH = 200
 
 
 def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
-                   families: tuple[str, ...] = FAMILIES_COMPARED) -> tuple[list[AnswerChange], int]:
+                   families: tuple[str, ...] | None = None) -> tuple[list[AnswerChange], int]:
     """Situations whose decided values differ, per answer field, over the space that field depends on."""
+    if families is None:
+        families = tuple(dict.fromkeys(new.ruleset.families + old.ruleset.families))
     touched = set()
     for ch in changed:
         for base in (old, new):
             r = base.ruleset.by_id.get(ch.rule)
             if r:
                 touched.add(r.family)
-    if "target_group" in touched:
-        touched |= {f for f in ("sanctionable",)}
-    bands = Bands([old.program, new.program])
+    if DERIVED in touched:   # fields whose rules read the derived target group move with it
+        touched |= {r.family for base in (old, new) for r in base.ruleset.rules if DERIVED in r.condition.keys()}
+    bands = Bands([old.program, new.program], new.ruleset.vocabulary)
     days = check_dates([old.program, new.program], lo, hi)
     groups: dict[tuple, AnswerChange] = {}
     pairs = 0
     for family in families:
         if family not in touched:
             continue
-        keys = {"benefit"} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
-        if family == "obligation":  # many dimensions: vary only those the changed rules test
-            keys = {"benefit"}
+        keys = {new.ruleset.vocabulary.current.kind} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
+        shape = new.ruleset.answer.by_then(family) or old.ruleset.answer.by_then(family)
+        if shape is not None and shape.kind == "obligation":  # many dimensions: vary only those the changed rules test
+            keys = {new.ruleset.vocabulary.current.kind}
             for ch in changed:
                 for base in (old, new):
                     r = base.ruleset.by_id.get(ch.rule)
-                    if r and r.family == "obligation":
-                        keys |= condition_keys(r.when)
+                    if r and r.family == family:
+                        keys |= r.condition.keys()
         todo: list[tuple[str, date, tuple, tuple]] = []
         for probe in probes(new.ruleset, bands, keys):
             desc = probe.describe(bands)
@@ -146,7 +150,7 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
                 for i in range(0, len(distinct), BATCH):
                     chunk = distinct[i:i + BATCH]
                     got.update(zip(chunk, base.kb.holding(chunk, family)))
-            results.append({k: ", ".join(sorted({_value(base.ruleset.rule(r)) for r in got.get(k, ())
+            results.append({k: ", ".join(sorted({_value(base.ruleset.rule(r), base.ruleset.answer) for r in got.get(k, ())
                                                   if base.ruleset.rule(r).then_kind})) or "—" for k in distinct})
         for desc, day, fa, fb in todo:
             va, vb = results[0][fa], results[1][fb]

@@ -1,12 +1,13 @@
 """Reasons and citations in Danish and English, and the caseworker's text answer."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .model import Rule, Source
 
 if TYPE_CHECKING:
     from .answer import Answer
+    from .answer_fields import AnswerShape
     from .model import RuleSet
 
 LANGS = ("da", "en")
@@ -18,36 +19,23 @@ STATUS = {
     "agreement": {"da": "politisk aftale, ikke lov", "en": "political agreement, not law"},
     "provisional": {"da": "foreløbig fortolkning", "en": "provisional reading"},
 }
-SANCTIONABLE = {
-    "yes": {"da": "ja – tydelige krav til rådighed", "en": "yes – clear availability requirements"},
-    "no-as-a-rule": {"da": "som udgangspunkt nej", "en": "as a rule not"},
-    "eased": {"da": "lempede krav", "en": "eased requirements"},
-    "old-rules": {"da": "efter de hidtidige regler", "en": "under the previous rules"},
-    "not-applicable": {"da": "ikke relevant", "en": "not applicable"},
-}
-PROGRAMME_STATUS = {
-    "active": {"da": "åben for nye borgere", "en": "open to new citizens"},
-    "grandfathered": {"da": "lukket for nye; borgerens forløb fortsætter efter de hidtidige regler",
-                      "en": "closed to new citizens; this citizen's forløb continues under the previous rules"},
-    "abolished": {"da": "afskaffet", "en": "abolished"},
-    "undetermined": {"da": "uafklaret", "en": "undetermined"},
-}
-STRUCTURE = {"old-13": {"da": "de 13 hidtidige målgrupper", "en": "the 13 previous target groups"},
-             "new-5": {"da": "de 5 nye målgrupper", "en": "the 5 new target groups"}}
-KIND = {"meeting": {"da": "samtale(r)", "en": "meeting(s)"},
-        "follow-up": {"da": "opfølgning(er)", "en": "follow-up(s)"},
-        "offer": {"da": "tilbud", "en": "offer(s)"}}
-KIND_COUNTED = {"meeting": {"da": ("samtale", "samtaler"), "en": ("meeting", "meetings")},
-                "follow-up": {"da": ("opfølgningssamtale", "opfølgningssamtaler"), "en": ("follow-up", "follow-ups")},
-                "offer": {"da": ("tilbud", "tilbud"), "en": ("offer", "offers")}}
-
-
-def kind_label(kind: str, count: int | None, lang: str) -> str:
+def kind_label(shape: "AnswerShape", kind: str, count: int | None, lang: str) -> str:
     """``samtale`` for 1, ``samtaler`` for more; the neutral form when there is no count."""
-    forms = KIND_COUNTED.get(kind, {}).get(lang)
-    if not forms or count is None:
-        return KIND.get(kind, {}).get(lang, kind)
-    return forms[0] if count == 1 else forms[1]
+    f = next(iter(shape.of_kind("obligation")), None)
+    return f.counted(kind, count, lang) if f else kind
+
+
+def value_label(shape: "AnswerShape", field_id: str, value: Any, lang: str) -> str:
+    """The words for a value of a declared answer field (a sanction value, a programme status …)."""
+    f = shape.by_id(field_id) or shape.by_then(field_id)
+    return f.value_label(value, lang) if f else str(value)
+
+
+def attribute_label(shape: "AnswerShape", field_id: str, name: str, value: Any, lang: str) -> str:
+    f = shape.by_id(field_id) or shape.by_then(field_id)
+    return f.attribute_label(name, value, lang) if f else str(value)
+
+
 LABELS = {
     "da": {"citizen": "Borger", "date": "Dato", "phase": "Fase", "group": "Målgruppe", "programmes": "Forløb",
            "obligations": "Kontaktkrav", "sanction": "Sanktioner", "trial": "Forsøg", "none": "ingen",
@@ -55,7 +43,7 @@ LABELS = {
            "source": "Kilde", "waived": "frafaldet", "by": "senest", "first_by": "første senest",
            "within": "inden for {} måneder", "every": "hver {}. måned", "at_least": "mindst",
            "as_needed": "efter kommunens vurdering", "hours": "op til {} timer om ugen",
-           "jobpraemie": "Jobpræmie-målgruppe", "yes": "ja", "sets_aside": "tilsidesætter",
+           "yes": "ja", "sets_aside": "tilsidesætter",
            "waived_by": "frafaldet efter", "undetermined": "uafklaret", "whom": "hos"},
     "en": {"citizen": "Citizen", "date": "Date", "phase": "Phase", "group": "Target group", "programmes": "Programmes",
            "obligations": "Contact requirements", "sanction": "Sanctions", "trial": "Trial", "none": "none",
@@ -63,7 +51,7 @@ LABELS = {
            "source": "Source", "waived": "waived", "by": "by", "first_by": "first by",
            "within": "within {} months", "every": "every {} months", "at_least": "at least",
            "as_needed": "as the municipality judges", "hours": "up to {} hours a week",
-           "jobpraemie": "Jobpræmie target group", "yes": "yes", "sets_aside": "sets aside",
+           "yes": "yes", "sets_aside": "sets aside",
            "waived_by": "waived under", "undetermined": "undetermined", "whom": "at"},
 }
 
@@ -72,12 +60,54 @@ def status_label(status: str, lang: str = "da") -> str:
     return STATUS.get(status, {}).get(lang, status)
 
 
+def source_name(src: Source) -> str:
+    """How a person cites a source: its ``label`` (``L 66 / lov nr. 1750 af 29.12.2025``) or its title.
+
+    Never a file name: a seed is cited by its title, and its text is linked (see :func:`source_href`).
+    """
+    return getattr(src, "label", None) or src.title
+
+
+def source_url(src: Source) -> str | None:
+    """The public address of a source, when the registry gives one (``url``)."""
+    url = getattr(src, "url", None)
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def source_href(src: Source, local: str = "/sources/") -> str | None:
+    """Where a link to ``src`` goes: its public address, or for a seed (a document copied into
+    ``rules/seeds/``) the page of that copy, ``local`` + its id (the web app's ``/sources/<id>``)."""
+    url = source_url(src)
+    if url:
+        return url
+    if src.kind == "seed":
+        return f"{local}{src.id}"
+    return None
+
+
+def citations(rule: Rule, sources: dict[str, Source], local: str = "/sources/") -> list[dict]:
+    """A rule's citations for display: the source's name, the locator (``at``), date, status and link."""
+    out = []
+    for c in rule.source:
+        src = sources.get(c.ref)
+        out.append({"ref": c.ref, "name": source_name(src) if src else c.ref, "at": c.at or None,
+                    "quote": getattr(c, "quote", None) or None, "title": src.title if src else None,
+                    "date": src.date.isoformat() if src and src.date else None,
+                    "kind": src.kind if src else None, "status": src.status if src else None,
+                    "url": source_url(src) if src else None,
+                    "href": source_href(src, local) if src else None})
+    return out
+
+
 def citation_text(rule: Rule, sources: dict[str, Source]) -> str:
-    """``shared/seeds/003_….txt, "Hvad træder i kraft hvornår?"; lov nr. 1750 …, § 1 nr. 4``."""
+    """``Den kommunalpolitiske opgave …, slide "Hvad træder i kraft hvornår?"; L 66 / lov nr. 1750 …, § 1, nr. 4``.
+
+    Each source by the name a person cites it by (never a file name), then the place in it.
+    """
     parts = []
     for c in rule.source:
         src = sources.get(c.ref)
-        name = src.short if src else c.ref
+        name = source_name(src) if src else c.ref
         parts.append(f"{name}, {c.at}" if c.at else name)
     return "; ".join(parts)
 
@@ -103,15 +133,15 @@ def _names(ruleset: "RuleSet", lang: str) -> dict[str, str]:
         value = rule.then_value
         if isinstance(value, dict) and "id" in value and "name" in value:
             names.setdefault(value["id"], value["name"][lang])
-    for table in (ruleset.vocabulary.programmes, ruleset.vocabulary.by_whom):
-        for term in table.values():
+    for table in ruleset.vocabulary.tables.values():
+        for term in table.terms.values():
             names.setdefault(term.id, term.title[lang])
     return names
 
 
-def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
+def obligation_text(ob, lang: str, names: dict[str, str], shape: "AnswerShape") -> str:
     w = LABELS[lang]
-    kind = kind_label(ob.kind, ob.count, lang)
+    kind = kind_label(shape, ob.kind, ob.count, lang)
     if ob.hours_per_week:
         what = f"{kind}: {w['hours'].format(ob.hours_per_week)}"
     elif ob.count is None:
@@ -124,47 +154,64 @@ def obligation_text(ob, lang: str, names: dict[str, str]) -> str:
         what += f" {w['within'].format(ob.within_months)}"
     if ob.every_months:
         what += f", {w['every'].format(ob.every_months)}"
-    if ob.first_by:
+    # a waived requirement has no deadline: it is reported (as waived) so the exception is visible
+    if ob.first_by and not ob.waived:
         what += f", {w['first_by']} {ob.first_by}"
-    if ob.by:
+    if ob.by and not ob.waived:
         what += f", {w['by']} {ob.by}"
     if ob.waived:
         what += f" – {w['waived'].upper()} ({ob.rule})"
     return what
 
 
+def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[str, str] | None = None) -> list[tuple]:
+    """The decided fields as (label, text or list of texts), in declared order: the text answer's body."""
+    w = LABELS[lang]
+    names = names if names is not None else _names(ruleset, lang)
+    out: list[tuple] = []
+    open_families = {ruleset.by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in ruleset.by_id}
+    for f in ruleset.answer.fields:
+        value = answer.values.get(f.id)
+        label = f.label[lang]
+        missing = w["undetermined"] if f.decide == "exactly-one" or f.then in open_families else w["none"]
+        if f.kind == "id":
+            if not value:
+                out.append((label, missing))
+            elif isinstance(value, dict):
+                extra = "".join(f"; {f.attribute_label(k, value[k], lang)}" for k in f.carry)
+                out.append((label, f"{names.get(value['id'], value['id'])} ({value['id']}{extra})"))
+            else:
+                out.append((label, f"{names.get(value, value)} ({value})" if f.decide == "exactly-one"
+                            else names.get(value, value)))
+        elif f.kind == "value":
+            out.append((label, f.value_label(value, lang) if value else w["undetermined"]))
+        elif f.kind == "flag":
+            if value:
+                out.append((label, w["yes"]))
+        elif f.kind == "status":
+            if value:
+                out.append((label, [f"{names.get(p['id'], p['id'])}: {f.value_label(p['status'], lang)}"
+                                    for p in value]))
+        elif f.kind == "obligation":
+            if value:
+                out.append((label, [obligation_text(ob, lang, names, ruleset.answer) for ob in value]))
+            else:
+                out.append((label, w["undetermined"] + f" ({w['questions'].lower()})" if f.then in open_families
+                            else w["none"]))
+    return out
+
+
 def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
-    """The caseworker's answer: the decision fields, then numbered reasons with their sources."""
+    """The caseworker's answer: the decided fields in declared order, then numbered reasons with their sources."""
     w = LABELS[lang]
     names = _names(ruleset, lang)
     lines = [f"{w['citizen']}: {answer.citizen}    {w['date']}: {answer.date}", ""]
-    phase = f"{names.get(answer.phase, answer.phase)} ({answer.phase})" if answer.phase else w["none"]
-    lines.append(f"{w['phase']}: {phase}")
-    if answer.target_group:
-        tg = answer.target_group
-        lines.append(f"{w['group']}: {names.get(tg['id'], tg['id'])} ({tg['id']}; "
-                     f"{STRUCTURE.get(tg['structure'], {}).get(lang, tg['structure'])})")
-    else:
-        lines.append(f"{w['group']}: {w['undetermined']}")
-    if answer.programmes:
-        lines.append(f"{w['programmes']}:")
-        for p in answer.programmes:
-            lines.append(f"  - {names.get(p['id'], p['id'])}: {PROGRAMME_STATUS.get(p['status'], {}).get(lang, p['status'])}")
-    open_families = {ruleset.by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in ruleset.by_id}
-    if answer.obligations:
-        lines.append(f"{w['obligations']}:")
-    else:
-        empty = w["undetermined"] + f" ({w['questions'].lower()})" if "obligation" in open_families else w["none"]
-        lines.append(f"{w['obligations']}: {empty}")
-    for ob in answer.obligations:
-        lines.append(f"  - {obligation_text(ob, lang, names)}")
-    sanction = SANCTIONABLE.get(answer.sanctionable, {}).get(lang) if answer.sanctionable else w["undetermined"]
-    lines.append(f"{w['sanction']}: {sanction}")
-    trial = names.get(answer.trial, answer.trial) if answer.trial else \
-        (w["undetermined"] if "trial" in open_families else w["none"])
-    lines.append(f"{w['trial']}: {trial}")
-    if answer.jobpraemie:
-        lines.append(f"{w['jobpraemie']}: {w['yes']}")
+    for label, value in answer_lines(answer, ruleset, lang, names):
+        if isinstance(value, list):
+            lines.append(f"{label}:")
+            lines += [f"  - {item}" for item in value]
+        else:
+            lines.append(f"{label}: {value}")
     mark = "" if answer.status == "law" else "  (!)"
     lines.append(f"{w['status']}: {status_label(answer.status, lang)}{mark}")
     if answer.open_questions:

@@ -128,7 +128,7 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
         for row in rows.tolist():
             citizen = citizens[row] if citizens is not None else chunk.citizen_at(row)
             for pid in held[int(t_at[row])]:
-                ends = [p.end for p in citizen.programmes_on(at) if p.id == pid]
+                ends = [p.end for p in citizen.beside_on(at) if p.id == pid]
                 end = ends[0] if ends else None
                 result.grandfathered[pid][(end.year, end.month) if end else None] += 1
         for m in months:

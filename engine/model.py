@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# The answer fields a rule can decide, in the order an explanation lists them. These are the
-# names of the answer contract, not legal facts.
-FAMILIES = ("phase", "target_group", "programme", "obligation", "sanctionable", "trial", "jobpraemie")
+from .answer_fields import AnswerShape
+from .conditions import Condition
+from .facts import Term, Vocabulary  # noqa: F401 - the vocabulary's types, re-exported
+
 UNDETERMINED = "undetermined"
 # From strongest to weakest (REFORM.md, "Sources and how sure each fact is").
 STATUS_ORDER = ("law", "guidance", "bill", "agreement", "provisional")
@@ -36,6 +37,7 @@ class Source:
     file: str | None = None
     note: str | None = None
     label: str | None = None
+    url: str | None = None       # the public address, where there is one
 
     @property
     def short(self) -> str:
@@ -43,42 +45,6 @@ class Source:
         if self.kind == "seed":
             return self.where
         return self.label or self.title
-
-
-@dataclass(frozen=True)
-class Term:
-    """A value of the citizen vocabulary (a benefit, an assessment, a programme …)."""
-    id: str
-    title: dict
-    aliases: tuple[str, ...] = ()
-    paid_by: tuple[str, ...] = ()
-
-
-@dataclass
-class Vocabulary:
-    benefits: dict[str, Term]
-    no_benefit: str
-    assessments: dict[str, Term]
-    programmes: dict[str, Term]
-    sick_from: dict[str, Term]
-    by_whom: dict[str, Term] = field(default_factory=dict)
-    assessment_for: tuple[str, ...] = ()
-    sick_benefit: str | None = None
-    horizon: tuple[date, date] | None = None  # the period the rules are complete for
-
-    def benefit_id(self, name: str) -> str | None:
-        """The canonical benefit id for a name or one of its older aliases."""
-        if name in self.benefits:
-            return name
-        for term in self.benefits.values():
-            if name in term.aliases:
-                return term.id
-        return None
-
-    def title(self, kind: str, value: str, lang: str) -> str:
-        table = getattr(self, kind, {})
-        term = table.get(value) if isinstance(table, dict) else None
-        return term.title.get(lang, value) if term else value
 
 
 @dataclass
@@ -94,7 +60,7 @@ class Rule:
     valid_to: date | None = None
     reason: dict | None = None
     question: dict | None = None
-    when: dict = field(default_factory=dict)
+    condition: Condition = field(default_factory=Condition)
     overrides: tuple[str, ...] = ()
     effect: str = "replace"
     then_kind: str | None = None
@@ -151,12 +117,18 @@ class RuleSet:
     parameters: list[Parameter]
     subjects: list[tuple[str, str, dict | None]]  # (subject, file, title)
     documents: dict[str, Any] = field(default_factory=dict)  # file name → parsed data (for hashing)
+    answer: AnswerShape = field(default_factory=lambda: AnswerShape(()))   # the answer's declared fields
 
     def __post_init__(self) -> None:
         self.by_id = {rule.id: rule for rule in self.rules}
 
     def rule(self, rule_id: str) -> Rule:
         return self.by_id[rule_id]
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """What rules decide (each a field of the answer), in answer order."""
+        return self.answer.families
 
     def in_family(self, family: str) -> list[Rule]:
         return [r for r in self.rules if r.family == family]

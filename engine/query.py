@@ -13,9 +13,9 @@ from .answer import Answer, Obligation, Reason
 from .citizen import Citizen, Situation, load_citizen, parse_citizen, situation
 from .compiler import Program, compile_rules, situation_facts
 from .errors import CitizenError
-from .explain import citation_text, reason_text, status_label
+from .explain import citation_text, reason_text
 from .kb import Derivation, KnowledgeBase
-from .model import FAMILIES, UNDETERMINED, Rule, RuleSet, weakest
+from .model import UNDETERMINED, Rule, RuleSet, weakest
 from .receipt import RulesLocation, make_receipt, rules_hash
 from .ruleset import read_rules
 
@@ -148,19 +148,20 @@ def _obligation(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obligatio
 
 def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tuple[str, ...],
                  setaside: tuple[tuple[str, str], ...], lang: str = "da") -> Answer:
-    """Assemble the contract answer from the rules that hold and the exceptions that set others aside."""
-    rules = sorted((ruleset.rule(r) for r in holding), key=lambda r: (FAMILIES.index(r.family), r.position))
+    """Assemble the answer from the rules that hold and the exceptions that set others aside, field by
+    field as the answer's declaration says."""
+    shape = ruleset.answer
+    order = {family: i for i, family in enumerate(shape.families)}
+    rules = sorted((ruleset.rule(r) for r in holding), key=lambda r: (order.get(r.family, len(order)), r.position))
     aside_by: dict[str, list[Rule]] = {}
     for target, by in setaside:
         aside_by.setdefault(target, []).append(ruleset.rule(by))
-    phase = target_group = sanctionable = trial = None
-    jobpraemie = False
-    programmes: list[dict] = []
-    obligations: list[Obligation] = []
+    values: dict[str, Any] = {f.id: [] if f.kind in ("status", "obligation") else (False if f.kind == "flag" else None)
+                              for f in shape.fields}
+    deciding: dict[str, list[Rule]] = {f.id: [] for f in shape.fields}
     questions: list[dict] = []
     used: list[Rule] = []
     reasons: list[Reason] = []
-    groups: list[Rule] = []
 
     def reason(rule: Rule, effect: str = "applies", detail: str = "") -> None:
         reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
@@ -170,52 +171,51 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
             questions.append({"rule": rule.id, "text": rule.question[lang]})
 
     for rule in rules:
-        kind, value = rule.then_kind, rule.then_value
+        f, value = shape.by_then(rule.then_kind or rule.family), rule.then_value
         used.append(rule)
         detail = ""
-        if kind == "phase":
-            phase = value["id"]
-        elif kind == "target_group":
-            groups.append(rule)
-            if value != UNDETERMINED:
-                target_group = {"id": value["id"], "structure": value["structure"]}
-        elif kind == "programme":
-            if not any(p["id"] == value["id"] for p in programmes):
-                programmes.append({"id": value["id"], "status": value["status"]})
-        elif kind == "obligation":
-            if value != UNDETERMINED:
+        if f is not None and rule.then_kind:
+            deciding[f.id].append(rule)
+            if f.kind == "id":
+                if value != UNDETERMINED:
+                    values[f.id] = {"id": value["id"], **{k: value[k] for k in f.carry}} if f.carry else value["id"]
+            elif f.kind == "value":
+                values[f.id] = None if value == UNDETERMINED else value
+            elif f.kind == "flag":
+                values[f.id] = bool(value)
+            elif f.kind == "status":
+                if not any(p["id"] == value["id"] for p in values[f.id]):
+                    values[f.id].append({"id": value["id"], "status": value["status"]})
+            elif f.kind == "obligation" and value != UNDETERMINED:
                 ob = _obligation(rule, sit, None)
-                obligations.append(ob)
+                values[f.id].append(ob)
                 detail = ob.by or ""
-        elif kind == "sanctionable":
-            sanctionable = None if value == UNDETERMINED else value
-        elif kind == "trial":
-            trial = None if value == UNDETERMINED else value["id"]
-        elif kind == "jobpraemie":
-            jobpraemie = bool(value)
         reason(rule, "sets-aside" if rule.overrides else "applies", detail)
         # Obligations an exception waives are still reported, marked waived, beside it.
         for target, by in setaside:
             if by == rule.id and rule.effect == "waive":
                 base = ruleset.rule(target)
-                if base.then_kind == "obligation" and base.then_value != UNDETERMINED:
-                    obligations.append(_obligation(base, sit, rule))
+                bf = shape.by_then(base.then_kind or "")
+                if bf is not None and bf.kind == "obligation" and base.then_value != UNDETERMINED:
+                    values[bf.id].append(_obligation(base, sit, rule))
                     used.append(base)
                     reason(base, "waived")
-    if len(groups) > 1:
-        target_group = None
-        questions.append({"rule": ",".join(g.id for g in groups),
-                          "text": _CONFLICT[lang].format(", ".join(g.id for g in groups))})
-    elif not groups and "target_group" in {r.family for r in ruleset.rules}:
-        questions.append({"rule": "target-group", "text": _NO_GROUP[lang]})
-    return Answer(citizen=citizen.id, date=sit.day.isoformat(), phase=phase, target_group=target_group,
-                  programmes=programmes, obligations=obligations, sanctionable=sanctionable, trial=trial,
-                  jobpraemie=jobpraemie, status=weakest(r.status for r in used), open_questions=questions,
-                  explanation=reasons, lang=lang)
+    for f in shape.fields:
+        if f.decide != "exactly-one" or not ruleset.in_family(f.then):
+            continue
+        found = deciding[f.id]
+        if len(found) > 1:
+            values[f.id] = None
+            questions.append({"rule": ",".join(r.id for r in found),
+                              "text": _CONFLICT[lang].format(f.label[lang].lower(), ", ".join(r.id for r in found))})
+        elif not found:
+            questions.append({"rule": f.id.replace("_", "-"), "text": _NO_RULE[lang].format(f.label[lang].lower())})
+    return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
+                  status=weakest(r.status for r in used), open_questions=questions, explanation=reasons, lang=lang)
 
 
-_NO_GROUP = {"da": "Ingen regel giver en målgruppe for denne situation (mangler der oplysninger, fx fødselsdato "
-                   "eller visitation?).",
-             "en": "No rule gives a target group for this situation (is information missing, e.g. date of "
-                   "birth or assessment?)."}
-_CONFLICT = {"da": "Flere regler giver hver sin målgruppe: {}", "en": "Several rules give a target group each: {}"}
+_NO_RULE = {"da": "Ingen regel afgør {} for denne situation (mangler der oplysninger, fx fødselsdato eller "
+                  "visitation?).",
+            "en": "No rule decides the {} for this situation (is information missing, e.g. date of birth or "
+                  "assessment?)."}
+_CONFLICT = {"da": "Flere regler afgør hver sin {}: {}", "en": "Several rules each decide a {}: {}"}

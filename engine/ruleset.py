@@ -12,14 +12,15 @@ from typing import Any, Iterable
 from . import dates
 from .errors import RuleFileError
 from .loader import Document, LoadError, load_file
-from .model import (FAMILIES, UNDETERMINED, Citation, Parameter, Rule, RuleSet, Source, Term,
-                    Vocabulary)
-from .schema import validate
+from .conditions import DERIVED, parse_condition
+from .loader import format_path
+from .model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
+from .answer_fields import read_answer
+from .schema import rules_validator, validate
+from .vocabulary import read_vocabulary
 
-SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "parameters"}
-# Condition keys whose values are vocabulary ids, and the vocabulary table they come from.
-VOCAB_CONDITIONS = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
-                    "programme": "programmes"}
+SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "parameters", "values": "values",
+           "answer": "answer-fields"}
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -53,8 +54,22 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
             errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
             continue
         subject = doc.data.get("subject")
-        errors.extend(validate(doc, SPECIAL.get(subject, "rules")))
+        if subject in SPECIAL:
+            errors.extend(validate(doc, SPECIAL[subject]))
         docs.append(doc)
+    # Rule files are checked against the answer's declared fields (what a ``then`` may give).
+    shape = None
+    answer_docs = [d for d in docs if d.data.get("subject") == "answer"]
+    if len(answer_docs) > 1:
+        errors.append(f"{answer_docs[1].file}:1: subject: a second answer file (the first is {answer_docs[0].file}); keep one")
+    elif not answer_docs:
+        errors.append(f"{directory}: no answer file (a file with 'subject: answer' declaring the answer's fields)")
+    elif not validate(answer_docs[0], "answer-fields"):
+        shape, found = read_answer(answer_docs[0])
+        errors.extend(found)
+    for doc in docs:
+        if doc.data.get("subject") not in SPECIAL:
+            errors.extend(validate(doc, "rules", rules_validator(shape) if shape else None))
     return docs, errors
 
 
@@ -64,11 +79,6 @@ def _date(value: Any) -> Any:
 
 def _citations(items: Iterable[dict]) -> tuple[Citation, ...]:
     return tuple(Citation(ref=c["ref"], at=c.get("at"), quote=c.get("quote")) for c in items)
-
-
-def _terms(items: Iterable[dict]) -> dict[str, Term]:
-    return {t["id"]: Term(t["id"], t["title"], tuple(t.get("aliases", ())), tuple(t.get("paid_by", ())))
-            for t in items}
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -85,7 +95,9 @@ def read_rules(directory: str | Path) -> RuleSet:
     sources: dict[str, Source] = {}
     source_at: dict[str, str] = {}
     vocabulary: Vocabulary | None = None
-    vocabulary_file: str | None = None
+    answer = None
+    vocabulary_doc: Document | None = None
+    value_docs: list[Document] = []
     parameters: list[Parameter] = []
     rule_docs: list[Document] = []
     for doc in docs:
@@ -100,21 +112,17 @@ def read_rules(directory: str | Path) -> RuleSet:
                     source_at[s["id"]] = where
                 sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
                                           where=s["where"], date=_date(s.get("date")), file=s.get("file"),
-                                          note=s.get("note"), label=s.get("label"))
+                                          note=s.get("note"), label=s.get("label"), url=s.get("url"))
         elif kind == "vocabulary":
-            d = doc.data
-            if vocabulary_file is not None:
+            if vocabulary_doc is not None:
                 errors.append(f"{doc.file}:{doc.line(('subject',))}: subject: a second vocabulary file "
-                              f"(the first is {vocabulary_file}); keep one")
+                              f"(the first is {vocabulary_doc.file}); keep one")
                 continue
-            vocabulary_file = doc.file
-            errors.extend(_vocabulary_errors(doc))
-            vocabulary = Vocabulary(
-                benefits=_terms(d["benefits"]), no_benefit=d["no_benefit"],
-                assessments=_terms(d["assessments"]), programmes=_terms(d["programmes"]),
-                sick_from=_terms(d["sick_from"]), by_whom=_terms(d.get("by_whom", [])),
-                assessment_for=tuple(d.get("assessment_for", ())), sick_benefit=d.get("sick_benefit"),
-                horizon=(_date(d["horizon"]["from"]), _date(d["horizon"]["to"])) if "horizon" in d else None)
+            vocabulary_doc = doc
+        elif kind == "values":
+            value_docs.append(doc)
+        elif kind == "answer-fields":
+            answer, _ = read_answer(doc)   # its problems were reported with the schema check
         elif kind == "parameters":
             for i, p in enumerate(doc.data["parameters"]):
                 values = [(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]]
@@ -124,8 +132,11 @@ def read_rules(directory: str | Path) -> RuleSet:
                                             line=doc.line(("parameters", i))))
         else:
             rule_docs.append(doc)
-    if vocabulary is None:
+    if vocabulary_doc is None:
         errors.append(f"{directory}: no vocabulary file (a file with 'subject: vocabulary')")
+    else:
+        vocabulary, found = read_vocabulary(vocabulary_doc, value_docs)
+        errors.extend(found)
     if not sources:
         errors.append(f"{directory}: no source registry (a file with 'subject: sources')")
     rule_docs.sort(key=lambda d: (d.data.get("order", 1000), d.file))
@@ -141,15 +152,17 @@ def read_rules(directory: str | Path) -> RuleSet:
                 id=raw["id"], subject=doc.data["subject"], file=doc.file, line=doc.line(("rules", i)),
                 title=raw["title"], status=raw["status"], source=_citations(raw["source"]),
                 valid_from=_date(valid.get("from")), valid_to=_date(valid.get("to")),
-                reason=raw.get("reason"), question=raw.get("question"), when=raw.get("when") or {},
+                reason=raw.get("reason"), question=raw.get("question"),
                 overrides=_ids(raw.get("overrides")), effect=raw.get("effect", "replace"),
                 then_kind=kind, then_value=value, position=len(rules),
                 field_lines={k[2:]: v for k, v in doc.lines.items() if k[:2] == ("rules", i)}))
+    if vocabulary is not None:
+        errors.extend(_conditions(rules, rule_docs, vocabulary))
     errors.extend(_cross_check(rules, sources, vocabulary, parameters, rule_docs))
     if errors:
         raise RuleFileError(errors)
     documents = {d.file: d.data for d in docs}
-    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary,
+    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary, answer=answer,
                    parameters=parameters, subjects=subjects, documents=documents)
 
 
@@ -159,54 +172,44 @@ def _where(rule: Rule, field: str) -> str:
     return f"{rule.file}:{rule.line_of(*path)}: {rule.id}: {field}"
 
 
-def _condition_values(when: dict) -> Iterable[tuple[str, str]]:
-    for key, value in when.items():
-        if key == "any_of":
-            for branch in value:
-                yield from _condition_values(branch)
-        elif isinstance(value, dict):
-            for op in ("in", "not_in"):
-                for v in value.get(op, ()):
-                    yield key, v
-        elif isinstance(value, (str, list)):
-            for v in _ids(value):
-                yield key, v
+def _conditions(rules: list[Rule], docs: list[Document], vocabulary: Vocabulary) -> list[str]:
+    """Parse every rule's ``when`` once, into its typed condition (the only reading of it)."""
+    errors: list[str] = []
+    raw = {d.file: d for d in docs}
+    groups = frozenset(r.then_value["id"] for r in rules
+                       if r.then_kind == "target_group" and isinstance(r.then_value, dict))
+    positions: dict[str, int] = {}
+    for rule in rules:
+        i = positions.get(rule.file, 0)
+        positions[rule.file] = i + 1
+        when = raw[rule.file].data["rules"][i].get("when")
+        rule.condition, found = parse_condition(when, vocabulary, groups)
+        for e in found:
+            errors.append(f"{_where(rule, format_path(e.path))}: {e.message}")
+        if rule.then_kind == "target_group" and DERIVED in rule.condition.keys():
+            errors.append(f"{_where(rule, 'when.' + DERIVED)}: a target-group rule cannot depend on the target group")
+        for branch in rule.condition.branches():
+            if any(not b.ids and b.dates for b in branch.beside):
+                kinds = ", ".join(b.kind for b in branch.beside if not b.ids)
+                errors.append(f"{_where(rule, 'when')}: a date of a {kinds} needs a '{kinds}' condition beside it")
+    return errors
 
 
-def _uses(when: dict, key: str) -> bool:
-    return any(k == key for k, _ in _condition_keys(when))
-
-
-def _condition_keys(when: dict) -> Iterable[tuple[str, Any]]:
-    for key, value in when.items():
-        if key == "any_of":
-            for branch in value:
-                yield from _condition_keys(branch)
-        else:
-            yield key, value
-
-
-def _vocabulary_errors(doc: Document) -> list[str]:
-    d, errors = doc.data, []
-    for table in ("benefits", "assessments", "programmes", "sick_from", "by_whom"):
-        seen: dict[str, int] = {}
-        for i, term in enumerate(d.get(table, [])):
-            if term["id"] in seen:
-                errors.append(f"{doc.file}:{doc.line((table, i, 'id'))}: {table}[{i}].id: duplicate id "
-                              f"'{term['id']}' (first at line {seen[term['id']]})")
-            seen.setdefault(term["id"], doc.line((table, i, "id")))
-    benefits = {t["id"] for t in d.get("benefits", [])}
-    for key in ("no_benefit", "sick_benefit"):
-        if key in d and d[key] not in benefits:
-            errors.append(f"{doc.file}:{doc.line((key,))}: {key}: '{d[key]}' is not one of the benefits")
-    for i, b in enumerate(d.get("assessment_for", [])):
-        if b not in benefits:
-            errors.append(f"{doc.file}:{doc.line(('assessment_for', i))}: assessment_for[{i}]: '{b}' is not one of the benefits")
-    for i, term in enumerate(d.get("programmes", [])):
-        for j, b in enumerate(term.get("paid_by", [])):
-            if b not in benefits:
-                errors.append(f"{doc.file}:{doc.line(('programmes', i, 'paid_by', j))}: programmes[{i}].paid_by[{j}]: "
-                              f"'{b}' is not one of the benefits")
+def _then_values(rule: Rule, vocabulary: Vocabulary) -> list[str]:
+    """What a rule decides must name known values: a beside spell kind's value (a programme's id),
+    and any field named after a value table (``by_whom``)."""
+    errors: list[str] = []
+    value = rule.then_value
+    if not isinstance(value, dict):
+        return errors
+    kind = vocabulary.spell_kind(rule.then_kind or "")
+    if kind is not None and kind.role == "beside" and value.get("id") not in vocabulary.table(kind.values):
+        errors.append(f"{_where(rule, f'then.{rule.then_kind}.id')}: '{value.get('id')}' is not a known "
+                      f"{kind.kind} (vocabulary: {', '.join(vocabulary.table(kind.values))})")
+    for name, v in value.items():
+        if name in vocabulary.tables and v is not None and v not in vocabulary.tables[name]:
+            errors.append(f"{_where(rule, f'then.{rule.then_kind}.{name}')}: '{v}' is not one of: "
+                          f"{', '.join(vocabulary.tables[name])}")
     return errors
 
 
@@ -257,13 +260,8 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
         if rule.effect == "waive" and rule.then_kind is not None:
             errors.append(f"{_where(rule, 'then')}: an exception with 'effect: waive' lifts the rule it overrides "
                           "and decides nothing of its own; remove 'then' or the waive")
-        if vocabulary is not None and rule.then_kind == "programme" and rule.then_value["id"] not in vocabulary.programmes:
-            errors.append(f"{_where(rule, 'then.programme.id')}: '{rule.then_value['id']}' is not a known programme "
-                          f"(vocabulary: {', '.join(vocabulary.programmes)})")
-        if (vocabulary is not None and rule.then_kind == "obligation" and isinstance(rule.then_value, dict)
-                and rule.then_value.get("by_whom") and rule.then_value["by_whom"] not in vocabulary.by_whom):
-            errors.append(f"{_where(rule, 'then.obligation.by_whom')}: '{rule.then_value['by_whom']}' is not one of: "
-                          f"{', '.join(vocabulary.by_whom)}")
+        if vocabulary is not None:
+            errors.extend(_then_values(rule, vocabulary))
         if rule.effect == "waive" and not rule.overrides:
             errors.append(f"{_where(rule, 'overrides')}: an exception with 'effect: waive' must name the rule it overrides")
         for target in rule.overrides:
@@ -271,12 +269,6 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
                 errors.append(f"{_where(rule, 'overrides')}: a rule cannot override itself")
             elif target not in by_id:
                 errors.append(f"{_where(rule, 'overrides')}: '{target}' is not a rule id")
-        if vocabulary is not None:
-            for key, value in _condition_values(rule.when):
-                table = VOCAB_CONDITIONS.get(key)
-                if table and value not in getattr(vocabulary, table):
-                    errors.append(f"{_where(rule, 'when.' + key)}: '{value}' is not a known {key} "
-                                  f"(vocabulary: {', '.join(getattr(vocabulary, table))})")
     # Families: a rule's conclusion, or for a pure exception the family of what it overrides.
     for rule in rules:
         if rule.then_kind:
@@ -296,15 +288,6 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
         if not rule.family and rule.overrides:
             errors.append(f"{_where(rule, 'overrides')}: cannot tell what this exception decides")
     errors.extend(_override_cycles(rules, by_id))
-    groups = {r.then_value["id"] for r in rules
-              if r.then_kind == "target_group" and isinstance(r.then_value, dict)}
-    for rule in rules:
-        for key, value in _condition_values(rule.when):
-            if key == "target_group" and value not in groups:
-                errors.append(f"{_where(rule, 'when.target_group')}: '{value}' is not a target group "
-                              "decided by any rule")
-        if rule.family == "target_group" and _uses(rule.when, "target_group"):
-            errors.append(f"{_where(rule, 'when.target_group')}: a target-group rule cannot depend on the target group")
     for p in parameters:
         for c in p.source:
             if c.ref not in sources:

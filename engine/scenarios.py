@@ -37,8 +37,12 @@ from .errors import ReformError
 from .loader import Document, LoadError, load_file
 from .query import RuleBase
 
-EXPECT_FIELDS = {"date", "phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "status",
-                 "open_questions", "jobpraemie", "note"}
+COMMON_FIELDS = {"date", "status", "open_questions", "note"}   # beside the answer's declared fields
+
+
+def expect_fields(base: RuleBase) -> set[str]:
+    """What an expectation may pin: the answer's declared fields, and what every answer has."""
+    return COMMON_FIELDS | {f.id for f in base.ruleset.answer.fields}
 TOP_FIELDS = {"title", "citizen", "expect", "note", "timeline"}
 
 
@@ -104,6 +108,7 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
     """Read and check a scenario file; ScenarioError names file, line and field."""
     path = Path(path)
     label = str(path)
+    allowed = expect_fields(base)
     try:
         doc = load_file(path, label)
     except LoadError as exc:
@@ -142,8 +147,8 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
             errors.append(_err(doc, ("expect", i), "an expectation is a mapping with 'date' and answer fields"))
             continue
         for k in item:
-            if k not in EXPECT_FIELDS:
-                errors.append(_err(doc, ("expect", i, k), f"unknown field '{k}' (allowed: {', '.join(sorted(EXPECT_FIELDS))})"))
+            if k not in allowed:
+                errors.append(_err(doc, ("expect", i, k), f"unknown field '{k}' (allowed: {', '.join(sorted(allowed))})"))
         if "date" not in item:
             errors.append(_err(doc, ("expect", i), "missing field 'date'"))
             continue
@@ -158,7 +163,7 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
         out.append(Expectation(file=label, line=doc.line(("expect", i)), date=day, fields=fields,
                                note=item.get("note")))
     if "timeline" in data:
-        tl = _timeline_expectation(doc, data["timeline"], errors)
+        tl = _timeline_expectation(doc, data["timeline"], errors, allowed)
         if tl:
             out.append(tl)
     if errors:
@@ -166,7 +171,7 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
     return Scenario(file=label, title=str(data.get("title", path.stem)), citizen=citizen, expectations=out)
 
 
-def _timeline_expectation(doc: Document, raw: Any, errors: list[str]) -> TimelineExpectation | None:
+def _timeline_expectation(doc: Document, raw: Any, errors: list[str], allowed: set[str]) -> TimelineExpectation | None:
     if not isinstance(raw, dict):
         errors.append(_err(doc, ("timeline",), "a mapping with 'from', 'to' and 'periods'"))
         return None
@@ -189,7 +194,7 @@ def _timeline_expectation(doc: Document, raw: Any, errors: list[str]) -> Timelin
             errors.append(_err(doc, ("timeline", "periods", i), "a period is a mapping with 'from'"))
             continue
         for k in p:
-            if k not in EXPECT_FIELDS - {"date"} | {"from"}:
+            if k not in allowed - {"date"} | {"from"}:
                 errors.append(_err(doc, ("timeline", "periods", i, k), f"unknown field '{k}'"))
         try:
             start = dates.parse_date(p["from"]).isoformat()

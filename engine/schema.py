@@ -34,6 +34,48 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(text), format_checker=_checker)
 
 
+def conclusion_schema(shape: Any) -> dict[str, Any]:
+    """The schema of a rule's ``then``, derived from the answer's declared fields."""
+    undetermined = {"const": "undetermined"}
+    props: dict[str, Any] = {}
+    for f in shape.fields:
+        if f.kind == "id":
+            obj = {"type": "object", "required": ["id", *f.carry], "additionalProperties": False,
+                   "properties": {"id": {"$ref": "#/$defs/id"}, "name": {"$ref": "#/$defs/text"},
+                                  "note": {"$ref": "#/$defs/text"},
+                                  **{k: {"enum": list(f.attributes.get(k, {}))} for k in f.carry}}}
+            props[f.then] = {"oneOf": [undetermined, obj]}
+        elif f.kind == "value":
+            props[f.then] = {"enum": [*f.values, "undetermined"]}
+        elif f.kind == "flag":
+            props[f.then] = {"type": "boolean"}
+        elif f.kind == "status":
+            props[f.then] = {"type": "object", "required": ["id", "status"], "additionalProperties": False,
+                             "properties": {"id": {"$ref": "#/$defs/id"}, "status": {"enum": list(f.values)}}}
+        elif f.kind == "obligation":
+            props[f.then] = {"oneOf": [undetermined, {"$ref": "#/$defs/obligation"}]}
+    return {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+            "properties": props}
+
+
+_RULES_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def rules_validator(shape: Any) -> Draft202012Validator:
+    """The rule-file validator whose ``then`` follows the answer's declared fields."""
+    conclusion = conclusion_schema(shape)
+    kinds = next((list(f.values) for f in shape.fields if f.kind == "obligation"), None)
+    key = json.dumps([conclusion, kinds], sort_keys=True)
+    found = _RULES_VALIDATORS.get(key)
+    if found is None:
+        schema = json.loads(json.dumps(validator("rules").schema))
+        schema["$defs"]["conclusion"] = conclusion
+        if kinds:
+            schema["$defs"]["obligation"]["properties"]["kind"] = {"enum": kinds}
+        found = _RULES_VALIDATORS[key] = Draft202012Validator(schema, format_checker=_checker)
+    return found
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -106,10 +148,10 @@ def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
     yield path, error.message
 
 
-def validate(doc: Document, schema_name: str) -> list[str]:
+def validate(doc: Document, schema_name: str, against: Draft202012Validator | None = None) -> list[str]:
     """All schema errors in ``doc`` as ``file:line: field: message`` lines (empty when valid)."""
     out: list[tuple[int, str]] = []
-    for error in validator(schema_name).iter_errors(doc.data):
+    for error in (against or validator(schema_name)).iter_errors(doc.data):
         for path, message in _describe(_leaf(error)):
             out.append((doc.line(path), f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"))
     out.sort(key=lambda item: item[0])

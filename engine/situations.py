@@ -1,76 +1,109 @@
 """The finite situation space of a rule set: every combination of citizen facts that the rules
-can tell apart, built from the constants the rules compare with — never from a list in code.
+can tell apart, built from the declared facts and the constants the rules compare with — never
+from a list in code.
 
 A *probe* is one concrete representative of a class of citizens (e.g. "kontanthjælp,
 activity-ready, aged 18–29, no vocational education"). Numeric facts take one value per band
-between the rules' thresholds; unknown optional facts are a value of their own; only
-combinations the citizen contract allows are produced (an assessment only with a benefit that
-has one, a programme only beside the benefit that pays it, sickness facts only with sickness
-benefit, a spell or programme only started on or before the date asked about).
+between the rules' thresholds; a choice takes one value per class of values the rules treat alike;
+unknown optional facts are a value of their own; only combinations the citizen contract allows are
+produced (a spell fact only with the values it goes with, a beside spell only beside the current
+value that pays it, a spell only started on or before the date asked about).
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from . import dates
 from .citizen import Situation
 from .compiler import OTHER, Program
-from .model import Rule, RuleSet
+from .conditions import DERIVED
+from .facts import Fact, Vocabulary
+from .model import RuleSet
 
 UNKNOWN = None
 
 
 @dataclass(frozen=True)
 class Probe:
-    benefit: str
-    facts: tuple[tuple[str, Any], ...]        # categorical and boolean facts
-    numbers: tuple[tuple[str, int], ...]      # age, expected_absence_weeks, months_into_spell, spell_started
-    programme: tuple[str, int] | None = None  # (id, start ordinal)
+    benefit: str                                  # the current spell kind's value
+    facts: tuple[tuple[str, Any], ...]            # categorical and yes/no facts
+    numbers: tuple[tuple[str, int], ...]          # numeric facts and measures
+    programme: tuple[Any, ...] | None = None      # one beside spell: (value, measure ordinals …)
+    kind: str = ""                                # the current spell kind's name
 
     def situation(self, day: date) -> Situation:
         facts = dict(self.facts)
-        facts["benefit"] = self.benefit
+        facts[self.kind] = self.benefit
         numbers = dict(self.numbers)
         numbers["date"] = dates.ordinal(day)
         return Situation(day=day, benefit=self.benefit, spell=None, facts=facts, numbers=numbers,
                          programmes=(self.programme,) if self.programme else ())
 
     def describe(self, bands: "Bands") -> str:
-        parts = [f"benefit={self.benefit}"]
+        parts = [f"{self.kind}={self.benefit}"]
         for k, v in self.facts:
             if v is not None and v is not False:
                 parts.append(f"{k}={v}")
         for k, v in self.numbers:
             parts.append(f"{k}={bands.describe(k, v)}")
         if self.programme:
-            parts.append(f"programme={self.programme[0]} started {bands.describe('programme_started', self.programme[1])}")
+            kind, measures = bands.beside
+            text = " ".join(f"{m.replace('_', ' ')} {bands.describe(m, n)}" for m, n in zip(measures, self.programme[1:]))
+            parts.append(f"{kind}={self.programme[0]}" + (f" ({text})" if text else ""))
         return ", ".join(parts)
 
 
 class Bands:
     """Representative values per numeric fact, from the union of the programs' thresholds."""
 
-    def __init__(self, programs: list[Program]):
+    def __init__(self, programs: list[Program], vocabulary: Vocabulary | None = None):
         self.thresholds: dict[str, list[int]] = {}
+        self.sets: list[set[str]] = []
+        self.listed: dict[str, set[str]] = {}
         for p in programs:
             for key, ks in p.thresholds.items():
                 self.thresholds[key] = sorted(set(self.thresholds.get(key, [])) | set(ks))
-            self.thresholds["programme_started"] = sorted(
-                set(self.thresholds.get("programme_started", [])) | set(p.programme_thresholds))
-        self.municipality_groups = _municipality_groups(programs)
+            self.sets += [set(v) for v in p.sets.values()]
+            for key, values in p.listed.items():
+                self.listed.setdefault(key, set()).update(values)
+        beside = next((p.beside[0] for p in programs if p.beside), ("", ()))
+        self.beside: tuple[str, tuple[str, ...]] = beside
+        self.date_keys = {"date"}
+        self.same_start: dict[str, tuple[str, ...]] = {}   # months-since measure → date measures of its date
+        if vocabulary is not None:
+            self.date_keys |= {m for m, (measure, _) in vocabulary.measures.items() if measure.is_date}
+            by_source: dict[tuple, list] = {}
+            for kind in vocabulary.spell_kinds:
+                for m in kind.measures:
+                    by_source.setdefault((kind.kind, m.of), []).append(m)
+            for group in by_source.values():
+                for m in group:
+                    if not m.is_date:
+                        self.same_start[m.id] = tuple(x.id for x in group if x.is_date)
 
     def values(self, key: str) -> list[int]:
         ks = self.thresholds.get(key, [])
         return ([ks[0] - 1] + ks) if ks else [0]
 
+    def choices(self, key: str, table: list[str]) -> list[str]:
+        """One value per class of values that every rule treats alike (and one unnamed value)."""
+        named = self.listed.get(key, set())
+        classes: dict[tuple, str] = {}
+        for value in sorted(named):
+            classes.setdefault(tuple(value in s for s in self.sets), value)
+        out = sorted(classes.values())
+        if any(v not in named for v in table):
+            out.append(OTHER)
+        return out
+
     def describe(self, key: str, value: int | None) -> str:
         if value is None:
             return "unknown"
         ks = self.thresholds.get(key, [])
-        is_date = key in ("spell_started", "programme_started", "date")
+        is_date = key in self.date_keys
         fmt = (lambda n: dates.from_ordinal(n).isoformat()) if is_date else str
         below = [k for k in ks if k <= value]
         above = [k for k in ks if k > value]
@@ -81,90 +114,95 @@ class Bands:
         return f"{fmt(below[-1])}–{fmt(above[0] - 1)}"
 
 
-def _municipality_groups(programs: list[Program]) -> list[str | None]:
-    """One municipality name per class of names that every rule's lists treat alike."""
-    sets = [set(v) for p in programs for v in p.sets.values()]
-    names = set().union(*(p.municipalities for p in programs))
-    classes: dict[tuple, str] = {}
-    for name in sorted(names):
-        classes.setdefault(tuple(name in s for s in sets), name)
-    return sorted(classes.values()) + [OTHER, None]
-
-
-def condition_keys(when: dict) -> set[str]:
-    keys = set()
-    for key, value in when.items():
-        if key == "any_of":
-            for branch in value:
-                keys |= condition_keys(branch)
-        else:
-            keys.add(key)
-    return keys
+def condition_keys(rule_condition: Any) -> set[str]:
+    return rule_condition.keys()
 
 
 def family_keys(ruleset: RuleSet, family: str) -> set[str]:
-    """Condition keys the rules of ``family`` depend on (through target_group too)."""
+    """Condition keys the rules of ``family`` depend on (through the target group too)."""
     keys: set[str] = set()
     for rule in ruleset.in_family(family):
-        keys |= condition_keys(rule.when)
-    if "target_group" in keys and family != "target_group":
-        keys |= family_keys(ruleset, "target_group")
+        keys |= rule.condition.keys()
+    if DERIVED in keys and family != DERIVED:
+        keys |= family_keys(ruleset, DERIVED)
     return keys
+
+
+def _fact_values(fact: Fact, bands: Bands, vocabulary: Vocabulary) -> list[Any]:
+    if fact.type == "bool":
+        return [False, True] + ([UNKNOWN] if fact.optional else [])
+    table = list(vocabulary.table(fact.values or ""))
+    return bands.choices(fact.id, table) + ([UNKNOWN] if fact.optional else [])
 
 
 def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
     """Every allowed combination of the facts named in ``keys``; others left at their default."""
     v = ruleset.vocabulary
-    payers: dict[str, list[str]] = {}
-    for term in v.programmes.values():
-        for b in term.paid_by:
-            payers.setdefault(b, []).append(term.id)
-    want = lambda k: k in keys  # noqa: E731
-    bools = [k for k in ("vocational_education", "exempted", "work_duty") if want(k)]
-    ages = bands.values("age") + [UNKNOWN] if want("age") else [UNKNOWN]
-    munis = bands.municipality_groups if want("municipality") else [UNKNOWN]
-    for benefit in v.benefits:
-        has_spell = benefit != v.no_benefit
-        assessments = (list(v.assessments) + [UNKNOWN]) if want("assessment") and benefit in v.assessment_for else [UNKNOWN]
-        sick = benefit == v.sick_benefit
-        sick_froms = list(v.sick_from) + [UNKNOWN] if sick and want("sick_from") else [UNKNOWN]
-        absences = bands.values("expected_absence_weeks") + [UNKNOWN] if sick and want("expected_absence_weeks") else [UNKNOWN]
-        uncomplicated = [False, True] if sick and want("uncomplicated") else [False]
-        months = sorted({0} | {m for m in bands.values("months_into_spell") if m >= 0}) \
-            if has_spell and want("months_into_spell") else ([0] if has_spell else [UNKNOWN])
-        starts = bands.values("spell_started") if has_spell and want("spell_started") else \
-            ([bands.values("spell_started")[0]] if has_spell else [UNKNOWN])
-        progs: list[tuple[str, int] | None] = [None]
-        if want("programme") or want("programme_started"):
-            for pid in payers.get(benefit, []):
-                progs += [(pid, s) for s in bands.values("programme_started")]
-        for combo in itertools.product(assessments, ages, munis, sick_froms, absences, uncomplicated, months,
-                                       starts, progs, *([[False, True]] * len(bools))):
-            a, age, muni, sf, absence, unc, m, start, prog = combo[:9]
-            flags = dict(zip(bools, combo[9:]))
-            facts = (("assessment", a), ("municipality", muni), ("sick_from", sf), ("uncomplicated", unc),
-                     ("vocational_education", flags.get("vocational_education", False)),
-                     ("exempted", flags.get("exempted", False)), ("work_duty", flags.get("work_duty", False)))
-            numbers = tuple((k, n) for k, n in (("age", age), ("expected_absence_weeks", absence),
-                                                 ("months_into_spell", m), ("spell_started", start)) if n is not None)
-            yield Probe(benefit=benefit, facts=facts, numbers=numbers, programme=prog)
+    current = v.current
+    payers = v.paid_by()
+    want = keys.__contains__
+    # citizen facts: categorical ones, then numbers (integer facts and measures of dates)
+    cit_cat = [f for f in v.facts if f.type in ("bool", "choice")]
+    cit_axes: list[tuple[str, list[Any]]] = []
+    for f in cit_cat:
+        cit_axes.append((f.id, _fact_values(f, bands, v) if want(f.id) else [f.default]))
+    cit_nums: list[tuple[str, list[Any]]] = []
+    for f in v.facts:
+        if f.type == "integer" and want(f.id):
+            cit_nums.append((f.id, bands.values(f.id) + ([UNKNOWN] if f.optional else [])))
+        for m in f.measures:
+            if want(m.id):
+                cit_nums.append((m.id, bands.values(m.id) + ([UNKNOWN] if f.optional else [])))
+    beside_kind = v.beside[0] if v.beside else None
+    beside_measures = [m.id for m in beside_kind.measures] if beside_kind else []
+    want_beside = beside_kind is not None and (want(beside_kind.kind) or any(want(m) for m in beside_measures))
+    for value in v.benefits:
+        has_spell = value != v.no_benefit
+        axes: list[tuple[str, list[Any]]] = list(cit_axes)
+        nums: list[tuple[str, list[Any]]] = list(cit_nums)
+        for f in current.facts:
+            applies = has_spell and (not f.only_with or value in f.only_with)
+            if f.type in ("bool", "choice"):
+                axes.append((f.id, _fact_values(f, bands, v) if applies and want(f.id) else [f.default]))
+            elif f.type == "integer" and applies and want(f.id):
+                nums.append((f.id, bands.values(f.id) + ([UNKNOWN] if f.optional else [])))
+        for m in current.measures:
+            if not has_spell:
+                continue
+            if m.is_date:
+                nums.append((m.id, bands.values(m.id) if want(m.id) else [bands.values(m.id)[0]]))
+            else:
+                nums.append((m.id, sorted({0} | {n for n in bands.values(m.id) if n >= 0}) if want(m.id) else [0]))
+        progs: list[tuple[Any, ...] | None] = [None]
+        if want_beside:
+            for pid in payers.get(value, []):
+                for combo in itertools.product(*[bands.values(m) for m in beside_measures]):
+                    progs.append((pid, *combo))
+        names = [k for k, _ in axes] + [k for k, _ in nums]
+        for combo in itertools.product(*[vals for _, vals in axes], *[vals for _, vals in nums], progs):
+            facts = tuple(zip(names[:len(axes)], combo[:len(axes)]))
+            numbers = tuple((k, n) for k, n in zip(names[len(axes):], combo[len(axes):-1]) if n is not None)
+            yield Probe(benefit=value, facts=facts, numbers=numbers, programme=combo[-1], kind=current.kind)
 
 
 def possible_on(probe: Probe, day: date, bands: Bands) -> bool:
-    """A spell or programme cannot start after the date asked about, nor be N months old too early."""
-    n = dict(probe.numbers)
+    """A spell cannot start after the date asked about, nor be N months old too early."""
     today = dates.ordinal(day)
     # The lowest band ("before the first threshold") reaches back without limit: always possible.
-    if probe.programme and probe.programme[1] != bands.values("programme_started")[0] and probe.programme[1] > today:
-        return False
-    start = n.get("spell_started")
-    if start is not None:
-        lowest = bands.values("spell_started")[0]
-        if start != lowest and start > today:
+    if probe.programme:
+        for m, n in zip(bands.beside[1], probe.programme[1:]):
+            if m in bands.date_keys and n != bands.values(m)[0] and n > today:
+                return False
+    n = dict(probe.numbers)
+    for key, start in n.items():
+        if key not in bands.date_keys or start == bands.values(key)[0]:
+            continue
+        if start > today:
             return False
-        months = n.get("months_into_spell", 0)
-        if start != lowest and dates.ordinal(dates.add_months(dates.from_ordinal(start), months)) > today:
-            return False
+        for other, months in n.items():   # months since the same spell's start must fit before today
+            if other not in bands.date_keys and other != key and months >= 0 and key in bands.same_start.get(other, ()):
+                if dates.ordinal(dates.add_months(dates.from_ordinal(start), months)) > today:
+                    return False
     return True
 
 

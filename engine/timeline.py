@@ -12,13 +12,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import dates
-from .citizen import Citizen
+from .citizen import Citizen, spell_date
 from .query import RuleBase
 
 ONE_DAY = timedelta(days=1)
 # Fields that make up "the answer" for a timeline (the explanation follows from them).
-FIELDS = ("phase", "target_group", "programmes", "obligations", "sanctionable", "trial", "jobpraemie",
-          "status", "open_questions")
+COMMON = ("status", "open_questions")   # what every answer has beside the declared fields
 
 
 @dataclass
@@ -46,8 +45,8 @@ class Timeline:
                 "periods": [p.to_json() for p in self.periods]}
 
 
-def _key(answer: dict) -> dict:
-    key = {k: answer.get(k) for k in FIELDS}
+def _key(answer: dict, fields: tuple[str, ...]) -> dict:
+    key = {k: answer.get(k) for k in fields}
     key["rules"] = [e["rule"] for e in answer.get("explanation", [])]  # the legal basis, too
     return key
 
@@ -66,17 +65,24 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
             add(rule.valid_from, {"kind": "rule-starts", "rule": rule.id})
         if rule.valid_to:
             add(rule.valid_to + ONE_DAY, {"kind": "rule-ends", "rule": rule.id})
-    months = [m for m in program.thresholds.get("months_into_spell", []) if m > 0]
+    v = base.ruleset.vocabulary
+    since = [(m, [k for k in program.thresholds.get(m.id, []) if k > 0]) for m in v.current.measures
+             if m.kind in ("months_since", "weeks_since")]
     cycles = sorted({r.then_value["every_months"] for r in rules
                      if r.then_kind == "obligation" and isinstance(r.then_value, dict) and r.then_value.get("every_months")})
     for spell in citizen.spells:
         add(spell.start, {"kind": f"{spell.kind}-starts", "id": spell.id})
         if spell.end:
             add(spell.end + ONE_DAY, {"kind": f"{spell.kind}-ends", "id": spell.id})
-        if spell.kind != "benefit":
+        if spell.kind != v.current.kind:
             continue
-        for m in months:
-            add(dates.add_months(spell.start, m), {"kind": "months-since-spell-start", "months": m, "id": spell.id})
+        for measure, ks in since:
+            origin = spell_date(spell, measure.of, v.current) or spell.start
+            for k in ks:
+                if measure.kind == "months_since":
+                    add(dates.add_months(origin, k), {"kind": "months-since-spell-start", "months": k, "id": spell.id})
+                else:
+                    add(origin + k * 7 * ONE_DAY, {"kind": "weeks-since-spell-start", "weeks": k, "id": spell.id})
         for n in cycles:
             k = n
             while True:
@@ -85,9 +91,15 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
                     break
                 add(day, {"kind": "new-cycle", "months": k, "id": spell.id})
                 k += n
-    if citizen.born:
-        for age in program.thresholds.get("age", []):
-            add(dates.birthday(citizen.born, age), {"kind": "birthday", "age": age})
+    for fact in v.facts:
+        origin = citizen.get(fact.id)
+        for measure in fact.measures if origin else ():
+            if measure.kind == "years_since":
+                for age in program.thresholds.get(measure.id, []):
+                    add(dates.birthday(origin, age), {"kind": "birthday", "age": age})
+            elif measure.kind == "months_since":
+                for k in program.thresholds.get(measure.id, []):
+                    add(dates.add_months(origin, k), {"kind": "months-since", "months": k, "id": fact.id})
     return points
 
 
@@ -96,18 +108,19 @@ def timeline(base: RuleBase, citizen: Citizen, start: date, end: date, lang: str
     if end < start:
         raise ValueError("the end of a timeline must not be before its start")
     points = change_points(base, citizen, start, end)
+    fields = tuple(f.id for f in base.ruleset.answer.fields) + COMMON
     days = [start] + sorted(points)
     periods: list[Period] = []
     for i, day in enumerate(days):
         answer = base.evaluate(citizen, day, lang=lang).to_json()
-        key = _key(answer)
-        if periods and _key(periods[-1].answer) == key:
+        key = _key(answer, fields)
+        if periods and _key(periods[-1].answer, fields) == key:
             continue
         causes = points.get(day, [])
         if periods:
             periods[-1].end = day - ONE_DAY
-            before = _key(periods[-1].answer)
-            changed = [k for k in FIELDS if before[k] != key[k]] or ["explanation"]
+            before = _key(periods[-1].answer, fields)
+            changed = [k for k in fields if before[k] != key[k]] or ["explanation"]
             involved = set(before["rules"]) | set(key["rules"])
             causes = [e for e in causes if "rule" not in e or e["rule"] in involved]
         else:

@@ -4,49 +4,54 @@ from __future__ import annotations
 from datetime import date
 from xml.sax.saxutils import escape
 
-from .explain import LABELS, PROGRAMME_STATUS, SANCTIONABLE, kind_label
+from .answer_fields import AnswerField, AnswerShape
+from .explain import LABELS, kind_label
 from .timeline import Timeline
 
-LANE_TITLES = {
-    "da": {"phase": "Fase", "target_group": "Målgruppe", "programmes": "Borgerens forløb",
-           "obligations": "Kontaktkrav", "sanctionable": "Sanktioner"},
-    "en": {"phase": "Phase", "target_group": "Target group", "programmes": "Citizen's programmes",
-           "obligations": "Contact requirements", "sanctionable": "Sanctions"},
-}
 PALETTE = ["#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff"]
 WIDTH, LEFT, LANE_H, TOP = 1100, 170, 46, 56
 
 
-def _label(field: str, answer: dict, names: dict[str, str], lang: str, open_rules: frozenset = frozenset()) -> str:
+def lanes(shape: AnswerShape) -> list[AnswerField]:
+    """The answer fields a timeline draws, one lane each."""
+    return [f for f in shape.fields if f.in_lanes]
+
+
+def _label(f: AnswerField, answer: dict, names: dict[str, str], lang: str, open_rules: frozenset = frozenset(),
+           shape: AnswerShape | None = None) -> str:
     w = LABELS[lang]
-    value = answer.get(field)
-    if field == "phase":
-        return names.get(value, value) if value else ""
-    if field == "target_group":
-        return names.get(value["id"], value["id"]) if value else w["undetermined"]
-    if field == "programmes":
-        own = [p for p in value or [] if p["status"] in ("grandfathered", "undetermined")]
-        return ", ".join(f"{names.get(p['id'], p['id'])}: {PROGRAMME_STATUS[p['status']][lang]}" for p in own) or w["none"]
-    if field == "obligations":
+    value = answer.get(f.id)
+    if f.kind == "id":
+        if isinstance(value, dict):
+            value = value.get("id")
+        return names.get(value, value) if value else (w["undetermined"] if f.carry else "")
+    if f.kind == "status":
+        own = [p for p in value or [] if not f.lane or p["status"] in f.lane]
+        return ", ".join(f"{names.get(p['id'], p['id'])}: {f.value_label(p['status'], lang)}" for p in own) or w["none"]
+    if f.kind == "obligation":
         if not value:
             pending = any(q["rule"] in open_rules for q in answer.get("open_questions", []))
             return w["undetermined"] if pending else w["none"]
         parts = []
         for o in value:
             count = "?" if o["count"] is None else str(o["count"])
-            kind = kind_label(o["kind"], o["count"], lang)
+            kind = kind_label(shape, o["kind"], o["count"], lang) if shape else o["kind"]
             parts.append(f"{count}× {kind}" + (f" ({w['waived']})" if o["waived"] else ""))
         return "; ".join(parts)
-    if field == "sanctionable":
-        return SANCTIONABLE[value][lang] if value else w["undetermined"]
+    if f.kind == "value":
+        return f.value_label(value, lang) if value else w["undetermined"]
     return str(value)
 
 
-def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules: frozenset = frozenset()) -> str:
-    """A self-contained SVG picture of ``tl``; ``open_rules`` are rules whose obligations are open questions."""
-    lanes = list(LANE_TITLES[lang])
+def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules: frozenset = frozenset(),
+               mark: date | None = None, shape: AnswerShape | None = None) -> str:
+    """A self-contained SVG picture of ``tl``; ``open_rules`` are rules whose obligations are open questions.
+
+    ``mark``: a date to draw as a line across the lanes (the date a caseworker asked about).
+    """
+    drawn = lanes(shape) if shape else []
     span = (tl.end - tl.start).days + 1
-    height = TOP + LANE_H * len(lanes) + 40
+    height = TOP + LANE_H * len(drawn) + 40
 
     def x(day: date) -> float:
         return LEFT + (WIDTH - LEFT - 10) * (day - tl.start).days / span
@@ -61,14 +66,14 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
         xx = x(date(year, 1, 1))
         out.append(f'<line x1="{xx:.1f}" y1="{TOP - 8}" x2="{xx:.1f}" y2="{height - 30}" stroke="#999" stroke-dasharray="3,3"/>')
         out.append(f'<text x="{xx + 2:.1f}" y="{TOP - 12}" fill="#555">{year}</text>')
-    for li, field in enumerate(lanes):
+    for li, field in enumerate(drawn):
         y = TOP + li * LANE_H
-        out.append(f'<g class="lane" data-lane="{field}">')
-        out.append(f'<text x="10" y="{y + LANE_H / 2 + 4:.1f}" font-weight="bold">{escape(LANE_TITLES[lang][field])}</text>')
+        out.append(f'<g class="lane" data-lane="{field.id}">')
+        out.append(f'<text x="10" y="{y + LANE_H / 2 + 4:.1f}" font-weight="bold">{escape(field.label[lang])}</text>')
         # merge neighbouring periods that show the same value in this lane
         boxes: list[list] = []
         for p in tl.periods:
-            label = _label(field, p.answer, names, lang, open_rules)
+            label = _label(field, p.answer, names, lang, open_rules, shape)
             if boxes and boxes[-1][2] == label:
                 boxes[-1][1] = p.end
             else:
@@ -84,6 +89,11 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
                 text = label if len(label) <= chars else label[: max(chars - 1, 1)] + "…"
                 out.append(f'<text x="{x0 + 3:.1f}" y="{y + LANE_H / 2 + 4:.1f}">{escape(text)}</text>')
         out.append("</g>")
+    if mark is not None and tl.start <= mark <= tl.end:
+        xm = x(mark) + (WIDTH - LEFT - 10) / span / 2
+        out.append(f'<g class="mark"><line x1="{xm:.1f}" y1="{TOP - 8}" x2="{xm:.1f}" y2="{height - 30}" '
+                   f'stroke="#a4262c" stroke-width="2"/><text x="{xm + 3:.1f}" y="{height - 18}" fill="#a4262c" '
+                   f'font-weight="bold">{mark.isoformat()}</text></g>')
     out.append(f'<text x="10" y="{height - 10}" fill="#555">'
                f'{"Perioder" if lang == "da" else "Periods"}: {len(tl.periods)}</text>')
     out.append("</svg>")

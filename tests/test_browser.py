@@ -6,6 +6,7 @@ except under CI (``CI=true``), where they fail and say why.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -28,6 +29,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 SHOTS = Path(os.environ.get("REFORM_SCREENSHOTS") or tempfile.mkdtemp(prefix="reform-shots-"))
 SCREENSHOT = SHOTS / "screenshot-caseworker.png"
 RULES_SCREENSHOT = SHOTS / "screenshot-rules.png"
+TIMELINE_SCREENSHOT = SHOTS / "screenshot-timeline.png"
+SOURCE_SCREENSHOT = SHOTS / "screenshot-source.png"
+PRINT_SCREENSHOT = SHOTS / "screenshot-print.png"
+PERMALINK_SCREENSHOT = SHOTS / "screenshot-permalink.png"
+PHONE_SCREENSHOT = SHOTS / "screenshot-phone.png"
 TIMEOUT_MS = 15_000
 
 
@@ -103,13 +109,12 @@ def browser(chromium_path):
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    url, _ = server
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1,
-                                  locale="da-DK", timezone_id="Europe/Copenhagen")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+@contextlib.contextmanager
+def _open_page(browser, url: str, **context_args):
+    """A page in a fresh browser context that may reach nothing but ``url`` and must log no errors."""
+    options = {"viewport": {"width": 1440, "height": 900}, "device_scale_factor": 1, "locale": "da-DK",
+               "timezone_id": "Europe/Copenhagen", **context_args}
+    context = browser.new_context(**options)
     problems: list[str] = []
     outside: list[str] = []
 
@@ -119,16 +124,28 @@ def page(browser, server):
         else:
             outside.append(route.request.url)
             route.abort()
-    page.route("**/*", only_our_server)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    # a 4xx answer is logged by Chromium as "Failed to load resource"; that is the API naming bad input
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+
+    def watch(p) -> None:
+        p.set_default_timeout(TIMEOUT_MS)
+        p.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        # a 4xx answer is logged by Chromium as "Failed to load resource"; that is the API naming bad input
+        p.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+             if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    context.route("**/*", only_our_server)  # the context's pages, and the tabs a link opens
+    context.on("page", watch)
+    page = context.new_page()
     page.base = url  # type: ignore[attr-defined]
     yield page
     context.close()
     assert not outside, f"the page tried to reach other hosts: {outside}"
     assert not problems, problems
+
+
+@pytest.fixture
+def page(browser, server):
+    url, _ = server
+    with _open_page(browser, url) as p:
+        yield p
 
 
 def _expected(base, citizen: dict, day: str, lang: str):
@@ -193,13 +210,15 @@ def test_lone_by_hand_then_in_english(page, base):
     assert receipt.startswith("Kvittering:") and base.rules_hash[:12] in receipt
     waived = page.locator("#obligations .obligation.is-waived")
     assert waived.count() == 1
-    assert "FRAFALDET" in waived.inner_text() and "2027-02-02" in waived.inner_text()
+    # a waived requirement has no deadline to show (it was shown, prominently, until issue 17)
+    assert "FRAFALDET" in waived.inner_text() and "2027-02-02" not in waived.inner_text()
+    assert waived.locator(".due").count() == 0
     assert "gældende lov" in page.locator("#rests-on").inner_text()
 
     page.click("#lang-switch")
     page.wait_for_selector("#answer[data-lang='en'] #reasons")
     answer_en, names_en = _expected(base, LONE, "2026-08-10", "en")
-    assert page.url.endswith("?lang=en")
+    assert page.url.split("#")[0].endswith("?lang=en")  # the permalink's #fragment stays (issue 17)
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "What applies to the citizen?"
     assert page.locator("#answer h2").first.inner_text() == "Answer for lone on 2026-08-10"
@@ -241,7 +260,7 @@ def test_dagpenge_in_koebenhavn(page, base):
     assert dues == [o.by for o in answer.obligations]
     page.locator("#answer").scroll_into_view_if_needed()
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 1440, "height": 1800})
     assert SCREENSHOT.stat().st_size > 50_000
 
 
@@ -256,10 +275,19 @@ def test_persona_buttons_and_named_errors(page, base, tmp_path):
     assert page.locator("#v-group").inner_text() == names[answer.target_group["id"]]
     assert page.locator("#questions li").count() == len(answer.open_questions)
 
-    page.fill("#f-date", "2026-02-30")
-    page.click("#submit")
+    # the date fields are date pickers (issue 17): 30 February cannot be picked, but a file can hold it;
+    # the field then keeps the text, and the API names it
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("id: odd\nborn: 1990-02-30\nspells:\n  - {benefit: dagpenge, from: 2026-01-05}\n", encoding="utf-8")
+    page.set_input_files("#upload", str(odd))
     page.wait_for_selector(".error-box")
-    assert "date: '2026-02-30' is not a date (no such day)" in page.locator(".error-box").inner_text()
+    assert "citizen: born: '1990-02-30' is not a date (no such day)" in page.locator(".error-box").inner_text()
+    assert page.locator("#f-born").input_value() == "1990-02-30"
+    assert "invalid" in page.locator("#f-born").get_attribute("class")
+    page.fill("#f-date", "")
+    page.click("#submit")
+    page.wait_for_selector(".error-box:has-text('missing')")
+    assert "date: missing" in page.locator(".error-box").inner_text()
     assert "invalid" in page.locator("#f-date").get_attribute("class")
 
     bad = tmp_path / "someone.yaml"
@@ -295,6 +323,160 @@ def test_api_page_works_offline(page):
     page.goto(page.base + "/docs")
     page.wait_for_selector(".op")
     assert page.locator(".op .path", has_text="/api/query").count() == 1
+
+
+# -- issue 17: the timeline, sources, the statement of reasons, print, permalink, phone ------------------
+def _lone_by_hand(page) -> None:
+    page.fill("#f-id", "lone")
+    page.fill("#f-born", "1986-03-10")
+    page.fill("#f-municipality", "Odense")
+    page.click("#add-benefit")
+    _fill_spell(page, 0, "sygedagpenge", "2026-08-03", sick_from="employment", expected_absence_weeks=12,
+                uncomplicated=True)
+    page.fill("#f-date", "2026-08-10")
+
+
+def test_thomas_timeline_on_the_page(page, base):
+    from datetime import date
+    from engine.timeline import timeline
+    page.goto(page.base + "/?lang=da&example=thomas&date=2027-03-01")
+    page.wait_for_selector("#timeline-list .tl-period")
+    thomas = base.load_citizen(EXAMPLES / "thomas.yaml")
+    expected = timeline(base, thomas, date(2025, 1, 1), date(2030, 12, 31), lang="da")
+    periods = page.locator("#timeline-list .tl-period")
+    shown = periods.evaluate_all("ns => ns.map(n => [n.dataset.from, n.dataset.to])")
+    assert shown == [[p.start.isoformat(), p.end.isoformat()] for p in expected.periods]
+    assert "2025-01-01" in page.locator("#timeline-intro").inner_text()
+    # the period that holds the date asked about is marked, in the list and on the drawing
+    current = page.locator("#timeline-list .tl-period.holds-date")
+    assert current.count() == 1 and current.get_attribute("data-from") == "2027-03-01"
+    # what changes at the boundary, and why: his ressourceforløb ended, and the rules behind it
+    assert "Målgruppe" in current.locator(".tl-changed").inner_text()
+    why = current.locator(".tl-why").inner_text()
+    assert "Ressourceforløb er slut" in why
+    assert current.locator("[data-lane='target_group']").inner_text() == "Aktivitetsparate borgere"
+    rules = current.locator(".tl-rules-box").first
+    assert rules.locator("a.source-link").count() >= 1  # each rule with its sources, linked
+    # the drawing: the SVG lanes of `reform timeline --svg`, with the date marked
+    svg = page.locator("#timeline .tl-svg svg")
+    assert svg.locator("g.lane").count() == 5 and svg.locator("g.mark").count() == 1
+    assert page.locator("#timeline .tl-svg").get_attribute("role") == "img"
+    box = page.locator("#timeline").bounding_box()
+    page.screenshot(path=str(TIMELINE_SCREENSHOT), full_page=True,
+                    clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": min(box["height"], 1500)})
+
+
+def test_a_source_link_opens_its_document(page, base):
+    page.goto(page.base + "/?lang=da")
+    _lone_by_hand(page)
+    _show(page)
+    answer_text = page.locator("#answer").inner_text()
+    assert "shared/seeds" not in answer_text and ".txt" not in answer_text
+    link = page.locator("#reasons a.source-link[data-ref='seed-003']").first
+    name = link.inner_text()
+    assert name == base.ruleset.sources["seed-003"].label or base.ruleset.sources["seed-003"].title
+    href = link.get_attribute("href")
+    assert href.startswith("/sources/seed-003?lang=da#L")
+    with page.context.expect_page() as opened:
+        link.click()
+    doc = opened.value
+    doc.wait_for_load_state()
+    assert doc.locator("h1").inner_text() == name
+    line = doc.locator(".seed-text > span:target")
+    assert line.count() == 1 and "quoted" in line.get_attribute("class")
+    assert "hvornår" in doc.locator("#seed-text").inner_text()
+    assert "shared/seeds" not in doc.content()
+    raw = doc.request.get(page.base + doc.locator("#raw-link").get_attribute("href"))
+    assert raw.ok and raw.headers["content-type"].startswith("text/plain") and "hvornår" in raw.text()
+    doc.set_viewport_size({"width": 1100, "height": 800})
+    doc.screenshot(path=str(SOURCE_SCREENSHOT))
+
+
+def test_statement_of_reasons_and_print_view(page, base):
+    page.goto(page.base + "/?lang=da")
+    _lone_by_hand(page)
+    _show(page)
+    decision = page.locator("#decision")
+    assert "forvaltningslovens §§ 22–24" in decision.inner_text()
+    legal = page.locator("#legal-rules li")
+    cited = {c.ref for r in base.evaluate(base.parse_citizen(LONE), "2026-08-10").explanation
+             for c in base.ruleset.by_id[r.rule].source}
+    assert legal.count() == len(cited)
+    assert "Alle regler bag svaret er gældende lov" in page.locator("#caveats").inner_text()
+    page.emulate_media(media="print")
+    assert not page.locator(".form-panel").is_visible() and not page.locator(".topbar").is_visible()
+    assert not page.locator("#copy-decision").is_visible()
+    facts = page.locator("#facts")
+    assert facts.is_visible()
+    for detail in ("lone", "1986-03-10", "Odense", "Sygedagpenge", "2026-08-03", "2026-08-10"):
+        assert detail in facts.inner_text(), detail
+    assert page.locator("#receipt").is_visible() and base.rules_hash[:12] in page.locator("#receipt").inner_text()
+    assert page.locator("#reasons li").first.is_visible()
+    page.set_viewport_size({"width": 900, "height": 1200})
+    page.screenshot(path=str(PRINT_SCREENSHOT), full_page=True)
+    page.emulate_media(media="screen")
+
+
+def test_permalink_restores_an_answer(browser, server, base):
+    url, log = server
+    with _open_page(browser, url) as first:
+        first.goto(url + "/?lang=da")
+        _lone_by_hand(first)
+        _show(first)
+        link = first.url
+        reasons = _reasons(first)
+    address, _, fragment = link.partition("#")
+    assert fragment.startswith("a=") and "lone" not in address and "2026" not in address
+    with _open_page(browser, url) as other:   # another browser: nothing shared but the link
+        other.goto(link)
+        other.wait_for_selector("#reasons")
+        assert other.locator("#f-id").input_value() == "lone"
+        assert other.locator("#f-born").input_value() == "1986-03-10"
+        assert other.locator("#f-date").input_value() == "2026-08-10"
+        assert other.locator("#spells select[name='sick_from']").input_value() == "employment"
+        assert _reasons(other) == reasons
+        assert other.locator("#answer h2").first.inner_text() == "Svar for lone pr. 2026-08-10"
+        other.evaluate("window.scrollTo(0, 0)")
+        other.screenshot(path=str(PERMALINK_SCREENSHOT))  # the form and the answer, restored from the link
+    assert fragment not in log.getvalue() and "a=" not in log.getvalue()
+
+
+def test_phone_shows_the_answer_after_vis_svar(browser, server):
+    url, _ = server
+    with _open_page(browser, url, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                    is_mobile=True, has_touch=True) as phone:
+        phone.goto(url + "/?lang=da")
+        _lone_by_hand(phone)
+        phone.click("#submit")
+        phone.wait_for_selector("#reasons")
+        phone.wait_for_function("document.activeElement && document.activeElement.id === 'answer-title'")
+        box = phone.locator("#answer-title").bounding_box()
+        assert -2 <= box["y"] < 844 / 2, box   # the answer's heading is on screen, not below the form
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+        phone.screenshot(path=str(PHONE_SCREENSHOT))
+
+
+def test_skip_link_danish_errors_and_dark_mode(page, tmp_path):
+    page.goto(page.base + "/?lang=da")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Spring til formularen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "f-id"
+    bad = tmp_path / "someone.yaml"
+    bad.write_text("id: someone\nspells:\n  - {benefit: dagpenge, from: 2026-01-05}\n"
+                   "  - {benefit: understøttelse, from: 2026-06-01}\n", encoding="utf-8")
+    page.fill("#f-date", "2026-08-10")
+    page.set_input_files("#upload", str(bad))
+    page.wait_for_selector(".error-box:has-text('understøttelse')")
+    text = page.locator(".error-box").inner_text()
+    assert "Oplysningerne kan ikke bruges" in text
+    assert "Række 2, ydelse: »understøttelse« er ikke en kendt ydelse" in text
+    assert "is not a known benefit" not in text
+    page.emulate_media(color_scheme="dark")
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="light")
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark != light and dark == "rgb(17, 24, 32)"
 
 
 def test_server_log_has_no_personal_data(server):

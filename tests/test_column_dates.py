@@ -6,7 +6,7 @@ import pytest
 
 from engine import column_dates as cd
 from engine import dates
-from engine.batch import _date_value
+from engine.batch_codes import date_value as _date_value
 from engine.citizen import YEARS
 
 DAYS = ([date(1999, 12, 31) + timedelta(days=i) for i in range(0, 366 * 4 + 2)]   # four years incl. 2000

@@ -517,3 +517,89 @@ def test_junk_never_gives_a_500(client, body, path):
 def test_no_bytes_give_a_500(client, content):
     r = client.post("/api/query", content=content, headers={"content-type": "application/json"})
     assert r.status_code == 422
+
+
+# -- issue 17: sources by title and linked, the statement of reasons, the timeline view ----------------
+def _no_paths(text: str) -> None:
+    assert "shared/seeds" not in text and "shared/" not in text and "_d2486f09eaef679c" not in text
+
+
+def test_sources_are_served_by_title_never_by_path(client, base):
+    listing = client.get("/api/sources")
+    assert listing.status_code == 200
+    _no_paths(listing.text)
+    items = {s["id"]: s for s in listing.json()}
+    assert set(items) == set(base.ruleset.sources)
+    seed = items["seed-003"]
+    assert seed["name"] == (base.ruleset.sources["seed-003"].label or base.ruleset.sources["seed-003"].title)
+    assert seed["href"] == "/sources/seed-003" and seed["text"] == "/sources/seed-003.txt"
+    assert seed["reference"] is None and seed["date"]
+    page = client.get("/sources/seed-003?lang=da")
+    assert page.status_code == 200 and 'id="L1"' in page.text and 'class="quoted"' in page.text
+    _no_paths(page.text)
+    raw = client.get("/sources/seed-003.txt")
+    assert raw.headers["content-type"].startswith("text/plain")
+    assert raw.text == (RULES / "seeds" / base.ruleset.sources["seed-003"].where.rsplit("/", 1)[-1]).read_text("utf-8")
+    assert client.get("/sources/LAB?lang=en").status_code == 200
+    assert client.get("/sources/nope").status_code == 404
+    assert client.get("/sources/..%2Fsources.yaml.txt").status_code == 404
+    index = client.get("/sources")
+    assert index.status_code == 200 and "/sources/seed-003?lang=da" in index.text
+    _no_paths(index.text)
+    rules = client.get("/rules?lang=da")
+    assert "/sources/seed-003?lang=da#L" in rules.text
+    _no_paths(rules.text)
+    _no_paths(client.get("/api/rules").text)
+
+
+def test_explain_has_linked_citations_and_a_statement_of_reasons(client, base):
+    r = client.post("/api/explain", json={"citizen": lone(), "date": "2026-08-10", "lang": "da"})
+    assert r.status_code == 200
+    _no_paths(r.text)
+    view = r.json()["view"]
+    for reason in view["reasons"]:
+        rule = base.ruleset.by_id[reason["rule"]]
+        assert [c["ref"] for c in reason["citations"]] == [c.ref for c in rule.source]
+        assert all(c["href"] for c in reason["citations"])
+    seeds = [c for r_ in view["reasons"] for c in r_["citations"] if c["kind"] == "seed"]
+    assert seeds and all(c["href"].startswith(f"/sources/{c['ref']}") for c in seeds)
+    decision = view["decision"]
+    assert {row["key"] for row in decision["facts"]["rows"]} >= {"id", "born", "municipality", "date"}
+    assert decision["facts"]["spells"][0]["from"] == "2026-08-03"
+    assert len({s["ref"] for s in decision["rules"]}) == len(decision["rules"])
+    assert decision["caveats"] == []  # Lone's answer rests on law in force
+    text = decision["text"]
+    assert "forvaltningslovens §§ 22–24" in text and "Faktiske oplysninger" in text and "Odense" in text
+    r = client.post("/api/explain", json={"citizen": raw("thomas"), "date": "2027-03-01", "lang": "en"})
+    decision = r.json()["view"]["decision"]
+    assert decision["caveats"] and all(c["status"] != "law" for c in decision["caveats"])
+    assert "Caveats" in decision["text"] and "Item " in decision["text"]
+
+
+def test_timeline_view_marks_the_date_and_says_why(client, base):
+    from datetime import date
+    from engine.timeline import timeline
+    r = client.post("/api/timeline/view", json={"citizen": raw("thomas"), "date": "2027-03-01", "lang": "da"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    expected = timeline(base, base.load_citizen(EXAMPLES / "thomas.yaml"), date(2025, 1, 1), date(2030, 12, 31))
+    assert [(p["from"], p["to"]) for p in body["periods"]] == \
+        [(p.start.isoformat(), p.end.isoformat()) for p in expected.periods]
+    held = [p for p in body["periods"] if p["holds_date"]]
+    assert len(held) == 1 and held[0]["from"] == "2027-03-01"
+    assert any(c["kind"] == "programme-ends" for c in held[0]["causes"])
+    assert held[0]["now_apply"] and all("citations" in x for x in held[0]["now_apply"])
+    assert body["svg"].startswith("<svg") and 'class="mark"' in body["svg"]
+    bad = client.post("/api/timeline/view", json={"citizen": raw("thomas"), "date": "2027-02-30"})
+    assert bad.status_code == 422 and messages_of(bad) == ["date: '2027-02-30' is not a date (no such day)"]
+    assert client.post("/api/timeline/view", json={"citizen": raw("thomas"), "when": 1}).status_code == 422
+
+
+def test_error_patterns_are_valid_and_cover_the_common_messages():
+    import re as _re
+    from engine.web.i18n import ERROR_PATTERNS
+    samples = ["'2026-02-30' is not a date (no such day)", "'x' is not a date (YYYY-MM-DD)",
+               "missing: the date to answer for (YYYY-MM-DD)", "'understøttelse' is not a known benefit (one of: a)",
+               "missing or empty: give a pseudonymous id", "2026-01-01 is before from (2026-02-01)"]
+    for sample in samples:
+        assert any(_re.search(p, sample) for p, _ in ERROR_PATTERNS), sample

@@ -36,9 +36,6 @@ logger = logging.getLogger(__name__)
 
 VOCAB_TABLES = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
                 "programme": "programmes"}
-FAMILY_NOUN = {"phase": "phase", "target_group": "target group", "programme": "programme status",
-               "obligation": "contact requirement", "sanctionable": "sanction status", "trial": "trial",
-               "jobpraemie": "jobpræmie target group"}
 
 
 # --- reStructuredText helpers ---------------------------------------------------------------------
@@ -70,6 +67,11 @@ def role_text(text: Any) -> str:
 
 def ref(label: str, text: str) -> str:
     return f":ref:`{role_text(text)} <{label}>`"
+
+
+def extlink(text: str, url: str) -> str:
+    """A link to a public address (an anonymous hyperlink, so equal texts do not clash)."""
+    return f"`{role_text(text)} <{url}>`__"
 
 
 def heading(text: str, char: str) -> list[str]:
@@ -185,8 +187,7 @@ class Site:
         return ref(f"rule-{rid}", group_id) if rid else lit(group_id)
 
     def term(self, key: str, value: str) -> str:
-        table = getattr(self.rs.vocabulary, VOCAB_TABLES.get(key, ""), None) or {}
-        term = table.get(value) if isinstance(table, dict) else None
+        term = self.rs.vocabulary.table(VOCAB_TABLES.get(key, "")).get(value)
         if term:
             return f"{esc(term.title['en'])} ({ref('vocab-' + VOCAB_TABLES[key], value)})"
         if key == "target_group":
@@ -197,12 +198,13 @@ class Site:
         src = self.rs.sources.get(source_id)
         if src is None:
             return lit(source_id)
+        from engine.explain import source_name
         if src.kind == "seed":
-            return ref(f"seed-text-{src.id}", src.short)
-        return ref(f"source-{src.id}", src.short)
+            return ref(f"seed-text-{src.id}", source_name(src))
+        return ref(f"source-{src.id}", source_name(src))
 
     def programme_title(self, pid: str) -> str:
-        term = self.rs.vocabulary.programmes.get(pid)
+        term = self.rs.vocabulary.table("programmes").get(pid)
         return term.title["en"] if term else pid
 
 
@@ -286,8 +288,8 @@ def conditions(site: Site, when: dict) -> list[str]:
 
 
 def obligation_text(site: Site, spec: dict) -> str:
-    from engine.explain import KIND
-    kind = KIND.get(spec["kind"], {}).get("en", spec["kind"])
+    from engine.explain import kind_label
+    kind = kind_label(site.rs.answer, spec["kind"], None, "en")
     if spec.get("hours_per_week"):
         text = f"{kind}: up to {spec['hours_per_week']} hours a week"
     elif spec.get("count") is None:
@@ -295,7 +297,7 @@ def obligation_text(site: Site, spec: dict) -> str:
     else:
         text = f"at least {spec['count']} {kind}"
     if spec.get("by_whom"):
-        term = site.rs.vocabulary.by_whom.get(spec["by_whom"])
+        term = site.rs.vocabulary.table("by_whom").get(spec["by_whom"])
         text += f" at {term.title['en'] if term else spec['by_whom']}"
     if spec.get("within_months"):
         text += f" within the first {spec['within_months']} months of the benefit spell"
@@ -307,31 +309,30 @@ def obligation_text(site: Site, spec: dict) -> str:
 
 
 def decides(site: Site, rule) -> str:
-    from engine.explain import PROGRAMME_STATUS, SANCTIONABLE, STRUCTURE
+    """What a rule decides, in words, by the kind of answer field it decides (``rules/answer.yaml``)."""
     kind, value = rule.then_kind, rule.then_value
     if kind is None:
         return "nothing of its own: it waives " + ", ".join(site.rule_link(t) for t in rule.overrides) + \
             " (the requirement is still reported, marked waived)"
+    field = site.rs.answer.by_then(kind)
+    noun = field.label["en"].lower() if field else kind
     if rule.undetermined:
-        return f"**undetermined** {FAMILY_NOUN.get(kind, kind)}: an open question (see the question above)"
-    if kind == "phase":
-        return f"phase {esc(name_of(value))} ({lit(value['id'])})"
-    if kind == "target_group":
-        structure = STRUCTURE.get(value["structure"], {}).get("en", value["structure"])
-        return (f"target group {esc(name_of(value))} / *{esc(name_of(value, 'da'))}* "
-                f"({lit(value['id'])}; {esc(structure)})")
-    if kind == "programme":
-        status = PROGRAMME_STATUS.get(value["status"], {}).get("en", value["status"])
-        return f"{site.term('programme', value['id'])}: {lit(value['status'])}, {esc(status)}"
-    if kind == "obligation":
-        return obligation_text(site, value)
-    if kind == "sanctionable":
-        return f"sanctions: {lit(value)}, {esc(SANCTIONABLE.get(value, {}).get('en', value))}"
-    if kind == "trial":
+        return f"**undetermined** {noun}: an open question (see the question above)"
+    if field is None:
+        return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
+    if field.kind == "id":
+        carried = "".join(f"; {esc(field.attribute_label(k, value.get(k), 'en'))}" for k in field.carry)
         note = f", {esc(value['note'].get('en', ''))}" if isinstance(value.get("note"), dict) else ""
-        return f"trial {esc(name_of(value))} ({lit(value['id'])}){note}"
-    if kind == "jobpraemie":
-        return "in the jobpræmie target group" if value else "not in the jobpræmie target group"
+        danish = f" / *{esc(name_of(value, 'da'))}*" if field.carry else ""
+        return f"{noun} {esc(name_of(value))}{danish} ({lit(value['id'])}{carried}){note}"
+    if field.kind == "status":
+        return f"{site.term(kind, value['id'])}: {lit(value['status'])}, {esc(field.value_label(value['status'], 'en'))}"
+    if field.kind == "obligation":
+        return obligation_text(site, value)
+    if field.kind == "value":
+        return f"{noun}: {lit(value)}, {esc(field.value_label(value, 'en'))}"
+    if field.kind == "flag":
+        return f"in the {noun}" if value else f"not in the {noun}"
     return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
 
 
@@ -393,7 +394,7 @@ def quoted_phrases(citation) -> list[str]:
 
 
 def seed_file(site: Site, src) -> Path:
-    return site.root / "rules" / "seeds" / Path(src.where).name
+    return site.root / "rules" / "seeds" / Path(getattr(src, "file", None) or src.where).name
 
 
 def find_in_seed(site: Site, src, phrase: str) -> int | None:
@@ -485,7 +486,7 @@ def compute_exercised(site: Site) -> None:
             if s.end:
                 days.add(s.end + timedelta(days=1))
         for day in sorted(days):
-            if citizen.born and day < citizen.born:
+            if any(citizen.get(f.id) and day < citizen.get(f.id) for f in rs.vocabulary.facts if f.spells_not_before):
                 continue
             try:
                 answer = base.evaluate(citizen, day, lang="en")
@@ -570,7 +571,7 @@ def subject_page(site: Site, subject: str, file: str, title: dict | None, rules,
             fields.append((verb, ", ".join(site.rule_link(t) for t in r.overrides)))
         if overridden_by.get(r.id):
             fields.append(("Overridden by", ", ".join(site.rule_link(t) for t in overridden_by[r.id])))
-        fields.append(("Conditions", conditions(site, r.when)))
+        fields.append(("Conditions", conditions(site, r.condition.data())))
         fields.append(("Decides", decides(site, r)))
         exercised = exercised_items(site, r.id)
         fields.append(("Exercised by", exercised if exercised else "no scenario file or persona answer uses it yet"))
@@ -589,20 +590,26 @@ def sources_page(site: Site, out: Output) -> None:
     for p in rs.parameters:
         for c in p.source:
             cited[c.ref].append(f"parameter:{p.id}")
-    from engine.explain import STATUS
+    from engine.explain import STATUS, source_name, source_url
     lines = heading("Sources", "=") + [
         "The source registry (``rules/sources.yaml``): every document a rule cites, once. A rule's citation",
-        "names its source here and adds where in it (``at``) and, sometimes, a quote.", ""]
+        "names its source by the name below and adds where in it (``at``) and, sometimes, a quote. The seed",
+        "documents are copied into the project: their text is on the :doc:`seeds/index` pages (and the web",
+        "app serves it at ``/sources/<id>``).", ""]
     for s in rs.sources.values():
-        lines += [f".. _source-{s.id}:", ""] + heading(f"{s.id}: {s.short}", "-")
+        lines += [f".. _source-{s.id}:", ""] + heading(f"{s.id}: {source_name(s)}", "-")
         users = cited.get(s.id, [])
         rules = [site.rule_link(u) for u in users if not u.startswith("parameter:")]
         params = [ref("param-" + u.split(":", 1)[1], u.split(":", 1)[1]) for u in users if u.startswith("parameter:")]
         fields = [("Title", esc(s.title)), ("Kind", lit(s.kind)),
                   ("Status", f"{lit(s.status)}: {esc(STATUS.get(s.status, {}).get('en', s.status))}"),
-                  ("Date", str(s.date) if s.date else "not dated"), ("Where", esc(s.where))]
+                  ("Date", str(s.date) if s.date else "not dated")]
+        if source_url(s):
+            fields.append(("Address", extlink(source_url(s), source_url(s))))
         if s.kind == "seed":
-            fields.append(("Text", ref(f"seed-text-{s.id}", f"the seed text ({Path(s.where).name})")))
+            fields.append(("Text", ref(f"seed-text-{s.id}", "the document's text (the copy in the project)")))
+        else:
+            fields.append(("Reference", esc(s.where)))
         if s.note:
             fields.append(("Note", esc(s.note)))
         fields.append(("Cited by", ", ".join(rules + params) if users else "no rule"))
@@ -618,23 +625,26 @@ def seed_pages(site: Site, out: Output) -> None:
         for c in r.source:
             if r.id not in citing[c.ref]:
                 citing[c.ref].append(r.id)
+    from engine.explain import source_name
     index = heading("Seed documents", "=") + [
-        "The Danish source documents the project was founded on, as the rules cite them (``shared/seeds/…``).",
-        "Each page shows the text of the copy in ``rules/seeds/``, with the lines the rules quote highlighted.", ""]
+        "The Danish source documents the project was founded on, cited by their titles. Each page shows the",
+        "text of the copy kept in the project, with the lines the rules quote highlighted (the web app serves",
+        "the same text at ``/sources/<id>``).", ""]
     rows = []
     for s in seeds:
         path = seed_file(site, s)
-        rows.append([ref(f"seed-text-{s.id}", s.id), lit(path.name), esc(s.title), str(s.date or "—"),
+        rows.append([ref(f"seed-text-{s.id}", s.id), esc(source_name(s)), str(s.date or "—"),
                      lit(s.status), str(len(citing.get(s.id, [])))])
         if not path.is_file():
-            logger.warning(f"reformdocs: source {s.id} is a seed at {s.where}, but {site.rel(path)} does not exist")
+            logger.warning(f"reformdocs: source {s.id} is a seed, but its copy {site.rel(path)} does not exist")
             continue
         rel = Path("../" * 2) / ".." / path.relative_to(site.root)  # from docs/generated/seeds/
-        lines = [f".. _seed-text-{s.id}:", ""] + heading(f"{s.id}: {s.title}", "=")
+        lines = [f".. _seed-text-{s.id}:", ""] + heading(f"{s.id}: {source_name(s)}", "=")
         quoted = sorted(site.seed_lines.get(s.id, ()))
         lines += field_list([
-            ("Cited as", lit(s.where)),
-            ("File", f"{lit(site.rel(path))} (:download:`raw text <{rel.as_posix()}>`)"),
+            ("Title", esc(s.title)),
+            ("Date", str(s.date) if s.date else "not dated"),
+            ("Text", f":download:`the copy as plain text <{rel.as_posix()}>` (text extracted from the PDF)"),
             ("Source entry", ref(f"source-{s.id}", s.id)),
             ("Status", lit(s.status)),
             ("Cited by", ", ".join(site.rule_link(r) for r in citing.get(s.id, [])) or "no rule"),
@@ -645,7 +655,7 @@ def seed_pages(site: Site, out: Output) -> None:
             lines.append("   :emphasize-lines: " + ",".join(map(str, quoted)))
         lines.append("")
         out.write(f"seeds/{s.id}.rst", "\n".join(lines) + "\n")
-    index += list_table(["Seed", "File", "Title", "Date", "Status", "Citing rules"], rows, [10, 22, 40, 10, 10, 8])
+    index += list_table(["Seed", "Cited as", "Date", "Status", "Citing rules"], rows, [10, 52, 14, 12, 12])
     index += [".. toctree::", "   :maxdepth: 1", "   :hidden:", ""] + \
         [f"   {s.id}" for s in seeds if seed_file(site, s).is_file()] + [""]
     out.write("seeds/index.rst", "\n".join(index) + "\n")
@@ -670,26 +680,25 @@ def vocabulary_page(site: Site, out: Output) -> None:
                     used[(key, value)].append(rule_id)
 
     for r in site.rs.rules:
-        walk(r.id, r.when)
+        walk(r.id, r.condition.data())
     lines = heading("Vocabulary", "=") + [
         "The values a citizen file and a rule condition may use (``rules/vocabulary.yaml``).", ""]
     tables = [("Benefits", "benefits", "benefit"), ("Assessments", "assessments", "assessment"),
               ("Programmes", "programmes", "programme"), ("Sick-listed from", "sick_from", "sick_from"),
               ("Who holds a meeting", "by_whom", None)]
     for title, attr, key in tables:
-        table = getattr(v, attr)
+        table = v.table(attr)
         lines += [f".. _vocab-{attr}:", ""] + heading(title, "-")
         rows = []
-        for term in table.values():
+        for term in table.terms.values():
             users = used.get((key, term.id), []) if key else []
             rows.append([lit(term.id), esc(term.title["da"]), esc(term.title["en"]),
                          esc(", ".join(term.aliases)) if term.aliases else "",
                          ", ".join(site.rule_link(u) for u in users)])
         lines += list_table(["Id", "Dansk", "English", "Older names", "Conditions that use it"], rows,
                             [16, 20, 24, 12, 28])
-    lines += [f"A citizen with no benefit spell on the date has the benefit {lit(v.no_benefit)}; an assessment goes "
-              f"with {', '.join(lit(b) for b in v.assessment_for)}; sick-listed facts go with "
-              f"{lit(v.sick_benefit)}.", ""]
+    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.no_benefit)}."] + \
+        [f"``{f.id}`` goes with {', '.join(lit(b) for b in f.only_with)}." for f in v.current.facts if f.only_with] + [""]
     out.write("vocabulary.rst", "\n".join(lines) + "\n")
 
 
@@ -858,9 +867,8 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
     """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut)."""
     from engine import dates
     vocab = site.rs.vocabulary
-    raw_vocab = next((d for d in site.rs.documents.values() if isinstance(d, dict) and d.get("subject") ==
-                      "vocabulary"), {})
-    paid_by = {p["id"]: p.get("paid_by", []) for p in raw_vocab.get("programmes", [])}
+    paid_by = {t.id: list(t.paid_by) for k in vocab.beside for t in vocab.table(k.values).terms.values()}
+    with_fact = {f.id: f.only_with[0] for f in vocab.current.facts if f.only_with}
     data: dict[str, Any] = {"id": name, "spells": []}
     spell: dict[str, Any] = {}
     benefit = programme = None
@@ -871,25 +879,25 @@ def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
         if key == "benefit":
             benefit = _pick_id(test, vocab.benefits) or "__none__"
         elif key == "assessment":
-            value = _pick_id(test, vocab.assessments)
+            value = _pick_id(test, vocab.table("assessments"))
             if value:
                 spell["assessment"] = value
-            benefit = benefit or vocab.assessment_for[0]
+            benefit = benefit or with_fact[key]
         elif key == "sick_from":
-            value = _pick_id(test, vocab.sick_from)
+            value = _pick_id(test, vocab.table("sick_from"))
             if value:
                 spell["sick_from"] = value
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "expected_absence_weeks":
             value = _pick_number(test)
             if value is not None:
                 spell["expected_absence_weeks"] = value
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "uncomplicated":
             spell["uncomplicated"] = bool(test)
-            benefit = benefit or vocab.sick_benefit
+            benefit = benefit or with_fact[key]
         elif key == "programme":
-            programme = _pick_id(test, vocab.programmes) or "__none__"
+            programme = _pick_id(test, vocab.table("programmes")) or "__none__"
         elif key == "programme_started":
             programme_start = _pick_date(test, programme_start)
         elif key == "spell_started":
@@ -953,8 +961,9 @@ def mapping(site: Site, out: Output) -> None:
     landings: list[Landing] = []
     for r in old_rules:
         group = r.then_value["id"]
-        for i, branch in enumerate(_branches(r.when)):
-            label = f"{r.id} (branch {i + 1})" if "any_of" in r.when else r.id
+        when = r.condition.data()
+        for i, branch in enumerate(_branches(when)):
+            label = f"{r.id} (branch {i + 1})" if "any_of" in when else r.id
             try:
                 data = citizen_for(site, branch, before, f"mapping-{r.id}-{i + 1}")
                 citizen = base.parse_citizen(data, label)
@@ -1085,7 +1094,7 @@ def command_fragments(results: list, out: Output) -> None:
                            f"{c.exit}: {' | '.join(tail)}")
         body = [c.shown] + (res.output.splitlines() if not res.error else [f"[could not run: {res.error}]"])
         lines = [".. code-block:: console", ""] + indent(body, 3) + [""]
-        lines += [f".. rst-class:: command-exit", "", f"exit code {res.exit}"
+        lines += [".. rst-class:: command-exit", "", f"exit code {res.exit}"
                   + ("" if res.exit == c.exit else f" (expected {c.exit})"), ""]
         out.write(f"commands/{c.id}.inc", "\n".join(lines) + "\n")
         if c.edits:
@@ -1111,15 +1120,17 @@ def _condition_uses(when: dict) -> Iterable[tuple[str, Any]]:
 
 def conditions_fragment(site: Site, out: Output) -> None:
     """The kinds of condition the schema allows, with how many rules use each and an example in words."""
-    from importlib import resources
-    schema = json.loads(resources.files("engine").joinpath("schemas", "rules.schema.json").read_text("utf-8"))
-    props = schema["$defs"]["conditions"]["properties"]
+    v = site.rs.vocabulary
+    props = {name: v.condition_kind(name) for name in v.condition_names()}
     rows = []
-    for key, spec in props.items():
-        shape = spec.get("$ref", "").rsplit("/", 1)[-1] or spec.get("type", "")
+    for key in list(props) + ["target_group", "any_of"]:
+        found = props.get(key)
+        shape = "id-test" if key == "target_group" else (found[0] if found else "")
+        if found and found[0] in ("measure", "beside-measure"):
+            shape = "date-test" if found[1][0].is_date else "number-test"
         if key == "any_of":
             shape = "list of condition sets"
-        users = [(r, test) for r in site.rs.rules for k, test in _condition_uses(r.when) if k == key]
+        users = [(r, test) for r in site.rs.rules for k, test in _condition_uses(r.condition.data()) if k == key]
         example = ""
         if users:
             r, test = users[0]

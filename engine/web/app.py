@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,7 +27,9 @@ from ..errors import CitizenError
 from ..loader import LoadError, load_file, parse_text
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
-from .i18n import LANGS, pick_lang
+from .decision import decision_view
+from .sources import SeedTexts, cited_by, source_json
+from .i18n import LANGS, UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
@@ -37,10 +39,8 @@ TIMELINE_FIELDS = ("citizen", "from", "to", "lang")
 MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
-# Citizen fields that hold one plain value (for a clear message when a list or mapping is sent).
-_SCALAR_FIELDS = ("id", "born", "municipality", "vocational_education", "exempted", "work_duty")
-_SCALAR_SPELL_FIELDS = ("benefit", "programme", "from", "to", "assessment", "sick_from",
-                        "expected_absence_weeks", "uncomplicated")
+# Every citizen field but the list of spells holds one plain value, and so does every spell field.
+_LIST_FIELD = "spells"
 
 
 class InputError(Exception):
@@ -82,16 +82,16 @@ def shape_messages(data: Any, label: str = "citizen") -> list[str]:
     out: list[str] = []
     if not isinstance(data, dict):
         return out
-    for key in _SCALAR_FIELDS:
-        if isinstance(data.get(key), (list, dict)):
-            out.append(f"{label}: {key}: {_kind(data[key])} is not a single value")
-    spells = data.get("spells")
+    for key, value in data.items():
+        if key != _LIST_FIELD and isinstance(value, (list, dict)):
+            out.append(f"{label}: {key}: {_kind(value)} is not a single value")
+    spells = data.get(_LIST_FIELD)
     if isinstance(spells, list):
         for i, spell in enumerate(spells):
             if isinstance(spell, dict):
-                for key in _SCALAR_SPELL_FIELDS:
-                    if isinstance(spell.get(key), (list, dict)):
-                        out.append(f"{label}: spells[{i}].{key}: {_kind(spell[key])} is not a single value")
+                for key, value in spell.items():
+                    if isinstance(value, (list, dict)):
+                        out.append(f"{label}: spells[{i}].{key}: {_kind(value)} is not a single value")
     return out
 
 
@@ -102,6 +102,7 @@ class WebState:
         self.base = base
         self.rules_dir = rules_dir
         self.examples_dir = examples_dir
+        self.seeds = SeedTexts(base.ruleset, rules_dir)  # the seed copies, served at /sources/<id>
         self._split = _check_has_completeness()  # run_check(..., completeness=False) is the quick check
         self.completeness = completeness and self._split
         self.loaded_at = datetime.now().replace(microsecond=0)
@@ -339,7 +340,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
               openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
               response_class=JSONResponse)
     async def api_query(request: Request) -> JSONResponse:
-        """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of REFORM.md."""
+        """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of the domain brief
+        (docs/reform.rst, "Interfaces")."""
         citizen, day, lang = await query_input(request)
         return JSONResponse(evaluate(citizen, day, lang).to_json())
 
@@ -349,7 +351,9 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
         citizen, day, lang = await query_input(request)
         answer = evaluate(citizen, day, lang)
-        return JSONResponse({"answer": answer.to_json(), "view": views.answer_view(answer, base.ruleset, lang)})
+        view = views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)
+        view["decision"] = decision_view(answer, base.ruleset, lang, view["reasons"])
+        return JSONResponse({"answer": answer.to_json(), "view": view})
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
@@ -389,6 +393,40 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
                              "calendar (years 1–9999)") from None
         return JSONResponse(result.to_json())
+
+    @app.post("/api/timeline/view", tags=["answers"],
+              summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
+              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
+    async def api_timeline_view(request: Request) -> JSONResponse:
+        """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
+        labels, what changed and why (events, and the rules that start or stop applying, with their sources),
+        and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
+        from ..timeline import timeline as build
+        from .timeline_view import timeline_view
+        data = _object(_json_body_sync(await request.body()), TIMELINE_FIELDS + ("date",),
+                       "'citizen' (and optionally 'from', 'to', 'date')")
+        messages: list[str] = []
+        lang = _lang(data, messages)
+        start = _day(data, "from", messages, required=False)
+        end = _day(data, "to", messages, required=False)
+        mark = _day(data, "date", messages, required=False)
+        citizen = citizen_of(data, messages)
+        if messages:
+            raise InputError(messages)
+        today = date.today()
+        horizon = getattr(base.ruleset.vocabulary, "horizon", None) or (today, today)
+        start, end = start or horizon[0], end or horizon[1]
+        if end < start:
+            raise InputError("to: must not be before from")
+        if (end - start).days > MAX_TIMELINE_DAYS:
+            raise InputError("to: a timeline may span at most 100 years")
+        try:
+            result = build(base, citizen, start, end, lang=lang)
+        except (OverflowError, ValueError) as exc:
+            log.warning("timeline out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
+                             "calendar (years 1–9999)") from None
+        return JSONResponse(timeline_view(result, base.ruleset, lang, mark, anchor=state.seeds.anchor))
 
     @app.get("/api/rules", tags=["rules"], summary="The rules, optionally those valid on a date",
              responses=openapi.responses("RuleList", ok_only=False))
@@ -464,6 +502,13 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
         return JSONResponse({"citizen": jsonable(parsed)})
 
+    @app.get("/api/sources", tags=["rules"], summary="The sources the rules cite: names, dates, addresses")
+    def api_sources() -> JSONResponse:
+        """Each source by the name a person cites it by, with its date, status, public address (``url``) when
+        it has one, and for a seed document the app's page of its copy (``page``) and the plain text (``text``)."""
+        users = cited_by(base.ruleset)
+        return JSONResponse([source_json(src, state.seeds, users.get(src.id)) for src in base.ruleset.sources.values()])
+
     @app.get("/api/health", tags=["rules"], summary="Is the service up, and with how many rules")
     def api_health() -> JSONResponse:
         return JSONResponse({"ok": True, "version": __version__, "rules": len(base.ruleset.rules)})
@@ -487,6 +532,27 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.api_route("/docs", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def page_docs(lang: str | None = None) -> HTMLResponse:
         return HTMLResponse(pages.docs_page(state, pick_lang(lang)))
+
+    @app.api_route("/sources", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
+    def page_sources(lang: str | None = None) -> HTMLResponse:
+        return HTMLResponse(pages.sources_page(state, pick_lang(lang)))
+
+    @app.api_route("/sources/{source_id}.txt", methods=["GET", "HEAD"], include_in_schema=False)
+    def source_text(source_id: str) -> PlainTextResponse:
+        """The copy of a seed document as it is in rules/seeds/."""
+        text = state.seeds.text(source_id)
+        if text is None:
+            raise InputError(f"source: no document text for {source_id!r}", status=404, error="not_found")
+        return PlainTextResponse(text, headers={"content-disposition": f'inline; filename="{source_id}.txt"'})
+
+    @app.api_route("/sources/{source_id}", methods=["GET", "HEAD"], response_class=HTMLResponse,
+                   include_in_schema=False)
+    def page_source(source_id: str, lang: str | None = None) -> HTMLResponse:
+        lang = pick_lang(lang)
+        html = pages.source_page(state, lang, source_id)
+        if html is None:
+            raise InputError(UI[lang]["src_not_found"].format(id=source_id), status=404, error="not_found")
+        return HTMLResponse(html)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

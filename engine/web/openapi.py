@@ -1,8 +1,8 @@
 """The OpenAPI document: request and answer schemas written out, since the API parses its own input.
 
 The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
-query`` names it); the schemas here describe those bodies and the answer contract of REFORM.md,
-"Interfaces". Enumerations come from the loaded vocabulary, so the document follows the rules.
+query`` names it); the schemas here describe those bodies and the answer contract of the domain
+brief (``docs/reform.rst``, "Interfaces"). Enumerations come from the loaded vocabulary, so the document follows the rules.
 """
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from typing import Any, Callable
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from ..answer_schema import answer_schema
+from ..citizen_schema import citizen_schema
 
 DESCRIPTION = """\
 Answers, for one citizen on one date, which phase of the reform applies, the target group, the
@@ -99,80 +102,18 @@ def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> di
 
 
 def schemas(base) -> dict[str, Any]:
-    v = base.ruleset.vocabulary
-    benefits = sorted(set(v.benefits) | {a for t in v.benefits.values() for a in t.aliases})
-    spell = {
-        "type": "object", "additionalProperties": False, "required": ["from"],
-        "description": "One dated fact: exactly one of `benefit` or `programme`. Benefit spells must not overlap; "
-                       "a programme spell runs beside the benefit that pays it. `to` is inclusive and optional.",
-        "properties": {
-            "benefit": {"type": "string", "enum": benefits},
-            "programme": {"type": "string", "enum": list(v.programmes)},
-            "from": _DATE, "to": _DATE,
-            "assessment": {"type": "string", "enum": list(v.assessments),
-                           "description": f"Only with benefit {', '.join(v.assessment_for)}."},
-            "sick_from": {"type": "string", "enum": list(v.sick_from),
-                          "description": f"Only with benefit {v.sick_benefit}."},
-            "expected_absence_weeks": {"type": "integer", "minimum": 0, "maximum": 520,
-                                       "description": f"Only with benefit {v.sick_benefit}."},
-            "uncomplicated": {"type": "boolean", "description": f"Only with benefit {v.sick_benefit}."},
-        },
-    }
-    citizen = {
-        "type": "object", "additionalProperties": False, "required": ["id"],
-        "description": "The citizen contract of REFORM.md, \"Interfaces\".",
-        "properties": {
-            "id": {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
-            "note": {"type": "string"},
-            "born": _DATE,
-            "municipality": {"type": "string"},
-            "vocational_education": {"type": "boolean", "default": False},
-            "exempted": {"type": "boolean", "default": False,
-                         "description": "The municipality's concrete 25 % exemption."},
-            "work_duty": {"type": "boolean", "default": False, "description": "Arbejdspligt."},
-            "spells": {"type": "array", "items": _ref("Spell")},
-        },
-    }
-    obligation = {
-        "type": "object", "required": ["kind", "count", "within_months", "by", "waived", "rule"],
-        "properties": {
-            "kind": {"type": "string", "enum": ["meeting", "follow-up", "offer"]},
-            "count": {"type": ["integer", "null"]}, "within_months": {"type": ["integer", "null"]},
-            "by": {"type": ["string", "null"], "description": "Last day of the window."},
-            "waived": {"type": "boolean"},
-            "rule": {"type": "string", "description": "The rule that decides it now (the exception when waived)."},
-            "requirement": {"type": "string"}, "by_whom": {"type": ["string", "null"]},
-            "first_by": {"type": ["string", "null"]}, "every_months": {"type": ["integer", "null"]},
-            "hours_per_week": {"type": ["integer", "null"]},
-        },
-    }
+    generated = citizen_schema(base.ruleset.vocabulary, ref="#/components/schemas/")
+    spell = generated["$defs"]["Spell"]
+    citizen = {k: v for k, v in generated.items() if k not in ("$schema", "$defs")}
     status = {"type": "string", "enum": ["law", "guidance", "bill", "agreement", "provisional"]}
-    answer = {
-        "type": "object",
-        "description": "The answer contract (REFORM.md, \"Interfaces\"); identical to `reform query --json`.",
-        "required": ["citizen", "date", "phase", "target_group", "programmes", "obligations", "sanctionable",
-                     "trial", "status", "open_questions", "explanation"],
-        "properties": {
-            "citizen": {"type": "string"}, "date": _DATE,
-            "phase": {"type": ["string", "null"]},
-            "target_group": {"type": ["object", "null"], "properties": {
-                "id": {"type": "string"}, "structure": {"type": "string", "enum": ["old-13", "new-5"]}}},
-            "programmes": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "string"},
-                "status": {"type": "string", "enum": ["active", "grandfathered", "abolished", "undetermined"]}}}},
-            "obligations": {"type": "array", "items": _ref("Obligation")},
-            "sanctionable": {"type": ["string", "null"],
-                             "enum": ["yes", "no-as-a-rule", "eased", "old-rules", "not-applicable", None]},
-            "trial": {"type": ["string", "null"]},
-            "jobpraemie": {"type": "boolean"},
-            "status": {**status, "description": "The weakest status of the rules used."},
-            "open_questions": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "text": {"type": "string"}}}},
-            "explanation": {"type": "array", "items": {"type": "object", "properties": {
-                "rule": {"type": "string"}, "text": {"type": "string"}, "source": {"type": "string"},
-                "status": status}}},
-        },
-    }
+    answer = {k: v for k, v in answer_schema(base.ruleset).items() if k != "$schema"}
+    answer["description"] = ("The answer contract (the domain brief, docs/reform.rst, \"Interfaces\"), generated from "
+                             "the rules' answer declaration; identical to `reform query --json`.")
+    ob_field = next(iter(base.ruleset.answer.of_kind("obligation")), None)
+    obligation = answer["properties"][ob_field.id]["items"] if ob_field else {"type": "object"}
+    if ob_field:
+        answer["properties"][ob_field.id] = {"type": "array", "items": _ref("Obligation"),
+                                             "description": ob_field.label["en"]}
     rule = {
         "type": "object",
         "properties": {

@@ -13,10 +13,10 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ..explain import STATUS
+from ..explain import STATUS, source_name
 from ..model import STATUS_ORDER
 from . import views
-from .i18n import LANGS, UI
+from .i18n import ERROR_PATTERNS, LANGS, UI
 
 if TYPE_CHECKING:
     from .app import WebState
@@ -46,7 +46,7 @@ def header(lang: str, active: str, switch_href: str) -> str:
     other = "en" if lang == "da" else "da"
     nav = []
     for key, href, label in (("citizen", "/", w["nav_citizen"]), ("rules", "/rules", w["nav_rules"]),
-                             ("api", "/docs", w["nav_api"])):
+                             ("sources", "/sources", w["nav_sources"]), ("api", "/docs", w["nav_api"])):
         cls = ' class="active" aria-current="page"' if key == active else ""
         nav.append(f'<a href="{href}?lang={lang}" data-nav="{href}" data-i18n="nav_{key}"{cls}>{e(label)}</a>')
     return template("header.html").substitute(
@@ -69,6 +69,7 @@ def citizen_page(state: "WebState", lang: str) -> str:
     w = UI[lang]
     other = "en" if lang == "da" else "da"
     config = {"lang": lang, "ui": {k: UI[k] for k in LANGS}, "vocabulary": views.vocabulary_json(state.base.ruleset),
+              "errors": [{"re": pattern, "da": words["da"]} for pattern, words in ERROR_PATTERNS],
               "statuses": views.status_json(), "examples": bool(state.example_files()),
               "today": date.today().isoformat()}
     municipalities = "".join(f'<option value="{e(m)}"></option>' for m in config["vocabulary"]["municipalities"])
@@ -79,13 +80,13 @@ def citizen_page(state: "WebState", lang: str) -> str:
         "citizen_title", "citizen_intro", "examples", "upload", "section_person", "f_id", "f_id_hint", "f_born",
         "f_municipality", "f_vocational_education", "f_exempted", "f_work_duty", "section_spells", "spells_hint",
         "spells_empty", "add_benefit", "add_programme", "section_query", "f_date", "submit", "clear", "date_hint",
-        "no_answer", "noscript")}
+        "no_answer", "noscript", "skip_form", "skip_answer")}
     return template("citizen.html").substitute(
         values, lang=lang, head=head(lang, f"{w['citizen_title']} – {w['app_title']}",
                                      f'<script type="application/json" id="config">{script_json(config)}</script>\n'
                                      '<script src="/static/app.js" defer></script>\n'),
         header=header(lang, "citizen", f"?lang={other}"), footer=_footer(lang), municipalities=municipalities,
-        today=e(config["today"]))
+        today=e(config["today"]), answer_label=e(w["answer_region"]))
 
 
 # -- the rules page -----------------------------------------------------------------------------
@@ -123,10 +124,12 @@ def _rule_card(rule, state: "WebState", lang: str) -> str:
     sources = []
     for c in rule.source:
         src = rs.sources.get(c.ref)
-        name = src.title if src else c.ref
+        name = source_name(src) if src else c.ref
         where = f' <span class="muted">– {e(c.at)}</span>' if c.at else ""
         st = f" {_badge(src.status, lang)}" if src else ""
-        sources.append(f'<li><strong>{e(name)}</strong>{st}{where} <code class="ref">{e(c.ref)}</code></li>')
+        link = (f'<a href="/sources/{e(c.ref)}?lang={lang}{e(state.seeds.anchor(c))}"><strong>{e(name)}</strong></a>'
+                if src else f"<strong>{e(name)}</strong>")
+        sources.append(f'<li>{link}{st}{where} <code class="ref">{e(c.ref)}</code></li>')
     rows.append(f'<dt>{e(w["sources"])}</dt><dd><ul class="sources">{"".join(sources)}</ul></dd>')
     if rule.question:
         rows.append(f'<dt>{e(w["question"])}</dt><dd class="question">{e(rule.question.get(lang))}</dd>')
@@ -201,7 +204,7 @@ def rules_page(state: "WebState", lang: str, on: date | None, subject: str | Non
         filter_status=e(w["filter_status"]), status_options="".join(status_options), filter=e(w["filter"]),
         reset=e(w["reset"]), problem=problem_html,
         count=e(w["n_shown"].format(shown=len(shown), total=len(rs.rules))), toc="".join(toc),
-        sections="".join(sections), statuses=e(w["statuses"]), legend=legend)
+        sections="".join(sections), statuses=e(w["statuses"]), legend=legend, skip=e(w["skip_content"]))
 
 
 # -- the API page ---------------------------------------------------------------------------------
@@ -213,4 +216,87 @@ def docs_page(state: "WebState", lang: str) -> str:
                              '<script src="/static/docs.js" defer></script>\n'),
         header=header(lang, "api", f"?lang={other}"),
         footer=_footer(lang), docs_title=e(w["docs_title"]), docs_intro=e(w["docs_intro"]),
-        docs_loading=e(w["docs_loading"]))
+        docs_loading=e(w["docs_loading"]), skip=e(w["skip_content"]))
+
+
+# -- the sources ----------------------------------------------------------------------------------
+def _kind_label(kind: str, lang: str) -> str:
+    return UI[lang].get(f"srckind_{kind}", kind)
+
+
+def _source_link(item: dict[str, Any], lang: str) -> str:
+    """A source's name, linked to its page here (a seed's text) or its public address."""
+    return f'<a href="{e(item["page"])}?lang={lang}">{e(item["name"])}</a>'
+
+
+def sources_page(state: "WebState", lang: str) -> str:
+    from .sources import cited_by, source_json
+    w = UI[lang]
+    other = "en" if lang == "da" else "da"
+    users = cited_by(state.base.ruleset)
+    rows = []
+    for src in state.base.ruleset.sources.values():
+        item = source_json(src, state.seeds, users.get(src.id))
+        date_text = item["date"] or w["src_not_dated"]
+        public = (f' <a class="ext" href="{e(item["url"])}" rel="noopener">{e(w["src_address"].lower())}</a>'
+                  if item["url"] else "")
+        rows.append(f'<tr id="{e(src.id)}"><td>{_source_link(item, lang)}{public}'
+                    + (f'<div class="small muted">{e(item["title"])}</div>' if item["title"] != item["name"] else "")
+                    + f'</td><td class="date"><time>{e(date_text)}</time></td><td>{e(_kind_label(src.kind, lang))}</td>'
+                    f'<td>{_badge(src.status, lang)}</td><td class="num">{len(item["cited_by"])}</td></tr>')
+    body = (f'<h1>{e(w["sources_title"])}</h1><p class="intro">{e(w["sources_intro"])}</p>'
+            f'<div class="table-wrap"><table class="table sources-table"><thead><tr><th>{e(w["src_title"])}</th>'
+            f'<th>{e(w["src_date"])}</th><th>{e(w["src_kind"])}</th><th>{e(w["src_status"])}</th>'
+            f'<th class="num">{e(w["src_cited_by"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return template("sources.html").substitute(
+        head=head(lang, f"{w['sources_title']} – {w['app_title']}"), header=header(lang, "sources", f"?lang={other}"),
+        footer=_footer(lang), body=body, skip=e(w["skip_content"]))
+
+
+def source_page(state: "WebState", lang: str, source_id: str) -> str | None:
+    """A source's page: what it is, who cites it, and for a seed its text with numbered, linkable lines."""
+    from .sources import cited_by, source_json
+    src = state.base.ruleset.sources.get(source_id)
+    if src is None:
+        return None
+    w = UI[lang]
+    other = "en" if lang == "da" else "da"
+    by_id = state.base.ruleset.by_id
+    item = source_json(src, state.seeds, cited_by(state.base.ruleset).get(src.id))
+    facts = [(w["src_title"], e(src.title)), (w["src_date"], f'<time>{e(item["date"])}</time>' if item["date"]
+                                              else e(w["src_not_dated"])),
+             (w["src_kind"], e(_kind_label(src.kind, lang))), (w["src_status"], _badge(src.status, lang))]
+    if item["url"]:
+        facts.append((w["src_address"], f'<a href="{e(item["url"])}" rel="noopener">{e(item["url"])}</a>'))
+    if item["reference"]:
+        facts.append((w["src_reference"], e(item["reference"])))
+    text = state.seeds.text(src.id) if src.kind == "seed" else None
+    if text is not None:
+        facts.append((w["src_text"], f'{e(w["src_copy_note"])} · <a href="/sources/{e(src.id)}.txt" '
+                                     f'type="text/plain" id="raw-link">{e(w["src_raw"])}</a>'))
+    rules = "".join(f'<li><a href="/rules?lang={lang}#{e(r)}">{e(by_id[r].title.get(lang) if r in by_id else r)}</a> '
+                    f'<code class="id">{e(r)}</code></li>' for r in item["cited_by"])
+    facts.append((w["src_cited_by"], f'<ul class="cited-by">{rules}</ul>' if rules else e(w["none"])))
+    if src.note:
+        facts.append((w["src_note"], f'<span lang="en">{e(src.note)}</span>'))
+    dl = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in facts)
+    subtitle = f'<p class="intro">{e(src.title)}</p>' if src.title != item["name"] else ""
+    parts = [f'<p class="crumbs"><a href="/sources?lang={lang}">← {e(w["src_all"])}</a></p>',
+             f'<h1 id="source-name">{e(item["name"])}</h1>{subtitle}', f'<dl class="facts source-facts">{dl}</dl>']
+    if src.kind == "seed":
+        if text is None:
+            parts.append(f'<p class="warn">{e(w["src_no_text"])}</p>')
+        else:
+            quoted = set(state.seeds.quoted_lines(src.id))
+            lines = []
+            for n, line in enumerate(text.split("\n"), 1):
+                cls = ' class="quoted"' if n in quoted else ""
+                lines.append(f'<span id="L{n}"{cls}><a class="ln" href="#L{n}" aria-label="{n}">{n}</a>'
+                             f'{e(line) or " "}</span>')
+            parts.append(f'<section class="seed" aria-labelledby="seed-title"><h2 id="seed-title">'
+                         f'{e(w["src_text_title"])}</h2><p class="muted small">{e(w["src_quoted"])}</p>'
+                         f'<pre class="seed-text" lang="da" id="seed-text">{"".join(lines)}</pre></section>')
+    return template("sources.html").substitute(
+        head=head(lang, f"{item['name']} – {w['sources_title']}"),
+        header=header(lang, "sources", f"?lang={other}"), footer=_footer(lang), body="".join(parts),
+        skip=e(w["skip_content"]))

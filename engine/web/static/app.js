@@ -1,5 +1,8 @@
-/* The caseworker page: a citizen form, the answer from /api/explain, Danish and English.
-   Plain JavaScript, no libraries, no external requests; nothing is stored in the browser. */
+/* The caseworker page: a citizen form, the answer from /api/explain with its statement of reasons,
+   the timeline from /api/timeline/view, Danish and English.
+   Plain JavaScript, no libraries, no external requests. Nothing is stored in the browser or on the
+   server; the permalink keeps the citizen and the date in the address's #fragment, which the browser
+   never sends to the server. */
 (function () {
   "use strict";
 
@@ -8,6 +11,8 @@
   var lang = config.lang;
   var lastRequest = null;    // the last citizen + date asked about (re-asked on a language switch)
   var extras = {};           // fields of a loaded file the form has no input for (sent on, so the API names them)
+  var asked = 0;             // counts the questions, so a late timeline for an earlier one is dropped
+  var PHONE = "(max-width: 1100px)";  // one column: the answer is below the form
 
   function ui(key) { return (config.ui[lang] && config.ui[lang][key]) || key; }
   function $(id) { return document.getElementById(id); }
@@ -65,7 +70,19 @@
 
   function input(name, value, attrs) {
     var a = Object.assign({ name: name, value: value === undefined || value === null ? "" : String(value) }, attrs || {});
-    return el("input", a);
+    var node = el("input", a);
+    if (a.type === "date") setDate(node, a.value);
+    return node;
+  }
+
+  // A date field with the browser's date picker. A value it cannot hold (30 February from a file) would
+  // be emptied silently: the field then turns into a text field that keeps it, and the API names it.
+  function setDate(node, value) {
+    value = value === undefined || value === null ? "" : String(value);
+    if (node.type !== "date" && node.dataset.dateField) node.type = "date";
+    node.dataset.dateField = "1";
+    node.value = value;
+    if (node.value !== value) { node.type = "text"; node.value = value; }
   }
 
   function field(key, control, cls) {
@@ -77,8 +94,8 @@
     var row = el("div", { class: "spell spell-" + kind, dataset: { kind: kind } });
     var what = select(kind, terms(kind), data[kind], ui("choose"));
     what.classList.add("what");
-    var from = input("from", data.from, { placeholder: ui("date_hint"), inputmode: "numeric", maxlength: 10 });
-    var to = input("to", data.to, { placeholder: ui("date_hint"), inputmode: "numeric", maxlength: 10 });
+    var from = input("from", data.from, { type: "date", min: "1900-01-01", max: "2200-12-31", placeholder: ui("date_hint") });
+    var to = input("to", data.to, { type: "date", min: "1900-01-01", max: "2200-12-31", placeholder: ui("date_hint") });
     var remove = el("button", { type: "button", class: "remove", title: ui("remove_row"), "aria-label": ui("remove_row"),
                                 text: "×", on: { click: function () { row.remove(); updateEmpty(); } } });
     row.appendChild(el("div", { class: "spell-main" },
@@ -100,8 +117,8 @@
       row.appendChild(details);
       var refresh = function () {
         var b = what.value;
-        var showAssessment = vocab.assessment_for.indexOf(b) >= 0 || assessment.value !== "";
-        var showSick = b === vocab.sick_benefit || sickFrom.value !== "" || weeks.value !== "" || unc.checked;
+        var showAssessment = vocab.assessment_with.indexOf(b) >= 0 || assessment.value !== "";
+        var showSick = vocab.sick_from_with.indexOf(b) >= 0 || sickFrom.value !== "" || weeks.value !== "" || unc.checked;
         details.querySelectorAll(".assessment").forEach(function (n) { n.hidden = !showAssessment; });
         details.querySelectorAll(".sick").forEach(function (n) { n.hidden = !showSick; });
         details.hidden = !showAssessment && !showSick;
@@ -160,7 +177,7 @@
     extras = {};
     Object.keys(c).forEach(function (k) { if (TOP_KEYS.indexOf(k) < 0) extras[k] = c[k]; });
     $("f-id").value = text(c.id);
-    $("f-born").value = text(c.born);
+    setDate($("f-born"), text(c.born));
     $("f-municipality").value = text(c.municipality);
     FLAGS.forEach(function (f) {
       var v = c[f];
@@ -186,6 +203,7 @@
   // -- asking ---------------------------------------------------------------------------------------
   function ask(request) {
     lastRequest = request;
+    var n = ++asked;
     var panel = $("answer");
     panel.classList.add("busy");
     panel.setAttribute("aria-busy", "true");
@@ -197,8 +215,12 @@
       return r.json().catch(function () { return { error: "http", messages: [r.status + " " + r.statusText] }; })
         .then(function (body) { return { status: r.status, body: body }; });
     }).then(function (res) {
-      if (res.status === 200) renderAnswer(res.body.view, res.body.answer);
-      else showErrors(res.body.messages || [String(res.status)]);
+      if (n !== asked) return;
+      if (res.status === 200) {
+        renderAnswer(res.body.view, res.body.answer);
+        remember(request);
+        loadTimeline(request, n);
+      } else showErrors(res.body.messages || [String(res.status)]);
     }).catch(function () {
       showErrors([ui("error_network")]);
     }).then(function () {
@@ -208,10 +230,33 @@
     });
   }
 
+  function badDates() {
+    // a date field the browser holds as incomplete or impossible reads as empty: say so here
+    var bad = [];
+    document.querySelectorAll("#citizen-form input[type='date']").forEach(function (node) {
+      if (node.validity && node.validity.badInput) bad.push(node);
+    });
+    return bad;
+  }
+
   function submit(ev) {
     if (ev) ev.preventDefault();
     clearErrors();
-    ask({ citizen: readCitizen(), date: $("f-date").value.trim() });
+    var bad = badDates();
+    if (bad.length) {
+      showErrors(bad.map(function (node) { return { field: fieldOf(node), text: ui("error_date_bad"), node: node }; }));
+      return;
+    }
+    ask({ citizen: readCitizen(), date: $("f-date").value.trim() || null });  // null: the API says "missing"
+  }
+
+  function fieldOf(node) {
+    var row = node.closest(".spell");
+    if (row) {
+      var i = Array.prototype.indexOf.call($("spells").children, row);
+      return "citizen: spells[" + i + "]." + node.name;
+    }
+    return node.id === "f-date" ? "date" : "citizen: " + node.name;
   }
 
   // -- errors -------------------------------------------------------------------------------------
@@ -235,14 +280,76 @@
     if (/^date:/.test(message)) mark($("f-date"));
   }
 
+  // The field of a message from the API ("citizen: spells[1].benefit: …"), named as the form names it.
+  function fieldLabel(path) {
+    var m = /^spells\[(\d+)\](?:\.(\w+))?$/.exec(path);
+    if (m) {
+      var row = ui("row_n").replace("{n}", Number(m[1]) + 1);
+      row = row.charAt(0).toUpperCase() + row.slice(1);
+      if (!m[2]) return row;
+      var key = m[2] === "benefit" || m[2] === "programme" ? "kind_" + m[2] : "f_" + m[2];
+      return row + ", " + (config.ui[lang][key] || m[2]).toLowerCase();
+    }
+    return config.ui[lang]["f_" + path] || path;
+  }
+
+  function splitMessage(message) {
+    var m = /^citizen: ((?:spells\[\d+\](?:\.\w+)?)|\w+): (.*)$/.exec(message);
+    if (m && (/^spells/.test(m[1]) || config.ui[lang]["f_" + m[1]])) return { field: m[1], rest: m[2] };
+    m = /^(citizen|date|from|to|lang|body|file|text|name)(?::\d+)?: (.*)$/.exec(message);
+    if (m) return { field: m[1], rest: m[2] };
+    return { field: null, rest: message };
+  }
+
+  // A message in the page's language: English as the API says it; Danish by field and pattern, and
+  // where no pattern knows the message, the field in Danish and the server's words beside it.
+  function translate(message) {
+    var parts = splitMessage(message);
+    if (lang === "en") return { field: null, text: message, original: null };
+    var label = parts.field ? fieldLabel(parts.field) : null;
+    for (var i = 0; i < (config.errors || []).length; i++) {
+      var re = new RegExp(config.errors[i].re);
+      var m = re.exec(parts.rest);
+      if (m) {
+        var out = config.errors[i].da.replace(/\$(\d)/g, function (_, k) { return m[Number(k)] || ""; })
+          .replace(/\{(\d+)\}/g, function (_, k) { return String(Number(k) + 1); });
+        return { field: label, text: out, original: null };
+      }
+    }
+    return { field: label, text: ui("error_title").toLowerCase(), original: message };
+  }
+
   function showErrors(messages) {
     var panel = $("answer");
     panel.innerHTML = "";
+    var items = messages.map(function (m) {
+      if (typeof m === "object") {  // found on the page (a date the picker holds as invalid)
+        mark(m.node);
+        return el("li", null, el("strong", { text: fieldLabel(m.field.replace(/^citizen: /, "")) + ": " }), m.text);
+      }
+      var t = translate(m);
+      highlight(m);
+      if (lang === "en") return el("li", null, el("code", { text: m }));
+      return el("li", null, t.field ? el("strong", { text: t.field + ": " }) : null, t.text,
+                t.original ? el("small", { class: "original" }, " (" + ui("error_original") + ": ",
+                                el("code", { lang: "en", text: t.original }), ")") : null);
+    });
     panel.appendChild(el("div", { class: "error-box", role: "alert" },
-      el("h2", { text: ui("error_title") }),
-      el("ul", null, messages.map(function (m) { return el("li", null, el("code", { text: m })); }))));
-    messages.forEach(highlight);
-    panel.scrollIntoView({ block: "nearest" });
+      el("h2", { text: ui("error_title") }), el("ul", null, items)));
+    bringIntoView(panel, false);
+  }
+
+  // On a phone the answer is below the form: show it (and say where focus went); on a wide screen it
+  // is beside the form already.
+  function bringIntoView(panel, focus) {
+    if (window.matchMedia && window.matchMedia(PHONE).matches) {
+      var target = panel.querySelector("h2") || panel;
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "start" });
+      if (focus !== false) target.focus({ preventScroll: true });
+    } else {
+      panel.scrollIntoView({ block: "nearest" });
+    }
   }
 
   // -- the answer ----------------------------------------------------------------------------------
@@ -253,17 +360,40 @@
     return [el("dt", { text: label }), el("dd", null, value, extra || null)];
   }
 
+  function sourceLink(c) {
+    // a source by the name a person cites it by; to its public address, or to its text on this server
+    var href = c.href && c.href.charAt(0) === "/" ? c.href.replace(/(#|$)/, "?lang=" + lang + "$1") : c.href;
+    var name = href ? el("a", { href: href, class: "source-link", target: "_blank", rel: "noopener",
+                                  dataset: { ref: c.ref } , text: c.name }) : el("span", { text: c.name });
+    return [name, c.at ? ", " + c.at : null];
+  }
+
+  function citationNodes(citations) {
+    var out = [];
+    citations.forEach(function (c, i) {
+      if (i) out.push("; ");
+      out = out.concat(sourceLink(c));
+    });
+    return out;
+  }
+
+  function button(id, label, handler) {
+    return el("button", { type: "button", class: "secondary small", id: id, text: label, on: { click: handler } });
+  }
+
   function renderAnswer(view, answer) {
     var panel = $("answer");
     panel.innerHTML = "";
     panel.dataset.lang = view.lang;
 
     var head = el("div", { class: "answer-head" },
-      el("h2", null, formatNodes(ui("answer_for"), { citizen: view.citizen, date: view.date })),
+      el("h2", { id: "answer-title", tabindex: "-1" }, formatNodes(ui("answer_for"), { citizen: view.citizen, date: view.date })),
       el("div", { class: "actions" },
-        el("button", { type: "button", class: "secondary small", id: "copy-text", text: ui("copy_text"),
-                       on: { click: function (ev) { copyText(view.text, ev.target); } } })));
+        button("print", ui("print"), function () { window.print(); }),
+        button("copy-link", ui("copy_link"), function (ev) { copyText(window.location.href, ev.target, ui("link_copied")); }),
+        button("copy-text", ui("copy_text"), function (ev) { copyText(view.text, ev.target); })));
     panel.appendChild(head);
+    panel.appendChild(el("p", { class: "permalink-note small muted", id: "permalink-note", text: ui("permalink_note") }));
 
     var law = view.status.is_law;
     panel.appendChild(el("div", { class: "rests " + (law ? "rests-law" : "rests-other status-" + view.status.id), id: "rests-on" },
@@ -272,16 +402,12 @@
         el("strong", null, ui("rests_on") + ": ", el("span", { class: "rests-status", text: view.status.label })),
         el("p", { text: law ? ui("rests_law") : ui("rests_other") }))));
 
-    var tg = view.target_group;
-    var dl = el("dl", { class: "summary", id: "summary" },
-      row(ui("phase"), el("span", { id: "v-phase", text: view.phase.label }),
-          view.phase.id ? el("code", { class: "id", text: view.phase.id }) : null),
-      row(ui("group"), el("strong", { id: "v-group", text: tg.label }),
-          tg.id ? el("span", { class: "sub" }, el("code", { class: "id", text: tg.id }), " · " + tg.structure_label) : null),
-      row(ui("sanction"), el("span", { id: "v-sanction", text: view.sanctionable.label })),
-      row(ui("trial"), el("span", { id: "v-trial", text: view.trial.label }),
-          view.trial.id ? el("code", { class: "id", text: view.trial.id }) : null),
-      view.jobpraemie ? row(ui("jobpraemie"), el("span", { text: ui("yes") })) : null);
+    var dl = el("dl", { class: "summary", id: "summary" }, view.summary.map(function (r) {
+      var value = el(r.strong ? "strong" : "span", { id: r.element, text: r.text });
+      var extra = r.code ? (r.sub ? el("span", { class: "sub" }, el("code", { class: "id", text: r.code }), " · " + r.sub)
+                                  : el("code", { class: "id", text: r.code })) : null;
+      return row(r.label, value, extra);
+    }).reduce(function (all, pair) { return all.concat(pair); }, []));
     panel.appendChild(dl);
 
     if (view.open_questions.length) {
@@ -292,12 +418,12 @@
         }))));
     }
 
-    // contact requirements
+    // contact requirements: a waived one shows no deadline (it has none), only the exception
     var obSection = el("section", { class: "block", id: "obligations" }, el("h3", { text: ui("obligations") }));
     if (view.obligations.length) {
       var list = el("ul", { class: "obligations" });
       view.obligations.forEach(function (ob) {
-        var dates = el("div", { class: "ob-dates" },
+        var dates = ob.waived ? null : el("div", { class: "ob-dates" },
           ob.first_by ? el("div", { class: "ob-date" }, el("span", { class: "label", text: ui("first_due") }), el("span", { class: "first", text: ob.first_by })) : null,
           el("div", { class: "ob-date" }, el("span", { class: "label", text: ui("due") }), el("strong", { class: "due", text: ob.by || "–" })));
         list.appendChild(el("li", { class: "obligation" + (ob.waived ? " is-waived" : ""), dataset: { rule: ob.requirement } },
@@ -331,20 +457,16 @@
       panel.appendChild(el("section", { class: "block", id: "programmes" }, el("h3", { text: ui("programmes") }), pt));
     }
 
-    // reasons
-    var ol = el("ol", { class: "reasons", id: "reasons" });
-    view.reasons.forEach(function (r) {
-      var badges = [];
-      if (r.status !== "law") badges.push(statusBadge(r.status, r.status_label));
-      if (r.effect === "sets-aside") badges.push(badge("effect", ui("effect_sets_aside")));
-      if (r.effect === "waived") badges.push(badge("waived", ui("effect_waived")));
-      if (r.undetermined) badges.push(badge("status-provisional", ui("undetermined")));
-      ol.appendChild(el("li", { class: "reason" + (r.status !== "law" ? " not-law" : ""), dataset: { rule: r.rule } },
-        el("p", { class: "reason-text" }, r.text, badges.length ? " " : null, badges),
-        el("p", { class: "reason-source" }, el("span", { class: "label", text: ui("source") + ": " }), r.source,
-           " ", el("code", { class: "id", text: r.rule }))));
-    });
-    panel.appendChild(el("section", { class: "block" }, el("h3", { text: ui("because") }), ol));
+    panel.appendChild(renderDecision(view));
+
+    // the timeline comes from its own request (below); its place is kept here
+    panel.appendChild(el("section", { class: "block timeline", id: "timeline", "aria-labelledby": "timeline-title" },
+      el("h3", { id: "timeline-title", text: ui("tl_title") }),
+      el("p", { class: "muted", id: "timeline-status", text: ui("tl_loading") })));
+
+    // Reserved for "what could change the answer?" (issue 17, items 5–6: built on the fact declaration).
+    panel.appendChild(el("section", { class: "block what-if", id: "what-if", hidden: true, "aria-labelledby": "what-if-title" },
+      el("h3", { id: "what-if-title", text: ui("whatif_title") })));
 
     if (answer.receipt) {
       var rc = answer.receipt, rev = rc.rules_revision ? " @ " + rc.rules_revision.slice(0, 12) + (rc.rules_dirty ? "+" : "") : "";
@@ -354,12 +476,211 @@
     }
     panel.appendChild(el("details", { class: "json" }, el("summary", { text: ui("show_json") }),
       el("pre", null, el("code", { text: JSON.stringify(answer, null, 2) }))));
+    bringIntoView(panel);
   }
 
-  function copyText(value, button) {
+  // The statement of reasons (forvaltningsloven §§ 22–24): the legal rules, the facts, the assessment
+  // (the numbered reasons with their sources) and the caveats; printable and copyable as text.
+  function renderDecision(view) {
+    var d = view.decision;
+    var section = el("section", { class: "block decision", id: "decision", "aria-labelledby": "decision-title" },
+      el("div", { class: "decision-head" },
+        el("div", null, el("h3", { id: "decision-title", text: d.title }), el("p", { class: "muted small law", text: d.law })),
+        el("div", { class: "actions" },
+          button("copy-decision", ui("copy_decision"), function (ev) { copyText(d.text, ev.target); }))),
+      el("p", { class: "intro small", text: d.intro }));
+
+    // the legal rules: each source once, linked, with the places cited and the reasons citing it
+    var rules = el("ul", { class: "legal-rules", id: "legal-rules" });
+    d.rules.forEach(function (s) {
+      rules.appendChild(el("li", { dataset: { ref: s.ref } },
+        sourceLink({ href: s.href, name: s.name, ref: s.ref })[0],
+        s.title && s.title !== s.name ? el("span", { class: "src-title" }, " – " + s.title) : null,
+        el("span", { class: "muted small" }, " · " + [s.date, s.kind_label].filter(Boolean).join(" · ")),
+        s.places.length ? el("div", { class: "small muted places" }, s.places.join("; ") + " (" +
+          ui("decision_cites").replace("{n}", s.items.join(", ")) + ")") : null));
+    });
+    section.appendChild(el("h4", { text: ui("decision_rules") }));
+    section.appendChild(el("p", { class: "small muted", text: ui("decision_rules_intro") }));
+    section.appendChild(rules);
+
+    // the facts: the citizen's details as given
+    var f = d.facts;
+    var facts = el("dl", { class: "facts-list", id: "facts" });
+    f.rows.forEach(function (r) { facts.appendChild(el("dt", { text: r.label })); facts.appendChild(el("dd", { dataset: { key: r.key }, text: r.value })); });
+    facts.appendChild(el("dt", { text: f.spells_label }));
+    facts.appendChild(el("dd", null, f.spells.length ? el("ul", { class: "fact-spells" },
+      f.spells.map(function (sp) { return el("li", { text: sp.text }); })) : f.no_spells));
+    section.appendChild(el("h4", { text: ui("decision_facts") }));
+    section.appendChild(el("p", { class: "small muted", text: ui("decision_facts_intro") }));
+    section.appendChild(facts);
+
+    // the assessment: the numbered reasons
+    var ol = el("ol", { class: "reasons", id: "reasons" });
+    view.reasons.forEach(function (r) {
+      var badges = [];
+      if (r.status !== "law") badges.push(statusBadge(r.status, r.status_label));
+      if (r.effect === "sets-aside") badges.push(badge("effect", ui("effect_sets_aside")));
+      if (r.effect === "waived") badges.push(badge("waived", ui("effect_waived")));
+      if (r.undetermined) badges.push(badge("status-provisional", ui("undetermined")));
+      ol.appendChild(el("li", { class: "reason" + (r.status !== "law" ? " not-law" : ""), dataset: { rule: r.rule } },
+        el("p", { class: "reason-text" }, r.text, badges.length ? " " : null, badges),
+        el("p", { class: "reason-source" }, el("span", { class: "label", text: ui("source") + ": " }),
+           citationNodes(r.citations || []), " ", el("code", { class: "id", text: r.rule }))));
+    });
+    section.appendChild(el("h4", { text: ui("decision_assessment") }));
+    section.appendChild(el("p", { class: "small muted", text: ui("decision_assessment_intro") }));
+    section.appendChild(ol);
+
+    // caveats: what rests on a bill, an agreement or a provisional reading, and what is open
+    section.appendChild(el("h4", { text: ui("decision_caveats") }));
+    var caveats = el("div", { id: "caveats", class: d.caveats.length ? "caveats has-caveats" : "caveats" });
+    if (d.caveats.length) {
+      caveats.appendChild(el("p", { class: "small", text: ui("decision_caveats_intro") }));
+      caveats.appendChild(el("ul", null, d.caveats.map(function (c) {
+        return el("li", null, c.text + " ", el("code", { class: "id", text: c.rule }));
+      })));
+    } else {
+      caveats.appendChild(el("p", { class: "small", text: ui("decision_caveats_none") }));
+    }
+    if (d.open_questions.length) {
+      caveats.appendChild(el("p", { class: "small", text: ui("decision_open") }));
+      caveats.appendChild(el("ul", null, d.open_questions.map(function (q) { return el("li", { text: q.text }); })));
+    }
+    section.appendChild(caveats);
+    return section;
+  }
+
+  // -- the timeline ---------------------------------------------------------------------------------
+  function loadTimeline(request, n) {
+    return fetch("/api/timeline/view", {
+      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ citizen: request.citizen, date: request.date, lang: lang })
+    }).then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
+      .then(function (res) {
+        if (n !== asked) return;
+        if (res.status === 200) renderTimeline(res.body);
+        else timelineFailed();
+      }).catch(function () { if (n === asked) timelineFailed(); });
+  }
+
+  function timelineFailed() {
+    var status = $("timeline-status");
+    if (status) { status.textContent = ui("tl_error"); status.className = "warn"; }
+  }
+
+  function ruleList(items) {
+    return el("ul", { class: "tl-rules" }, items.map(function (r) {
+      return el("li", null, r.title, r.status !== "law" ? [" ", statusBadge(r.status, r.status_label)] : null,
+        r.citations.length ? el("div", { class: "small muted" }, ui("source") + ": ", citationNodes(r.citations)) : null);
+    }));
+  }
+
+  function renderTimeline(tl) {
+    var section = $("timeline");
+    if (!section) return;
+    section.innerHTML = "";
+    section.appendChild(el("h3", { id: "timeline-title", text: ui("tl_title") }));
+    section.appendChild(el("p", { class: "small muted", id: "timeline-intro" },
+      formatNodes(ui("tl_intro"), { from: tl.from, to: tl.to })));
+
+    var figure = el("figure", { class: "tl-figure" });
+    var holder = el("div", { class: "tl-svg", role: "img", "aria-label": ui("tl_picture") + " (" + ui("tl_n_periods").replace("{n}", tl.periods.length) + ")" });
+    try {
+      var doc = new DOMParser().parseFromString(tl.svg, "image/svg+xml");
+      if (!doc.querySelector("parsererror")) {
+        var svg = document.importNode(doc.documentElement, true);
+        svg.setAttribute("aria-hidden", "true");
+        svg.setAttribute("focusable", "false");
+        holder.appendChild(svg);
+      }
+    } catch (e) { /* the list below says the same */ }
+    figure.appendChild(holder);
+    figure.appendChild(el("figcaption", { class: "small muted", text: ui("tl_picture") }));
+    section.appendChild(figure);
+
+    section.appendChild(el("h4", { text: ui("tl_list") }));
+    var ol = el("ol", { class: "tl-list", id: "timeline-list" });
+    tl.periods.forEach(function (p, i) {
+      var li = el("li", { class: "tl-period" + (p.holds_date ? " holds-date" : ""), dataset: { from: p.from, to: p.to } },
+        el("h5", null, el("time", { datetime: p.from, text: p.from }), " – ", el("time", { datetime: p.to, text: p.to }),
+          p.holds_date ? [" ", badge("applies", ui("tl_this_date"))] : null,
+          p.status.id !== "law" ? [" ", statusBadge(p.status.id, p.status.label)] : null));
+      var lanes = el("dl", { class: "tl-lanes" });
+      p.lanes.forEach(function (lane) {
+        lanes.appendChild(el("dt", { text: lane.title }));
+        lanes.appendChild(el("dd", { dataset: { lane: lane.field }, text: lane.label }));
+      });
+      li.appendChild(lanes);
+      if (i === 0) {
+        li.appendChild(el("p", { class: "small muted", text: ui("tl_first") }));
+      } else {
+        if (p.changed.length) li.appendChild(el("p", { class: "tl-changed" }, el("strong", { text: ui("tl_changes") + ": " }),
+          p.changed.map(function (c) { return c.label; }).join(", ")));
+        // why: what happened to the citizen (a spell, a birthday, months passing), and how many rules
+        // came into force or ended that day (they are listed below, each with its sources)
+        var events = p.causes.filter(function (c) { return !c.rule; }).map(function (c) { return c.text; });
+        var ruleEvents = p.causes.filter(function (c) { return c.rule; }).length;
+        if (ruleEvents) events.push(ui("tl_rules_change").replace("{n}", ruleEvents));
+        if (events.length) li.appendChild(el("p", { class: "tl-why" }, el("strong", { text: ui("tl_why") + ": " }),
+          events.join("; ")));
+        [["now_apply", "tl_now_apply"], ["no_longer", "tl_no_longer"]].forEach(function (pair) {
+          var items = p[pair[0]];
+          if (!items.length) return;
+          li.appendChild(el("details", { class: "tl-rules-box", open: items.length <= 3 },
+            el("summary", null, ui(pair[1]) + " (" + items.length + ")"), ruleList(items)));
+        });
+      }
+      ol.appendChild(li);
+    });
+    section.appendChild(ol);
+  }
+
+  // -- the permalink: the citizen and the date in the #fragment, never in a query string --------------
+  function encode(request) {
+    var bytes = new TextEncoder().encode(JSON.stringify({ c: request.citizen, d: request.date }));
+    var bin = "";
+    bytes.forEach(function (b) { bin += String.fromCharCode(b); });
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function decode(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) b64 += "=";
+    var bin = atob(b64);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var data = JSON.parse(new TextDecoder().decode(bytes));
+    if (!data || typeof data !== "object" || typeof data.c !== "object" || data.c === null) throw new Error("shape");
+    return { citizen: data.c, date: typeof data.d === "string" ? data.d : "" };
+  }
+
+  var remembered = "";
+  function remember(request) {
+    remembered = "#a=" + encode(request);
+    history.replaceState(null, "", window.location.pathname + window.location.search + remembered);
+  }
+
+  function restore() {
+    var m = /^#a=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+    if (!m || window.location.hash === remembered) return false;
+    var request;
+    try { request = decode(m[1]); } catch (e) {
+      showErrors([{ field: "citizen", text: ui("permalink_bad"), node: null }]);
+      return true;
+    }
+    remembered = window.location.hash;
+    fillCitizen(request.citizen);
+    setDate($("f-date"), request.date);
+    document.querySelectorAll(".example-buttons button").forEach(function (b) { b.classList.remove("selected"); });
+    ask({ citizen: readCitizen(), date: request.date });
+    return true;
+  }
+
+  function copyText(value, button, doneLabel) {
     var done = function () {
       var old = button.textContent;
-      button.textContent = ui("copied");
+      button.textContent = doneLabel || ui("copied");
       setTimeout(function () { button.textContent = old; }, 1500);
     };
     if (navigator.clipboard && window.isSecureContext) {
@@ -404,7 +725,10 @@
   function upload(ev) {
     var file = ev.target.files && ev.target.files[0];
     if (!file) return;
-    if (file.size > 1000000) { showErrors(["file: " + file.name + " is over 1,000,000 bytes"]); return; }
+    if (file.size > 1000000) {
+      showErrors([{ field: "file", text: ui("error_file_large").replace("{name}", file.name), node: null }]);
+      return;
+    }
     file.text().then(function (content) {
       return fetch("/api/citizen/parse", {
         method: "POST", headers: { "Content-Type": "application/json" },
@@ -423,6 +747,9 @@
   function clearForm() {
     fillCitizen({ id: "", spells: [] });
     lastRequest = null;
+    asked++;
+    remembered = "";
+    history.replaceState(null, "", window.location.pathname + window.location.search);
     var panel = $("answer");
     panel.innerHTML = "";
     panel.appendChild(el("p", { class: "placeholder", text: ui("no_answer") }));
@@ -436,6 +763,7 @@
     document.querySelectorAll("[data-i18n-placeholder]").forEach(function (n) { n.placeholder = ui(n.dataset.i18nPlaceholder); });
     document.querySelectorAll("[data-i18n-title]").forEach(function (n) { n.title = ui(n.dataset.i18nTitle); });
     document.title = ui("citizen_title") + " – " + ui("app_title");
+    $("answer").setAttribute("aria-label", ui("answer_region"));
     var other = lang === "da" ? "en" : "da";
     var sw = $("lang-switch");
     sw.href = "?lang=" + other;
@@ -457,7 +785,7 @@
     lang = lang === "da" ? "en" : "da";
     var params = new URLSearchParams(window.location.search);
     params.set("lang", lang);
-    history.replaceState(null, "", "?" + params.toString());
+    history.replaceState(null, "", "?" + params.toString() + window.location.hash);  // the #fragment stays
     applyLang();
     if (lastRequest) ask(lastRequest);
     else if (!$("answer").querySelector(".error-box")) {
@@ -473,11 +801,13 @@
   $("upload").addEventListener("change", upload);
   $("clear").addEventListener("click", clearForm);
   $("lang-switch").addEventListener("click", switchLang);
+  window.addEventListener("hashchange", restore);  // a permalink pasted into this tab
   updateEmpty();
 
   var params = new URLSearchParams(window.location.search);
-  if (params.get("date")) $("f-date").value = params.get("date");
+  if (params.get("date")) setDate($("f-date"), params.get("date"));
   setupExamples().then(function () {
+    if (restore()) return;  // a permalink: the citizen and the date from the #fragment
     if (params.get("example")) loadExample(params.get("example"), true);
   });
 })();
