@@ -34,8 +34,6 @@ import pictures
 
 logger = logging.getLogger(__name__)
 
-VOCAB_TABLES = {"benefit": "benefits", "assessment": "assessments", "sick_from": "sick_from",
-                "programme": "programmes"}
 
 
 # --- reStructuredText helpers ---------------------------------------------------------------------
@@ -187,9 +185,10 @@ class Site:
         return ref(f"rule-{rid}", group_id) if rid else lit(group_id)
 
     def term(self, key: str, value: str) -> str:
-        term = self.rs.vocabulary.table(VOCAB_TABLES.get(key, "")).get(value)
+        table = vocab_tables(self.rs.vocabulary).get(key, "")
+        term = self.rs.vocabulary.table(table).get(value)
         if term:
-            return f"{esc(term.title['en'])} ({ref('vocab-' + VOCAB_TABLES[key], value)})"
+            return f"{esc(term.title['en'])} ({ref('vocab-' + table, value)})"
         if key == "target_group":
             return self.group_link(value)
         return lit(value)
@@ -209,64 +208,54 @@ class Site:
 
 
 # --- conditions and conclusions, readably -----------------------------------------------------------
-NUMBERS = {"age": ("age", " years"), "months_into_spell": ("months into the current benefit spell", ""),
-           "expected_absence_weeks": ("expected absence", " weeks")}
 NUMBER_OPS = {"under": "under", "at_least": "at least", "over": "over", "at_most": "at most"}
-DATES = {"programme_started": "the programme started", "spell_started": "the current benefit spell started"}
 DATE_OPS = {"before": "before", "on_or_after": "on or after"}
-BOOLS = {"vocational_education": ("has vocational education (erhvervskompetencegivende uddannelse)",
-                                  "has no vocational education"),
-         "uncomplicated": ("a short, uncomplicated course with a job to return to", "not an uncomplicated course"),
-         "exempted": ("exempted by the municipality (the 25 % rule)", "not exempted by the municipality"),
-         "work_duty": ("has a work duty (arbejdspligt)", "has no work duty")}
-SUBJECT = {"benefit": "benefit", "assessment": "assessment", "sick_from": "sick-listed from",
-           "target_group": "target group", "programme": "programme"}
-UNKNOWN = {"benefit": "no benefit is given", "assessment": "no assessment is given",
-           "sick_from": "not given whether sick-listed from a job or from unemployment",
-           "programme": "in no programme", "target_group": "no target group", "municipality": "no municipality given"}
-KNOWN = {"programme": "in a programme", "municipality": "a municipality is given"}
+
+
+def _subject(site: Site, key: str) -> tuple[str, str]:
+    """How a condition key reads (its declared English label), and what kind of test it is."""
+    v = site.rs.vocabulary
+    if key == "target_group":
+        return "target group", "choice"
+    found = v.condition_kind(key)
+    if found is None:
+        return key, ""
+    what, decl = found
+    if what in ("measure", "beside-measure"):
+        measure = decl[0]
+        return (measure.label.get("en") or key.replace("_", " ")).lower(), "date" if measure.is_date else "number"
+    label = decl.label.get("en", key)
+    return label[:1].lower() + label[1:], {"current": "choice", "beside": "beside"}.get(what, what)
 
 
 def condition_text(site: Site, key: str, test: Any) -> str:
-    if key in SUBJECT:
-        subject = SUBJECT[key]
-        if isinstance(test, dict) and set(test) == {"known"}:
-            return UNKNOWN[key] if not test["known"] else KNOWN.get(key, f"{subject} is given")
+    """One condition in words, from the vocabulary's declared labels."""
+    if key == "any_of":
+        return "any of: " + "; or ".join(f"({branch_text(site, b)})" for b in test)
+    subject, kind = _subject(site, key)
+    if isinstance(test, dict) and set(test) == {"known"}:
+        if kind == "beside":
+            return f"in a {subject.lower()}" if test["known"] else f"in no {subject.lower()}"
+        return f"{subject} is given" if test["known"] else f"{subject} not given"
+    if kind in ("choice", "beside"):
+        verb = "in" if kind == "beside" else f"{subject} is"
         if isinstance(test, str):
-            if key == "sick_from":
-                return site.term(key, test)
-            return f"in {site.term(key, test)}" if key == "programme" else f"{subject} is {site.term(key, test)}"
+            return f"{verb} {site.term(key, test)}"
         if isinstance(test, list):
             test = {"in": test}
         parts = []
         if "in" in test:
-            names = ", ".join(site.term(key, v) for v in test["in"])
-            parts.append(f"in one of {names}" if key == "programme" else f"{subject} is one of {names}")
+            parts.append(f"{verb} one of {', '.join(site.term(key, x) for x in test['in'])}")
         if "not_in" in test:
-            names = ", ".join(site.term(key, v) for v in test["not_in"])
-            parts.append(f"in none of {names}" if key == "programme" else f"{subject} is none of {names}")
+            parts.append(f"{verb} none of {', '.join(site.term(key, x) for x in test['not_in'])}")
         return " and ".join(parts)
-    if key in NUMBERS:
-        label, unit = NUMBERS[key]
-        if test.get("known") is False:
-            return "date of birth not given" if key == "age" else f"{label} not given"
+    if kind in ("number", "integer"):
         ops = [f"{NUMBER_OPS[op]} {k}" for op, k in test.items() if op in NUMBER_OPS]
-        return f"{label} {' and '.join(ops)}{unit}"
-    if key in DATES:
-        return DATES[key] + " " + " and ".join(f"{DATE_OPS[op]} {v}" for op, v in test.items() if op in DATE_OPS)
-    if key in BOOLS:
-        return esc(BOOLS[key][0 if test else 1])
-    if key == "municipality":
-        if set(test) == {"known"}:
-            return UNKNOWN[key] if not test["known"] else KNOWN[key]
-        parts = []
-        if "in" in test:
-            parts.append(f"municipality is one of {esc(', '.join(test['in']))}")
-        if "not_in" in test:
-            parts.append(f"municipality is none of {esc(', '.join(test['not_in']))}")
-        return " and ".join(parts)
-    if key == "any_of":
-        return "any of: " + "; or ".join(f"({branch_text(site, b)})" for b in test)
+        return f"{subject} {' and '.join(ops)}"
+    if kind == "date":
+        return subject + " " + " and ".join(f"{DATE_OPS[op]} {x}" for op, x in test.items() if op in DATE_OPS)
+    if kind == "bool":
+        return esc(f"{subject}: {'yes' if test else 'no'}")
     return f"{lit(key)}: {lit(json.dumps(test, ensure_ascii=False, default=str))}"
 
 
@@ -661,34 +650,60 @@ def seed_pages(site: Site, out: Output) -> None:
     out.write("seeds/index.rst", "\n".join(index) + "\n")
 
 
+def vocab_tables(v) -> dict[str, str]:
+    """Condition key → the value table it names (a spell kind's values, a choice fact's table)."""
+    out = {k.kind: k.values for k in v.spell_kinds}
+    out.update({f.id: f.values for f in (*v.facts, *(f for k in v.spell_kinds for f in k.facts))
+                if f.type == "choice" and f.values})
+    return out
+
+
 def vocabulary_page(site: Site, out: Output) -> None:
+    """The citizen's facts and the value tables, from the vocabulary's declaration (``rules/vocabulary.yaml``)."""
     v = site.rs.vocabulary
+    keys = vocab_tables(v)
     used: dict[tuple[str, str], list[str]] = defaultdict(list)
-
-    def walk(rule_id: str, when: dict) -> None:
-        for key, test in when.items():
-            if key == "any_of":
-                for b in test:
-                    walk(rule_id, b)
-                continue
-            if key not in VOCAB_TABLES:
-                continue
-            values = [test] if isinstance(test, str) else test if isinstance(test, list) else \
-                list(test.get("in", [])) + list(test.get("not_in", []))
-            for value in values:
-                if rule_id not in used[(key, value)]:
-                    used[(key, value)].append(rule_id)
-
     for r in site.rs.rules:
-        walk(r.id, r.condition.data())
+        for test in r.condition.walk():
+            if test.key not in keys:
+                continue
+            for value in (getattr(test, "values", None) or ()) + (getattr(test, "not_in", None) or ()):
+                if r.id not in used[(test.key, value)]:
+                    used[(test.key, value)].append(r.id)
     lines = heading("Vocabulary", "=") + [
-        "The values a citizen file and a rule condition may use (``rules/vocabulary.yaml``).", ""]
-    tables = [("Benefits", "benefits", "benefit"), ("Assessments", "assessments", "assessment"),
-              ("Programmes", "programmes", "programme"), ("Sick-listed from", "sick_from", "sick_from"),
-              ("Who holds a meeting", "by_whom", None)]
-    for title, attr, key in tables:
-        table = v.table(attr)
-        lines += [f".. _vocab-{attr}:", ""] + heading(title, "-")
+        "The facts a citizen file, a CSV row, the web form and the API may give, and the values they take, "
+        "as ``rules/vocabulary.yaml`` declares them. Rule conditions test these facts (and the measures of "
+        "their dates).", ""]
+    lines += [".. _vocab-facts:", ""] + heading("The citizen's facts", "-")
+    rows = []
+
+    def fact_row(f, where: str) -> list[str]:
+        kind = f.type + (f" of {ref('vocab-' + f.values, f.values)}" if f.values else "") + \
+            (f" ({f.minimum}–{f.maximum})" if f.type == "integer" else "")
+        default = lit(str(f.default).lower() if isinstance(f.default, bool) else f.default) if f.default is not None \
+            else (f"its ``{f.default_of}``" if f.default_of else "not known")
+        notes = []
+        if f.only_with:
+            notes.append("only with " + ", ".join(lit(x) for x in f.only_with))
+        if f.measures:
+            notes.append("rules compare " + ", ".join(f"{lit(m.id)} ({m.kind.replace('_', ' ')})" for m in f.measures))
+        return [lit(f.id), where, kind, default, esc(f.label["da"]), esc(f.label["en"]),
+                esc(f.help.get("en", "")) + ("; " if f.help and notes else "") + "; ".join(notes)]
+    for f in v.facts:
+        rows.append(fact_row(f, "citizen"))
+    for k in v.spell_kinds:
+        rows.append([lit(k.kind), f"{k.kind} spell", f"choice of {ref('vocab-' + k.values, k.values)}", "—",
+                     esc(k.label["da"]), esc(k.label["en"]),
+                     "rules compare " + ", ".join(f"{lit(m.id)} ({m.kind.replace('_', ' ')} its ``{m.of}``)"
+                                                  for m in k.measures) if k.measures else ""])
+        for f in k.facts:
+            rows.append(fact_row(f, f"{k.kind} spell"))
+    lines += list_table(["Fact", "On", "Type", "When not given", "Dansk", "English", "Notes"], rows,
+                        [14, 10, 14, 10, 16, 16, 20])
+    for name, table in v.tables.items():
+        key = next((k for k, t in keys.items() if t == name), None)
+        title = (table.title or {}).get("en") or name.replace("_", " ").capitalize()
+        lines += [f".. _vocab-{name}:", ""] + heading(title, "-")
         rows = []
         for term in table.terms.values():
             users = used.get((key, term.id), []) if key else []
@@ -697,8 +712,7 @@ def vocabulary_page(site: Site, out: Output) -> None:
                          ", ".join(site.rule_link(u) for u in users)])
         lines += list_table(["Id", "Dansk", "English", "Older names", "Conditions that use it"], rows,
                             [16, 20, 24, 12, 28])
-    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.current_none)}."] + \
-        [f"``{f.id}`` goes with {', '.join(lit(b) for b in f.only_with)}." for f in v.current.facts if f.only_with] + [""]
+    lines += [f"A citizen with no {v.current.kind} spell on the date has the {v.current.kind} {lit(v.current_none)}.", ""]
     out.write("vocabulary.rst", "\n".join(lines) + "\n")
 
 
@@ -864,75 +878,92 @@ def _pick_date(test: dict, default: date) -> date:
 
 
 def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
-    """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut)."""
+    """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut),
+    built from the vocabulary's declaration: each fact by its type, each measure by the date it counts from."""
     from engine import dates
-    vocab = site.rs.vocabulary
-    paid_by = {t.id: list(t.paid_by) for k in vocab.beside for t in vocab.table(k.values).terms.values()}
-    with_fact = {f.id: f.only_with[0] for f in vocab.current.facts if f.only_with}
+    v = site.rs.vocabulary
+    cur = v.current
+    paid_by = {t.id: list(t.paid_by) for k in v.beside for t in v.table(k.values).terms.values()}
     data: dict[str, Any] = {"id": name, "spells": []}
     spell: dict[str, Any] = {}
-    benefit = programme = None
-    spell_start = day - timedelta(days=60)
-    programme_start = day - timedelta(days=90)
-    age = 40
+    current = None
+    beside: dict[str, Any] = {}          # beside kind → value
+    beside_dates: dict[str, dict[str, date]] = defaultdict(dict)
+    origin: dict[str, date] = {"from": day - timedelta(days=60)}   # the current spell's dates
+    citizen_dates: dict[str, date] = {}
+    needs: list[str] = []                # current values a spell fact goes with
     for key, test in branch.items():
-        if key == "benefit":
-            benefit = _pick_id(test, vocab.current_values) or "__none__"
-        elif key == "assessment":
-            value = _pick_id(test, vocab.table("assessments"))
-            if value:
-                spell["assessment"] = value
-            benefit = benefit or with_fact[key]
-        elif key == "sick_from":
-            value = _pick_id(test, vocab.table("sick_from"))
-            if value:
-                spell["sick_from"] = value
-            benefit = benefit or with_fact[key]
-        elif key == "expected_absence_weeks":
-            value = _pick_number(test)
-            if value is not None:
-                spell["expected_absence_weeks"] = value
-            benefit = benefit or with_fact[key]
-        elif key == "uncomplicated":
-            spell["uncomplicated"] = bool(test)
-            benefit = benefit or with_fact[key]
-        elif key == "programme":
-            programme = _pick_id(test, vocab.table("programmes")) or "__none__"
-        elif key == "programme_started":
-            programme_start = _pick_date(test, programme_start)
-        elif key == "spell_started":
-            spell_start = _pick_date(test, spell_start)
-        elif key == "months_into_spell":
-            n = _pick_number(test)
-            if n is not None and "spell_started" not in branch:
-                spell_start = dates.add_months(day, -n) - timedelta(days=5)
-        elif key == "age":
-            age = _pick_number(test)
-        elif key in ("vocational_education", "exempted", "work_duty"):
-            data[key] = bool(test)
-        elif key == "municipality":
-            if test.get("known") is False:
-                continue
-            if test.get("in"):
-                data["municipality"] = test["in"][0]
-            else:
-                excluded = {n.casefold() for n in test.get("not_in", [])}
-                data["municipality"] = next(n for n in ("Aarhus", "Odense", "Aalborg", "Vejle", "Esbjerg")
-                                            if n.casefold() not in excluded)
-        else:
+        if key == "target_group":
             raise Unsupported(key)
-    if programme and programme != "__none__" and benefit is None:
-        payers = [b for b in paid_by.get(programme, []) if b != vocab.current_none]
-        benefit = payers[0] if payers else None
-    if age is not None:
-        born = date(day.year - age - 1, 6, 15) if age else day - timedelta(days=100)
-        data["born"] = born.isoformat()
-        spell_start = max(spell_start, born)
-        programme_start = max(programme_start, born)
-    if benefit and benefit not in ("__none__", vocab.current_none):
-        data["spells"].append({"benefit": benefit, "from": spell_start.isoformat(), **spell})
-    if programme and programme != "__none__":
-        data["spells"].append({"programme": programme, "from": programme_start.isoformat()})
+        found = v.condition_kind(key)
+        if found is None:
+            raise Unsupported(key)
+        what, decl = found
+        if what == "current":
+            current = _pick_id(test, v.table(cur.values)) or "__none__"
+        elif what == "beside":
+            beside[key] = _pick_id(test, v.table(decl.values)) or "__none__"
+        elif what == "beside-measure":
+            measure, kind = decl
+            beside_dates[kind.kind][measure.of] = _pick_date(test, day - timedelta(days=90))
+        elif what == "measure":
+            measure, owner = decl
+            if measure.is_date:
+                (origin if owner != "citizen" else citizen_dates)[measure.of] = _pick_date(test, day - timedelta(days=60))
+                continue
+            n = _pick_number(test)
+            if n is None:
+                if owner == "citizen":
+                    citizen_dates[measure.of] = None
+                continue
+            back = {"years_since": lambda k: date(day.year - k - 1, 6, 15) if k else day - timedelta(days=100),
+                    "months_since": lambda k: dates.add_months(day, -k) - timedelta(days=5),
+                    "weeks_since": lambda k: day - timedelta(days=7 * k + 3)}[measure.kind](n)
+            target = citizen_dates if owner == "citizen" else origin
+            if measure.of not in target or owner == "citizen":
+                target[measure.of] = back
+        else:   # a fact of the citizen or of the current spell
+            fact = decl
+            value: Any
+            if fact.type == "bool":
+                value = test if isinstance(test, bool) else None
+            elif fact.type == "integer":
+                value = _pick_number(test)
+            else:
+                value = _pick_id(test, v.table(fact.values or ""))
+            if fact.on == "citizen":
+                if value is not None:
+                    data[fact.id] = value
+            else:
+                if value is not None:
+                    spell[fact.id] = value
+                needs += list(fact.only_with[:1])
+    if current is None and needs:
+        current = needs[0]
+    for kind, value in beside.items():
+        if value != "__none__" and current is None:
+            payers = [b for b in paid_by.get(value, []) if b != cur.none]
+            current = payers[0] if payers else None
+    for fact in v.facts:
+        for m in fact.measures:
+            if fact.id not in citizen_dates and m.kind == "years_since":
+                citizen_dates[fact.id] = date(day.year - 41, 6, 15)   # a citizen of 40 unless a rule says otherwise
+    for key, when in citizen_dates.items():
+        if when is not None:
+            data[key] = when.isoformat()
+    bound = min((d for f in v.facts if f.spells_not_before and (d := citizen_dates.get(f.id))), default=None)
+    if current and current not in ("__none__", cur.none):
+        start = max(origin["from"], bound) if bound else origin["from"]
+        data["spells"].append({cur.kind: current, "from": start.isoformat(), **spell,
+                               **{k: d.isoformat() for k, d in origin.items() if k != "from"}})
+    for kind, value in beside.items():
+        if value == "__none__":
+            continue
+        own = beside_dates.get(kind, {})
+        start = own.get("from", day - timedelta(days=90))
+        start = max(start, bound) if bound else start
+        data["spells"].append({kind: value, "from": start.isoformat(),
+                               **{k: d.isoformat() for k, d in own.items() if k != "from"}})
     return data
 
 
