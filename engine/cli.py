@@ -26,8 +26,10 @@ def _rules_option(f):
 
 
 def _fail(exc: ReformError) -> None:
+    """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
+    from .privacy import redact_cpr
     for line in exc.messages:
-        click.echo(line, err=True)
+        click.echo(redact_cpr(line), err=True)
     if len(exc.messages) > 1:
         click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
     sys.exit(exc.exit_code)
