@@ -309,16 +309,19 @@ def verify(answer_file: Path, rules_dir: Path | None) -> None:
     """
     from .citizen import parse_citizen
     from .diff import rule_changes
-    from .receipt import rule_set_of_receipt
+    from .receipt import check_receipt, rule_set_of_receipt
     try:
         saved = json.loads(answer_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(CitizenError(f"{answer_file}: not a saved JSON answer ({exc})"))
-    receipt = saved.get("receipt") if isinstance(saved, dict) else None
-    if not isinstance(receipt, dict) or "input" not in receipt or "query_date" not in receipt:
-        _fail(CitizenError(f"{answer_file}: receipt: missing (save the answer with reform query --json)"))
+    except RecursionError:
+        _fail(CitizenError(f"{answer_file}: not a saved JSON answer (nested too deeply)"))
+    try:
+        receipt = check_receipt(saved.get("receipt") if isinstance(saved, dict) else None, str(answer_file))
+    except ReformError as exc:
+        _fail(exc)
     current = _load(rules_dir)
-    lang = receipt.get("lang", "da")
+    lang = receipt["lang"]
     day = _date(receipt["query_date"], "receipt.query_date")
     with tempfile.TemporaryDirectory() as tmp:
         try:
