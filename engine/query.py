@@ -28,7 +28,10 @@ def default_rules_dir() -> Path:
     if env:
         return Path(env)
     here = Path("rules")
-    if here.is_dir():
+    try:
+        if here.is_dir():
+            return here
+    except OSError:  # a working directory that cannot be searched: loading ./rules names the problem
         return here
     return Path(__file__).resolve().parent.parent / "rules"
 
