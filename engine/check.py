@@ -33,6 +33,7 @@ class CheckReport:
     overlaps: int = 0
     completeness: bool = False
     seconds: float = 0.0
+    rules_hash: str | None = None  # of the rules checked, when they loaded (the certificate's key)
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,7 @@ class CheckReport:
                 "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
                 "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
                 "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
-                "completeness": self.completeness, "seconds": round(self.seconds, 3)}
+                "completeness": self.completeness, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
 
 
 def static_checks(ruleset) -> tuple[list[str], list[str]]:
@@ -147,6 +148,7 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
         report.seconds = time.perf_counter() - start
         return report
     rs = base.ruleset
+    report.rules_hash = base.rules_hash
     report.rules, report.sources = len(rs.rules), len(rs.sources)
     report.errors, report.warnings = static_checks(rs)
     report.warnings += rule_file_warnings(directory)

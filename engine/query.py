@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,12 @@ class RuleBase:
             loc = RulesLocation.of(self.ruleset.directory)
             self._revision = loc.revision() if loc else None
         return self._revision if self._revision else (None, False)
+
+    @cached_property
+    def certificate(self):
+        """Whether ``reform check`` certified exactly these rules (:mod:`engine.certificate`)."""
+        from .certificate import status
+        return status(self.ruleset.directory, self.rules_hash)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "RuleBase":

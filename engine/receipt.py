@@ -217,6 +217,7 @@ def make_receipt(base, citizen, day: _dt.date, version: str, lang: str = "da") -
         "rules_dirty": base.rules_dirty,
         "query_date": day.isoformat(),
         "lang": lang,
+        "checked": base.certificate.checked,
         "made_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "input": citizen.to_dict(),
     }
