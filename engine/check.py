@@ -105,15 +105,12 @@ def _impossible_tests(when: dict, path: str = "when") -> list[tuple[str, str]]:
                 out.append((f"{path}.{key}", f"no date is before {test['before']} and on or after "
                                              f"{test['on_or_after']}"))
             continue
-        bounds = [v for v in (test.get("at_least"), test.get("over") is not None and test["over"] + 1)
-                  if isinstance(v, int) and not isinstance(v, bool)]
-        tops = [v for v in (test.get("at_most"), test.get("under") is not None and test["under"] - 1)
-                if isinstance(v, int) and not isinstance(v, bool)]
-        if bounds and tops and max(bounds) > min(tops):
+        number = {k: v for k, v in test.items() if isinstance(v, int) and not isinstance(v, bool)}
+        lows = [v + (k == "over") for k, v in number.items() if k in ("at_least", "over")]
+        highs = [v - (k == "under") for k, v in number.items() if k in ("at_most", "under")]
+        if lows and highs and max(lows) > min(highs):
             shown = ", ".join(f"{k}: {test[k]}" for k in ("under", "at_least", "over", "at_most") if k in test)
             out.append((f"{path}.{key}", f"no number passes {{{shown}}}"))
-        elif (bounds or tops) and test.get("known") is False:
-            out.append((f"{path}.{key}", "a value that is not known cannot also be compared"))
     return out
 
 

@@ -170,7 +170,8 @@ OLD_RULE = """
     status: law
     source:
       - {ref: seed-003, at: "jobpræmie"}
-    when: {benefit: kontanthjaelp, age: {under: 30, at_least: 40}}
+    when: {benefit: kontanthjaelp, age: {under: 30, at_least: 40},
+           any_of: [{spell_started: {before: 2026-01-01, on_or_after: 2026-01-01}}, {vocational_education: true}]}
     then: {jobpraemie: true}
 """
 
@@ -187,6 +188,8 @@ def test_check_warns_of_rules_that_can_never_apply_and_of_hidden_files(tmp_path)
     assert re.search(r"warning: \S*jobpraemie\.yaml:\d+: eksempel-forbi: when\.age: can never hold: no number "
                      r"passes \{under: 30, at_least: 40\}", r.stdout), r.stdout
     assert re.search(r"warning: \S*\.draft\.yaml: a hidden file, not read as a rule file", r.stdout), r.stdout
+    assert re.search(r"eksempel-forbi: when\.any_of\[0\]\.spell_started: can never hold: no date is before "
+                     r"2026-01-01 and on or after 2026-01-01", r.stdout), r.stdout
 
 
 # -- permissions: a clear line, never a PermissionError traceback (root ignores permission bits,
