@@ -33,6 +33,7 @@ class CheckReport:
     overlaps: int = 0
     completeness: bool = False
     seconds: float = 0.0
+    rules_hash: str | None = None  # of the rules checked, when they loaded (the certificate's key)
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,7 @@ class CheckReport:
                 "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
                 "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
                 "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
-                "completeness": self.completeness, "seconds": round(self.seconds, 3)}
+                "completeness": self.completeness, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
 
 
 def static_checks(ruleset) -> tuple[list[str], list[str]]:
@@ -80,6 +81,7 @@ def static_checks(ruleset) -> tuple[list[str], list[str]]:
     for src in ruleset.sources.values():
         if src.id not in cited:
             warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")
+    warnings += never_apply(ruleset)
     phases = sorted((r for r in ruleset.in_family("phase")), key=lambda r: r.valid_from or date.min)
     for a, b in zip(phases, phases[1:]):
         if a.valid_to is None or b.valid_from is None or (b.valid_from - a.valid_to).days != 1:
@@ -88,10 +90,53 @@ def static_checks(ruleset) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+def _impossible_tests(when: dict, path: str = "when") -> list[tuple[str, str]]:
+    """(field, why) for each number or date test in ``when`` that no value can pass."""
+    out: list[tuple[str, str]] = []
+    for key, test in when.items():
+        if key == "any_of" and isinstance(test, list):
+            for i, branch in enumerate(test):
+                if isinstance(branch, dict):
+                    out += _impossible_tests(branch, f"{path}.any_of[{i}]")
+            continue
+        if not isinstance(test, dict):
+            continue
+        if {"before", "on_or_after"} <= test.keys():
+            if str(test["before"]) <= str(test["on_or_after"]):
+                out.append((f"{path}.{key}", f"no date is before {test['before']} and on or after "
+                                             f"{test['on_or_after']}"))
+            continue
+        number = {k: v for k, v in test.items() if isinstance(v, int) and not isinstance(v, bool)}
+        lows = [v + (k == "over") for k, v in number.items() if k in ("at_least", "over")]
+        highs = [v - (k == "under") for k, v in number.items() if k in ("at_most", "under")]
+        if lows and highs and max(lows) > min(highs):
+            shown = ", ".join(f"{k}: {test[k]}" for k in ("under", "at_least", "over", "at_most") if k in test)
+            out.append((f"{path}.{key}", f"no number passes {{{shown}}}"))
+    return out
+
+
+def never_apply(ruleset) -> list[str]:
+    """Warnings for rules that can never apply: valid wholly outside the vocabulary's horizon (the
+    check never tests them), or a condition no value can meet."""
+    out = []
+    horizon = ruleset.vocabulary.horizon if ruleset.vocabulary else None
+    for rule in ruleset.rules:
+        if horizon and ((rule.valid_to and rule.valid_to < horizon[0])
+                        or (rule.valid_from and rule.valid_from > horizon[1])):
+            out.append(f"{rule.file}:{rule.line_of('valid')}: {rule.id}: valid: {rule.valid_from or '…'} – "
+                       f"{rule.valid_to or '…'} lies wholly outside the vocabulary's horizon {horizon[0]} – "
+                       f"{horizon[1]}, so reform check never tests it")
+        for where, why in _impossible_tests(rule.condition.data()):
+            parts = tuple(int(p) if p.isdigit() else p for p in where.replace("[", ".").replace("]", "").split("."))
+            out.append(f"{rule.file}:{rule.line_of(*parts)}: {rule.id}: {where}: can never hold: {why}")
+    return out
+
+
 def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
     """Load, compile and check the rules of ``directory``; report every error found."""
     from .completeness import check_completeness
     from .query import RuleBase
+    from .ruleset import rule_file_warnings
     start = time.perf_counter()
     report = CheckReport(directory=str(directory))
     try:
@@ -101,8 +146,10 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
         report.seconds = time.perf_counter() - start
         return report
     rs = base.ruleset
+    report.rules_hash = base.rules_hash
     report.rules, report.sources = len(rs.rules), len(rs.sources)
     report.errors, report.warnings = static_checks(rs)
+    report.warnings += rule_file_warnings(directory)
     if completeness:
         lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
         cov = check_completeness(base, lo, hi)

@@ -26,8 +26,10 @@ def _rules_option(f):
 
 
 def _fail(exc: ReformError) -> None:
+    """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
+    from .privacy import redact_cpr
     for line in exc.messages:
-        click.echo(line, err=True)
+        click.echo(redact_cpr(line), err=True)
     if len(exc.messages) > 1:
         click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
     sys.exit(exc.exit_code)
@@ -39,6 +41,24 @@ def _load(rules_dir: Path | None) -> RuleBase:
     except ReformError as exc:
         _fail(exc)
         raise  # unreachable
+
+
+def _unchecked_option(f):
+    return click.option("--unchecked", is_flag=True,
+                        help="Use the rules even when reform check found them broken (see .certificate.json).")(f)
+
+
+def _gate(base: RuleBase, unchecked: bool) -> None:
+    """One line on stderr when the rules are not certified by reform check; exit 1 when it found them broken."""
+    status = base.certificate
+    if status.kind == "broken" and not unchecked:
+        click.echo(status.line(), err=True)
+        sys.exit(1)
+    if status.kind == "broken":
+        click.echo(f"warning: reform check found the rules in {status.path.parent} ({status.rules_hash[:12]}) "
+                   "broken; using them anyway (--unchecked)", err=True)
+    elif not status.checked:
+        click.echo(status.line(), err=True)
 
 
 def _date(value: str, field: str = "--date"):
@@ -61,13 +81,15 @@ def main() -> None:
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the text.")
 @click.option("--as-known-on", "known_on", default=None,
               help="Answer with the rules as they stood in the repository's history on this date.")
+@_unchecked_option
 @_rules_option
-def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None,
+def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None, unchecked: bool,
           rules_dir: Path | None) -> None:
     """What applies to the citizen in CITIZEN_FILE on --date, and why."""
     on = _date(day)
     with tempfile.TemporaryDirectory() as tmp:
         base, commit = _load_known(rules_dir, known_on, Path(tmp))
+        _gate(base, unchecked)
     try:
         citizen = base.load_citizen(citizen_file)
         answer = base.evaluate(citizen, on, lang=lang, receipt=True)
@@ -116,13 +138,27 @@ def _known_line(known_on: str, commit: tuple, lang: str) -> str:
 @_rules_option
 def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> None:
     """Validate the rule files and prove them complete; exit 0 when clean."""
+    from .certificate import record
     from .check import run_check
-    report = run_check(rules_dir or default_rules_dir(), completeness=not quick)
+    directory = rules_dir or default_rules_dir()
+    report = run_check(directory, completeness=not quick)
+    try:
+        written, problem = record(directory, report, __version__), None
+    except OSError as exc:
+        written, problem = None, f"warning: the certificate was not written ({exc.strerror or exc})"
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**report.to_json(), "certificate": str(written) if written else None},
+                              ensure_ascii=False, indent=2))
     else:
         for line in report.lines(verbose):
             click.echo(line, err=not report.ok)
+        if written:
+            click.echo(f"certificate: {written} records these rules ({report.rules_hash[:12]}) as clean; commit it "
+                       "with the rules" if report.ok else
+                       f"certificate: {written} records these rules ({report.rules_hash[:12]}) as broken; "
+                       "reform query and serve refuse them until reform check passes", err=not report.ok)
+    if problem:
+        click.echo(problem, err=True)
     sys.exit(0 if report.ok else 1)
 
 
@@ -260,8 +296,9 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (loopback by default; there is no login).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@_unchecked_option
 @_rules_option
-def serve(host: str, port: int, rules_dir: Path | None) -> None:
+def serve(host: str, port: int, unchecked: bool, rules_dir: Path | None) -> None:
     """Serve the caseworker page (/), the rules page (/rules) and the JSON API (/api, /docs)."""
     try:
         from .web import serve as run_server
@@ -269,6 +306,7 @@ def serve(host: str, port: int, rules_dir: Path | None) -> None:
         click.echo(f"reform serve needs the web extra ({exc.name} is missing): pip install -e '.[web]'", err=True)
         sys.exit(1)
     base = _load(rules_dir)
+    _gate(base, unchecked)
     click.echo(f"reform serve: http://{host}:{port}/ ({len(base.ruleset.rules)} rules from "
                f"{rules_dir or default_rules_dir()}; read-only; Ctrl-C stops)", err=True)
     run_server(base, host=host, port=port, rules_dir=rules_dir or default_rules_dir())
@@ -321,16 +359,19 @@ def verify(answer_file: Path, rules_dir: Path | None) -> None:
     """
     from .citizen import parse_citizen
     from .diff import rule_changes
-    from .receipt import rule_set_of_receipt
+    from .receipt import check_receipt, rule_set_of_receipt
     try:
         saved = json.loads(answer_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(CitizenError(f"{answer_file}: not a saved JSON answer ({exc})"))
-    receipt = saved.get("receipt") if isinstance(saved, dict) else None
-    if not isinstance(receipt, dict) or "input" not in receipt or "query_date" not in receipt:
-        _fail(CitizenError(f"{answer_file}: receipt: missing (save the answer with reform query --json)"))
+    except RecursionError:
+        _fail(CitizenError(f"{answer_file}: not a saved JSON answer (nested too deeply)"))
+    try:
+        receipt = check_receipt(saved.get("receipt") if isinstance(saved, dict) else None, str(answer_file))
+    except ReformError as exc:
+        _fail(exc)
     current = _load(rules_dir)
-    lang = receipt.get("lang", "da")
+    lang = receipt["lang"]
     day = _date(receipt["query_date"], "receipt.query_date")
     with tempfile.TemporaryDirectory() as tmp:
         try:

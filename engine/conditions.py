@@ -27,6 +27,10 @@ from .facts import Vocabulary
 DERIVED = "target_group"   # the one condition on an answer field: the derived target group
 NUMBER_OPS = ("under", "at_least", "over", "at_most")
 DATE_OPS = ("before", "on_or_after")
+YEARS = (1900, 2200)
+# The widest sensible number for each kind of measure: years of age, months and weeks of a spell.
+MEASURE_RANGE: dict[str, tuple[int, int | None]] = {"years_since": (0, 150), "months_since": (0, 1200),
+                                                    "weeks_since": (0, 5200)}
 
 
 @dataclass(frozen=True)
@@ -265,13 +269,13 @@ def _test(key: str, value: Any, v: Vocabulary, groups: frozenset[str] | None) ->
             return BoolTest(key, None, value["known"])
         raise ConditionError((), f"{value!r}: give true, false or {{known: false}}")
     if what == "integer":
-        return _number(key, value)
+        return _number(key, value, (decl.minimum or 0, decl.maximum))
     if what == "measure":
         measure, _owner = decl
-        return _date(key, value) if measure.is_date else _number(key, value)
+        return _date(key, value) if measure.is_date else _number(key, value, MEASURE_RANGE[measure.kind])
     if what == "beside-measure":
         measure, kind = decl
-        test = _date(key, value) if measure.is_date else _number(key, value)
+        test = _date(key, value) if measure.is_date else _number(key, value, MEASURE_RANGE[measure.kind])
         return replace(test, beside=kind.kind)
     raise ConditionError((), f"cannot test '{key}'")
 
@@ -309,7 +313,7 @@ def _choice(key: str, value: Any, table: str | None, v: Vocabulary) -> ChoiceTes
     raise ConditionError((), f"{value!r}: give a value, a list of values, or in / not_in / known")
 
 
-def _number(key: str, value: Any) -> NumberTest:
+def _number(key: str, value: Any, bounds: tuple[int, int | None] = (0, None)) -> NumberTest:
     if not isinstance(value, dict) or not value or not set(value) <= set(NUMBER_OPS) | {"known"}:
         raise ConditionError((), f"{value!r}: give one or more of {', '.join(NUMBER_OPS)} (or known)")
     ops = []
@@ -320,6 +324,11 @@ def _number(key: str, value: Any) -> NumberTest:
             continue
         if isinstance(k, bool) or not isinstance(k, int):
             raise ConditionError((op,), f"{k!r} is not a whole number")
+        lo, hi = bounds
+        if k < lo:
+            raise ConditionError((op,), f"{k} is less than the minimum of {lo}")
+        if hi is not None and k > hi:
+            raise ConditionError((op,), f"{k} is greater than the maximum of {hi}")
         ops.append((op, k))
     return NumberTest(key, tuple(ops), value.get("known"))
 
@@ -330,9 +339,12 @@ def _date(key: str, value: Any) -> DateTest:
     ops = []
     for op, d in value.items():
         try:
-            ops.append((op, dates.parse_date(d)))
+            day = dates.parse_date(d)
         except ValueError as exc:
             raise ConditionError((op,), str(exc)) from None
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise ConditionError((op,), f"'{day}' is outside the years {YEARS[0]}–{YEARS[1]}; is it a typo?")
+        ops.append((op, day))
     return DateTest(key, tuple(ops))
 
 

@@ -51,11 +51,10 @@ class LoadError(Exception):
         super().__init__(f"{file}:{line}: {message}")
 
 
-_constructor = yaml.constructor.SafeConstructor()
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-def _build(node: yaml.Node, path: tuple, doc: Document) -> Any:
+def _build(node: yaml.Node, path: tuple, doc: Document, constructor: yaml.constructor.SafeConstructor) -> Any:
     doc.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -63,25 +62,30 @@ def _build(node: yaml.Node, path: tuple, doc: Document) -> Any:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise LoadError(doc.file, key_node.start_mark.line + 1,
                                 f"{format_path(path)}: a key must be a plain word")
-            key = _scalar(key_node)
+            key = _scalar(key_node, constructor)
             key = key if isinstance(key, (str, int)) else str(key)
             if key in out:
                 raise LoadError(doc.file, key_node.start_mark.line + 1,
                                 f"{format_path(path + (key,))}: duplicate key '{key}'")
-            out[key] = _build(value_node, path + (key,), doc)
+            out[key] = _build(value_node, path + (key,), doc, constructor)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), doc) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        return [_build(item, path + (i,), doc, constructor) for i, item in enumerate(node.value)]
+    return _scalar(node, constructor)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.ScalarNode, constructor: yaml.constructor.SafeConstructor) -> Any:
     if node.tag == _TIMESTAMP:
         return node.value  # dates stay text; validation parses them and names the bad ones
     try:
-        return _constructor.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError):
         return node.value  # a scalar YAML cannot type (e.g. a bare '='): keep its text for validation
+
+
+def read_text(path: Path, label: str, max_bytes: int = MAX_BYTES) -> str:
+    """The UTF-8 text of ``path`` (at most ``max_bytes``); LoadError naming the file otherwise."""
+    return _read(path, label, max_bytes)
 
 
 def _read(path: Path, label: str, max_bytes: int) -> str:
@@ -173,7 +177,10 @@ def parse_text(text: str, label: str) -> Document:
         raise LoadError(label, 1, "document is nested too deeply") from None
     if node is None:
         return doc
-    doc.data = _build(node, (), doc)
+    # A constructor remembers every node it built (constructed_objects): one per parse, dropped
+    # with it, so nothing read — citizen data included — outlives the Document, and threads
+    # (the web server) never share one.
+    doc.data = _build(node, (), doc, yaml.constructor.SafeConstructor())
     return doc
 
 

@@ -5,6 +5,7 @@ import os
 import threading
 from collections import OrderedDict
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,10 @@ def default_rules_dir() -> Path:
     if env:
         return Path(env)
     here = Path("rules")
-    if here.is_dir():
+    try:
+        if here.is_dir():
+            return here
+    except OSError:  # a working directory that cannot be searched: loading ./rules names the problem
         return here
     return Path(__file__).resolve().parent.parent / "rules"
 
@@ -69,6 +73,12 @@ class RuleBase:
             loc = RulesLocation.of(self.ruleset.directory)
             self._revision = loc.revision() if loc else None
         return self._revision if self._revision else (None, False)
+
+    @cached_property
+    def certificate(self):
+        """Whether ``reform check`` certified exactly these rules (:mod:`engine.certificate`)."""
+        from .certificate import status
+        return status(self.ruleset.directory, self.rules_hash)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "RuleBase":

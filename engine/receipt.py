@@ -14,13 +14,14 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import re
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ReformError
+from .errors import CitizenError, ReformError
 
 
 class HistoryError(ReformError):
@@ -73,10 +74,19 @@ class RulesLocation:
         return tuple(line.split("\t", 2)) if line else None  # type: ignore[return-value]
 
     def checkout(self, rev: str, into: Path) -> Path:
-        """Extract the rules of ``rev`` into ``into``; returns the rules directory."""
-        data = _git(["archive", "--format=tar", rev, self.path], self.top, binary=True)
+        """Extract the rules of ``rev`` (a hex object name) into ``into``; returns the rules directory.
+
+        The revision is resolved by ``git rev-parse --end-of-options`` first, so text that comes from
+        data (a receipt) can never reach git as an option; ``git archive`` then sees a full hash.
+        """
+        if not isinstance(rev, str) or not _REVISION.match(rev):
+            raise HistoryError(f"{str(rev)[:80]!r}: not a git revision (a hex object name)")
+        commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], self.top)
+        if not commit or not _REVISION.match(commit):
+            raise HistoryError(f"{rev[:12]}: no such commit in the repository of the rules")
+        data = _git(["archive", "--format=tar", commit, "--", self.path], self.top, binary=True)
         if data is None:
-            raise HistoryError(f"{rev}: no rules at this revision")
+            raise HistoryError(f"{rev[:12]}: no rules at this revision")
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(into, filter="data")
         return into / self.path
@@ -120,6 +130,84 @@ def rule_set_of_receipt(receipt: dict, current, workdir: Path):
     return base
 
 
+_REVISION = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+_ENGINE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
+LANGS = ("da", "en")
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        return 1900 <= _dt.date.fromisoformat(value).year <= 2200
+    except ValueError:
+        return False
+
+
+def _is_moment(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+# Every field a receipt may carry: (required, test, what it must be).
+RECEIPT_FIELDS: dict[str, tuple[bool, Any, str]] = {
+    "engine": (True, lambda v: isinstance(v, str) and bool(_ENGINE.match(v)), "an engine version such as 0.1.0"),
+    "rules_hash": (True, lambda v: isinstance(v, str) and bool(_HASH.match(v)), "64 lowercase hex digits"),
+    "rules_revision": (True, lambda v: v is None or (isinstance(v, str) and bool(_REVISION.match(v))),
+                       "a git commit hash (40 or 64 lowercase hex digits) or null"),
+    "rules_dirty": (True, lambda v: isinstance(v, bool), "true or false"),
+    "query_date": (True, _is_date, "a date (YYYY-MM-DD) in the years 1900–2200"),
+    "lang": (True, lambda v: isinstance(v, str) and v in LANGS, f"one of: {', '.join(LANGS)}"),
+    "made_at": (True, _is_moment, "a date and time (ISO 8601)"),
+    "input": (True, lambda v: isinstance(v, dict), "the citizen record (a mapping)"),
+    "as_known_on": (False, _is_date, "a date (YYYY-MM-DD) in the years 1900–2200"),
+    "checked": (False, lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def receipt_errors(receipt: Any, label: str) -> list[str]:
+    """Every way ``receipt`` (from a saved answer) is not one ``reform query --json`` could have made.
+
+    Values are not echoed (a receipt may be anything); a CPR-like number anywhere is refused.
+    """
+    from .privacy import cpr_paths
+    if not isinstance(receipt, dict):
+        return [f"{label}: receipt: missing (save the answer with reform query --json)"]
+    errors = []
+    for key in receipt:
+        if key not in RECEIPT_FIELDS:
+            shown = key if isinstance(key, str) and re.match(r"^[a-z_]{1,40}$", key) else "(a field)"
+            errors.append(f"{label}: receipt.{shown}: unknown field (allowed: {', '.join(RECEIPT_FIELDS)})")
+    for key, (required, test, want) in RECEIPT_FIELDS.items():
+        if key not in receipt:
+            if required:
+                errors.append(f"{label}: receipt.{key}: missing")
+        elif not test(receipt[key]):
+            errors.append(f"{label}: receipt.{key}: must be {want}")
+    try:
+        found = cpr_paths(receipt)
+    except RecursionError:
+        found, errors = [], errors + [f"{label}: receipt: nested too deeply"]
+    for path in found:
+        errors.append(f"{label}: receipt.{path}: looks like a CPR number; a saved answer must not carry one "
+                      "(the value is not shown)")
+    return errors
+
+
+def check_receipt(receipt: Any, label: str) -> dict[str, Any]:
+    """``receipt`` when it is valid; a CitizenError listing every problem otherwise."""
+    errors = receipt_errors(receipt, label)
+    if errors:
+        raise CitizenError(errors)
+    return receipt
+
+
 def make_receipt(base, citizen, day: _dt.date, version: str, lang: str = "da") -> dict[str, Any]:
     """The receipt of one answer (cheap: the hash and revision are computed once per rule base)."""
     return {
@@ -129,6 +217,7 @@ def make_receipt(base, citizen, day: _dt.date, version: str, lang: str = "da") -
         "rules_dirty": base.rules_dirty,
         "query_date": day.isoformat(),
         "lang": lang,
+        "checked": base.certificate.checked,
         "made_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "input": citizen.to_dict(),
     }

@@ -6,16 +6,18 @@ every error found, each as ``file:line: field: message``.
 """
 from __future__ import annotations
 
+import errno
+import stat
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import dates
 from .errors import RuleFileError
-from .loader import Document, LoadError, load_file
-from .conditions import DERIVED, parse_condition
-from .loader import format_path
-from .model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
 from .answer_fields import read_answer
+from .conditions import DERIVED, parse_condition
+from .loader import Document, LoadError, format_path, parse_text, read_text
+from .model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
+from .sanity import document_errors, text_errors
 from .schema import rules_validator, validate
 from .vocabulary import read_vocabulary
 
@@ -23,30 +25,102 @@ SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "para
            "answer": "answer-fields"}
 
 
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def _entry_problem(path: Path) -> str | None:
+    """Why the directory entry ``path``, named like a rule file, cannot be read as one (None: it can)."""
+    if path.suffix not in RULE_SUFFIXES:
+        return (f"the name ends in '{path.suffix}'; a rule file's name ends in lowercase .yaml or .yml "
+                "(rename it, or move it out of the rules directory)")
+    try:
+        link = stat.S_ISLNK(path.lstat().st_mode)
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a symbolic link to nothing (its target is missing)"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that leads back to itself (a loop)"
+        raise
+    if stat.S_ISDIR(mode):
+        return "a directory, not a rule file (rename it, or move it out of the rules directory)"
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket or device"
+        return f"{kind}{' behind a symbolic link' if link else ''}, not a plain file"
+    return None
+
+
+def rule_entries(directory: Path) -> tuple[list[Path], list[str]]:
+    """The rule files of ``directory`` (``*.yaml``, ``*.yml``; hidden names are not rule files), and an
+    error for every entry named like one that is not a readable plain file (nothing is silently skipped)."""
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise RuleFileError(f"{directory}: cannot list the rules directory ({exc.strerror or exc})") from None
+    files, errors = [], []
+    for path in entries:
+        if path.name.startswith(".") or path.suffix.lower() not in RULE_SUFFIXES:
+            continue
+        try:
+            problem = _entry_problem(path)
+        except OSError as exc:
+            if isinstance(exc, PermissionError):
+                raise RuleFileError(f"{directory}: cannot open the files in the rules directory "
+                                    f"({exc.strerror}; it needs read and search permission)") from None
+            problem = f"cannot read it ({exc.strerror or exc})"
+        if problem:
+            errors.append(f"{_label(path, directory)}:1: {problem}")
+        else:
+            files.append(path)
+    return files, errors
+
+
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The rule files of ``directory``; RuleFileError when an entry named like one cannot be read."""
+    files, errors = rule_entries(directory)
+    if errors:
+        raise RuleFileError(errors)
+    return files
+
+
+def rule_file_warnings(directory: str | Path) -> list[str]:
+    """Entries ``reform check`` mentions but does not read: hidden files named like rule files."""
+    try:
+        return [f"{_label(p, Path(directory))}: a hidden file, not read as a rule file"
+                for p in sorted(Path(directory).iterdir())
+                if p.name.startswith(".") and p.suffix.lower() in RULE_SUFFIXES]
+    except OSError:
+        return []
 
 
 def _label(path: Path, directory: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
 def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
     """Load and schema-check every rule file; returns the documents and all errors."""
     directory = Path(directory)
-    if not directory.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(directory.stat().st_mode)
+    except FileNotFoundError:
+        is_dir = False
+    except OSError as exc:
+        raise RuleFileError(f"{directory}: cannot open the rules directory ({exc.strerror or exc})") from None
+    if not is_dir:
         raise RuleFileError(f"{directory}: not a directory of rule files")
-    docs, errors = [], []
-    files = rule_files(directory)
-    if not files:
+    docs: list[Document] = []
+    files, errors = rule_entries(directory)
+    if not files and not errors:
         raise RuleFileError(f"{directory}: no rule files (*.yaml) found")
     for path in files:
         label = _label(path, directory)
         try:
-            doc = load_file(path, label)
+            text = read_text(path, label)
+            errors.extend(text_errors(text, label))
+            doc = parse_text(text, label)
         except LoadError as exc:
             errors.append(str(exc))
             continue
@@ -54,12 +128,15 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
             errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
             continue
         subject = doc.data.get("subject")
-        if subject in SPECIAL:
-            errors.extend(validate(doc, SPECIAL[subject]))
+        if isinstance(subject, str) and subject in SPECIAL:
+            problems = validate(doc, SPECIAL[subject])
+            errors.extend(problems or document_errors(doc, SPECIAL[subject]))
         docs.append(doc)
     # Rule files are checked against the answer's declared fields (what a ``then`` may give).
     shape = None
     answer_docs = [d for d in docs if d.data.get("subject") == "answer"]
+    if not docs:
+        return docs, errors
     if len(answer_docs) > 1:
         errors.append(f"{answer_docs[1].file}:1: subject: a second answer file (the first is {answer_docs[0].file}); keep one")
     elif not answer_docs:
@@ -68,8 +145,9 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
         shape, found = read_answer(answer_docs[0])
         errors.extend(found)
     for doc in docs:
-        if doc.data.get("subject") not in SPECIAL:
-            errors.extend(validate(doc, "rules", rules_validator(shape) if shape else None))
+        if not (isinstance(doc.data.get("subject"), str) and doc.data["subject"] in SPECIAL):
+            errors.extend(validate(doc, "rules", rules_validator(shape) if shape else None)
+                          or document_errors(doc, "rules"))
     return docs, errors
 
 

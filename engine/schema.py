@@ -10,28 +10,44 @@ from importlib import resources
 from typing import Any, Iterator
 
 import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from . import dates
 from .loader import Document, format_path
 
 _checker = FormatChecker(formats=())
+YEARS = (1900, 2200)  # as for citizens: a rule date outside them is a typo, and date arithmetic stays in range
+
+
+class DateRangeError(ValueError):
+    """A well-formed date outside ``YEARS``."""
 
 
 @_checker.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True  # the type check reports it
-    dates.parse_date(value)
+    day = dates.parse_date(value)
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise DateRangeError(f"'{value}' is outside the years {YEARS[0]}–{YEARS[1]}")
     return True
+
+
+def _is_integer(checker: object, value: object) -> bool:
+    """A whole number as written: 3, not 3.0 (a float would break the date arithmetic)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
 
 
 @lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
     """The validator for ``engine/schemas/<name>.schema.json``."""
     text = resources.files("engine").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text), format_checker=_checker)
+    return _Validator(json.loads(text), format_checker=_checker)
 
 
 def conclusion_schema(shape: Any) -> dict[str, Any]:
@@ -112,6 +128,9 @@ def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
         for key in missing:
             yield path, f"missing field '{key}'"
         return
+    if kind == "format" and isinstance(error.cause, DateRangeError):
+        yield path, f"{error.cause}; is it a typo?"
+        return
     if kind == "format":
         yield path, f"'{value}' is not a date (YYYY-MM-DD)" if error.validator_value == "date" \
             else f"'{value}' is not a valid {error.validator_value}"
@@ -134,6 +153,12 @@ def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
         else:
             want_text = " or ".join(words.get(w, w) for w in (want if isinstance(want, list) else [want]))
         yield path, f"{value!r} is {_type_name(value)}; expected {want_text}"
+        return
+    if kind in ("minimum", "maximum"):
+        bound = error.validator_value
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        yield path, f"{value!r} is {'less than the minimum' if kind == 'minimum' else 'greater than the maximum'} " \
+            f"of {bound}"
         return
     if kind == "pattern":
         yield path, f"'{value}' is not a valid id (lowercase letters, digits and '-')"

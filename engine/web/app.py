@@ -511,7 +511,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.get("/api/health", tags=["rules"], summary="Is the service up, and with how many rules")
     def api_health() -> JSONResponse:
-        return JSONResponse({"ok": True, "version": __version__, "rules": len(base.ruleset.rules)})
+        return JSONResponse({"ok": True, "version": __version__, "rules": len(base.ruleset.rules),
+                             "checked": base.certificate.checked})
 
     # -- pages ------------------------------------------------------------------------------
     @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
