@@ -103,6 +103,8 @@ class Bands:
         if value is None:
             return "unknown"
         ks = self.thresholds.get(key, [])
+        if not ks:
+            return "any"   # no rule compares this number: every value alike
         is_date = key in self.date_keys
         fmt = (lambda n: dates.from_ordinal(n).isoformat()) if is_date else str
         below = [k for k in ks if k <= value]
