@@ -246,6 +246,42 @@ class Analysis:
         return comp.progset(items)
 
 
+class Projection:
+    """What one unit of rules can tell apart in one situation: its spec and the codes it reads, as a
+    hashable key. Situations with equal keys get the same part of the answer from that unit — the
+    batch derives one representative per key, and so does the completeness proof."""
+
+    def __init__(self, an: Analysis):
+        self.an, self.comp = an, an.comp
+        self._tables: dict[tuple, np.ndarray] = {}
+        self._progsets: dict[tuple, int] = {}
+
+    def key(self, unit: str, day: date, codes: tuple[int, ...], cls: tuple) -> tuple:
+        an, comp = self.an, self.comp
+        sid = an.spec_id(unit, day, cls)
+        spec = an.spec_list[sid]
+        out: list[int] = [sid]
+        for i, name in enumerate(comp.names):
+            code = codes[i]
+            if name in comp.thresholds:
+                table = self._tables.get((sid, name))
+                if table is None:
+                    table = self._tables[(sid, name)] = an.local_number_table(spec, name)
+                out.append(int(table[code]))
+            elif name in comp.radix:
+                out.append(code if name in spec.kept else 0)
+            else:
+                memo = (sid, name, code)
+                local = self._progsets.get(memo)
+                if local is None:
+                    local = self._progsets[memo] = an.local_progset(spec, name.split(":", 1)[1], code)
+                out.append(local)
+        return tuple(out)
+
+    def reads_group(self, unit: str, day: date, cls: tuple) -> bool:
+        return self.an.spec_list[self.an.spec_id(unit, day, cls)].reads_group
+
+
 def _representative(thresholds: list[int], band_code: int) -> int:
     return thresholds[band_code - 2] if band_code >= 2 else (thresholds[0] - 1 if thresholds else 0)
 
@@ -462,5 +498,5 @@ def _measure(m: Measure, ordinals: np.ndarray, day: date) -> np.ndarray:
     return ordinals
 
 
-__all__ = ["Analysis", "BesideTest", "Components", "Converter", "DATES", "Rows", "Spec", "convert", "day_codes",
-           "spell_date"]
+__all__ = ["Analysis", "BesideTest", "Components", "Converter", "DATES", "Projection", "Rows", "Spec", "convert",
+           "day_codes", "spell_date"]

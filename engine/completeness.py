@@ -9,7 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from .batch_codes import Analysis, Components, Projection
 from .compiler import situation_facts
+from .conditions import DERIVED
 from .model import UNDETERMINED, Rule
 from .situations import Bands, Probe, check_dates, family_keys, possible_on, probes
 
@@ -66,23 +68,39 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     cov = Coverage(dates=len(days))
     found: dict[tuple, Finding] = {}
     seen_situations: set[Probe] = set()
+    comp = Components(ruleset.vocabulary, program)
+    an = Analysis(ruleset, comp)
+    project = Projection(an)
+    group_units = [u for u in an.units if an.unit_family[u] == DERIVED]
     for family in families:
         rules = ruleset.in_family(family)
         if not rules:
             continue
+        units = [u for u in an.units if an.unit_family[u] == family]
         keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
+        # Situations a family's units cannot tell apart get the same rules from it: one derivation each.
         todo: dict[tuple, list[tuple[Probe, date]]] = defaultdict(list)
+        facts_of: dict[tuple, tuple] = {}
         for probe in probes(ruleset, bands, keys):
             seen_situations.add(probe)
             for day in days:
-                if possible_on(probe, day, bands):
-                    todo[situation_facts(probe.situation(day), program)].append((probe, day))
-                    cov.pairs += 1
-        facts = list(todo)
-        cov.distinct += len(facts)
-        for i in range(0, len(facts), BATCH):
-            chunk = facts[i:i + BATCH]
-            for key, holding in zip(chunk, base.kb.holding(chunk, family)):
+                if not possible_on(probe, day, bands):
+                    continue
+                sit = probe.situation(day)
+                codes, _ = comp.situation_codes(sit)
+                cls = comp.cls(codes)
+                key = tuple(project.key(u, day, codes, cls) for u in units)
+                if family != DERIVED and any(project.reads_group(u, day, cls) for u in units):
+                    key += tuple(project.key(u, day, codes, cls) for u in group_units)
+                if key not in facts_of:
+                    facts_of[key] = situation_facts(sit, program)
+                todo[key].append((probe, day))
+                cov.pairs += 1
+        groups = list(todo)
+        cov.distinct += len(groups)
+        for i in range(0, len(groups), BATCH):
+            chunk = groups[i:i + BATCH]
+            for key, holding in zip(chunk, base.kb.holding([facts_of[k] for k in chunk], family)):
                 mine = [ruleset.rule(r) for r in holding]
                 for kind, rules_ in _judge(shape.by_then(family), mine):
                     for probe, day in todo[key]:
