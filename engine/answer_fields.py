@@ -22,6 +22,7 @@ class AnswerField:
     carry: tuple[str, ...] = ()
     attributes: dict = field(default_factory=dict)    # carried key → value → labels
     lane: tuple[str, ...] = ()                        # the values a timeline lane shows (all when empty)
+    in_status: bool = True                            # its rules count toward the answer's status
 
     @property
     def in_lanes(self) -> bool:
@@ -85,6 +86,7 @@ def read_answer(doc: Document) -> tuple[AnswerShape | None, list[str]]:
         fields.append(AnswerField(id=f["id"], then=f["then"], kind=f["kind"], decide=f["decide"], label=f["label"],
                                   values={str(k): v for k, v in (f.get("values") or {}).items()},
                                   carry=tuple(f.get("carry", ())), lane=tuple(f.get("lane", ())),
+                                  in_status=f.get("in_status", True),
                                   attributes={k: {str(x): y for x, y in v.items()}
                                               for k, v in (f.get("attributes") or {}).items()}))
     if len({f.then for f in fields}) != len(fields):

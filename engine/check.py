@@ -43,8 +43,9 @@ class CheckReport:
         head = f"{self.directory}: {self.rules} rules, {self.sources} sources"
         if not self.completeness:
             return f"{head}; completeness not checked ({self.seconds:.1f} s)"
-        return (f"{head}; {self.situations} situations × {self.dates} dates = {self.pairs} situation-date pairs "
-                f"checked ({self.distinct} distinct evaluations): {self.gaps} gaps, {self.overlaps} overlaps, "
+        return (f"{head}; every field of the answer proved decided over {self.situations} situations and "
+                f"{self.dates} change dates: {self.pairs} field × situation × date cells checked "
+                f"({self.distinct} distinct derivations): {self.gaps} silent, {self.overlaps} overlaps, "
                 f"{len(self.undetermined)} undetermined ({self.seconds:.1f} s)")
 
     def lines(self, verbose: bool = False) -> list[str]:
@@ -163,7 +164,9 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
             family_rules = rs.in_family(f.family)
             if f.kind == "gap":
                 first = family_rules[0]
-                report.errors.append(f"{first.file}:{first.line}: (gap): no {f.family.replace('_', ' ')} for "
+                field = rs.answer.by_then(f.family)
+                name = field.label["en"].lower() if field else f.family.replace("_", " ")
+                report.errors.append(f"{first.file}:{first.line}: (silent): no rule decides the {name} for "
                                      f"{f.situation} on {f.span()}")
             else:
                 r = rs.rule(f.rules[0])

@@ -126,7 +126,10 @@ def _beside(b: _Builder, test: BesideTest, measures: tuple[str, ...]) -> list[st
 def _branch(b: _Builder, branch: Branch, beside: dict[str, tuple[str, ...]]) -> list[str]:
     body: list[str] = []
     for test in branch.tests:
-        if isinstance(test, ChoiceTest):
+        if isinstance(test, ChoiceTest) and test.key == DERIVED and test.known is not None \
+                and test.values is None and test.not_in is None:
+            body.append(("" if test.known else "~") + "has_tg(C)")
+        elif isinstance(test, ChoiceTest):
             atom = "tg(C, {})" if test.key == DERIVED else f"fact(C, {_lit(test.key)}, {{}})"
             body += _choice(b, atom, test)
         elif isinstance(test, BoolTest):
@@ -183,6 +186,7 @@ def compile_rules(ruleset: RuleSet) -> Program:
     lines.append("derived(C, R, E) <= setaside(C, R, E)")
     if "target_group" in families:
         lines.append("tg(C, G) <= holds_target_group(C, R) & concludes(R, G)")
+        lines.append("has_tg(C) <= tg(C, G)")
     for kind, measures in beside.items():
         args = ", ".join(["P"] + [f"M{i}" for i in range(len(measures))])
         lines.append(f"in_{kind}(C) <= spell_{kind}(C, {args})")

@@ -15,7 +15,8 @@ from .conditions import DERIVED
 from .model import UNDETERMINED, Rule
 from .situations import Bands, Probe, check_dates, family_keys, possible_on, probes
 
-CHECKED = ("exactly-one", "at-most-one", "one-per-id")   # how a field is decided, as the answer declares it
+# Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
+# a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.
 BATCH = 400
 
 
@@ -62,7 +63,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     ruleset, program = base.ruleset, base.program
     shape = ruleset.answer
     if families is None:
-        families = tuple(f.then for f in shape.fields if f.decide in CHECKED)
+        families = tuple(f.then for f in shape.fields)
     bands = Bands([program], ruleset.vocabulary)
     days = check_dates([program], lo, hi)
     cov = Coverage(dates=len(days))
@@ -131,6 +132,11 @@ def _derive(base, chunk: list[tuple]) -> list:
 
 def _judge(field, rules: list[Rule]):
     undetermined = tuple(sorted(r.id for r in rules if r.undetermined))
+    if not rules:
+        yield "gap", ()    # silent: no rule decides this field here
+        return
+    if field.decide == "any":
+        return
     if field.decide == "one-per-id":
         by_id: dict[str, set] = defaultdict(set)
         owners: dict[str, list[str]] = defaultdict(list)
@@ -142,9 +148,7 @@ def _judge(field, rules: list[Rule]):
                 yield "overlap", tuple(sorted(owners[pid]))
         return
     values = {_value(r, field) for r in rules}
-    if field.decide == "exactly-one" and not rules:
-        yield "gap", ()
-    elif len(values) > 1:
+    if len(values) > 1:
         yield "overlap", tuple(sorted(r.id for r in rules))
     elif undetermined and values == {UNDETERMINED}:
         yield "undetermined", undetermined

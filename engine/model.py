@@ -10,6 +10,7 @@ from .conditions import Condition
 from .facts import Term, Vocabulary  # noqa: F401 - the vocabulary's types, re-exported
 
 UNDETERMINED = "undetermined"
+NONE = "none"   # a rule that decides, explicitly, that a field has no value (no trial, no requirement)
 # From strongest to weakest (REFORM.md, "Sources and how sure each fact is").
 STATUS_ORDER = ("law", "guidance", "bill", "agreement", "provisional")
 
@@ -75,6 +76,12 @@ class Rule:
         while path and path not in self.field_lines:
             path = path[:-1]
         return self.field_lines.get(path, self.line)
+
+    @property
+    def decides_none(self) -> bool:
+        """Decides, explicitly, that its field holds nothing (with its own source): never a silent answer."""
+        value = self.then_value
+        return value == NONE
 
     @property
     def undetermined(self) -> bool:

@@ -16,7 +16,7 @@ from .compiler import Program, compile_rules, situation_facts
 from .errors import CitizenError
 from .explain import citation_text, reason_text
 from .kb import Derivation, KnowledgeBase
-from .model import UNDETERMINED, Rule, RuleSet, weakest
+from .model import NONE, UNDETERMINED, Rule, RuleSet, weakest
 from .receipt import RulesLocation, make_receipt, rules_hash
 from .ruleset import read_rules
 
@@ -186,7 +186,9 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
         detail = ""
         if f is not None and rule.then_kind:
             deciding[f.id].append(rule)
-            if f.kind == "id":
+            if value == NONE:
+                pass   # decided: the field holds nothing, and the reason says why
+            elif f.kind == "id":
                 if value != UNDETERMINED:
                     values[f.id] = {"id": value["id"], **{k: value[k] for k in f.carry}} if f.carry else value["id"]
             elif f.kind == "value":
@@ -206,7 +208,7 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
             if by == rule.id and rule.effect == "waive":
                 base = ruleset.rule(target)
                 bf = shape.by_then(base.then_kind or "")
-                if bf is not None and bf.kind == "obligation" and base.then_value != UNDETERMINED:
+                if bf is not None and bf.kind == "obligation" and base.then_value not in (UNDETERMINED, NONE):
                     values[bf.id].append(_obligation(base, sit, rule))
                     used.append(base)
                     reason(base, "waived")
@@ -220,8 +222,10 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
                               "text": _CONFLICT[lang].format(f.label[lang].lower(), ", ".join(r.id for r in found))})
         elif not found:
             questions.append({"rule": f.id.replace("_", "-"), "text": _NO_RULE[lang].format(f.label[lang].lower())})
+    counted = {f.then for f in shape.fields if f.in_status}
     return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
-                  status=weakest(r.status for r in used), open_questions=questions, explanation=reasons, lang=lang)
+                  status=weakest(r.status for r in used if r.family in counted), open_questions=questions,
+                  explanation=reasons, lang=lang)
 
 
 _NO_RULE = {"da": "Ingen regel afgør {} for denne situation (mangler der oplysninger, fx fødselsdato eller "

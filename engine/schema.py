@@ -53,6 +53,7 @@ def validator(name: str) -> Draft202012Validator:
 def conclusion_schema(shape: Any) -> dict[str, Any]:
     """The schema of a rule's ``then``, derived from the answer's declared fields."""
     undetermined = {"const": "undetermined"}
+    none = {"const": "none"}    # explicitly nothing: no trial, no requirement
     props: dict[str, Any] = {}
     for f in shape.fields:
         if f.kind == "id":
@@ -60,7 +61,7 @@ def conclusion_schema(shape: Any) -> dict[str, Any]:
                    "properties": {"id": {"$ref": "#/$defs/id"}, "name": {"$ref": "#/$defs/text"},
                                   "note": {"$ref": "#/$defs/text"},
                                   **{k: {"enum": list(f.attributes.get(k, {}))} for k in f.carry}}}
-            props[f.then] = {"oneOf": [undetermined, obj]}
+            props[f.then] = {"oneOf": [undetermined, none, obj]}
         elif f.kind == "value":
             props[f.then] = {"enum": [*f.values, "undetermined"]}
         elif f.kind == "flag":
@@ -69,7 +70,7 @@ def conclusion_schema(shape: Any) -> dict[str, Any]:
             props[f.then] = {"type": "object", "required": ["id", "status"], "additionalProperties": False,
                              "properties": {"id": {"$ref": "#/$defs/id"}, "status": {"enum": list(f.values)}}}
         elif f.kind == "obligation":
-            props[f.then] = {"oneOf": [undetermined, {"$ref": "#/$defs/obligation"}]}
+            props[f.then] = {"oneOf": [undetermined, none, {"$ref": "#/$defs/obligation"}]}
     return {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
             "properties": props}
 
