@@ -110,7 +110,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
-from .batch_codes import Analysis, Components, Converter, Spec, convert, day_codes
+from .parallel import DERIVE_BATCH, derive_parallel as _derive_parallel, start_pool
+from .parallel import can_fork as _can_fork  # noqa: F401 - tests ask the batch whether it can fork
+from .batch_codes import (Analysis, Components, Converter, _factorize, _signature, convert, day_codes,
+                          unit_keys)
 from .citizen import Citizen, Spell
 from .compiler import situation_facts
 from .conditions import DERIVED
@@ -124,7 +127,6 @@ from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a r
 
 
 POOL_MIN_ROWS = 20_000   # from this many rows, Datalog runs in forked helpers, one per core
-DERIVE_BATCH = 1   # pyDatalog answers one situation at a time faster than many at once (measured)
 
 
 class Batch:
@@ -237,34 +239,7 @@ class Batch:
         return np.asarray(tids, dtype=np.int64)[cd][dense]
 
     def _family_key(self, spec_ids: np.ndarray, u: np.ndarray) -> np.ndarray:
-        an, comp = self.an, self.comp
-        specs = an.spec_list
-        parts = [spec_ids]
-        radices = [len(specs)]
-        for i, name in enumerate(comp.names):
-            column = u[i]
-            if name in comp.radix and name not in comp.thresholds:          # categorical
-                keep = np.array([name in s.kept for s in specs], dtype=np.int64)
-                local = column * keep[spec_ids]
-            elif name in comp.thresholds:                                    # numeric
-                table = np.stack([self._number_table(s, name) for s in specs])
-                local = table[spec_ids, column]
-            else:                                                            # a set of beside spells
-                kind = name.split(":", 1)[1]
-                pairs = spec_ids * len(comp.progset_list) + column
-                pd_, pf = _factorize(pairs)
-                local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
-                                 dtype=np.int64)[pd_]
-            parts.append(local)
-            radices.append(comp.radix.get(name, len(comp.progset_list)))
-        return _signature(np.stack(parts), radices)
-
-    def _number_table(self, spec: Spec, name: str) -> np.ndarray:
-        k = (spec, name)
-        table = self._tables.get(k)
-        if table is None:
-            table = self._tables[k] = self.an.local_number_table(spec, name)
-        return table
+        return unit_keys(self.an, spec_ids, u, self._tables)
 
     def _derive(self, rows: list[int], codes: np.ndarray, day: date, citizen_at) -> list[tuple]:
         """The engine's derivation for each representative row (its full canonical facts)."""
@@ -576,20 +551,6 @@ def _obligation_cell(o) -> str:
 _POOL = None
 
 
-def _signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
-    """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
-    key = np.zeros(rows.shape[1], dtype=np.int64)
-    bound = 1
-    for row, radix in zip(rows, radices):
-        radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
-        if bound * radix >= 1 << 62:
-            key, _ = _factorize(key)
-            bound = int(key.max()) + 1 if len(key) else 1
-        key = key * radix + row
-        bound *= radix
-    return key
-
-
 def _row_keys(u: np.ndarray) -> list[tuple]:
     return [tuple(col) for col in u.T.tolist()]
 
@@ -604,56 +565,6 @@ def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
         from concurrent.futures import ThreadPoolExecutor
         _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reform-batch")
     return list(_POOL.map(lambda job: job(), jobs))
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(dense id per value, index of the first occurrence of each id), ids in order of appearance."""
-    if values.ndim == 2:  # rows of a stack: factorize each, then the pairs, step by step (no overflow)
-        dense, first = _factorize(values[0])
-        for row in values[1:]:
-            d2, f2 = _factorize(row)
-            dense, first = _factorize(dense * len(f2) + d2)
-        return dense, first
-    # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
-    # without importing pandas, which costs a quarter of a second)
-    enc = pc.dictionary_encode(pa.array(np.ascontiguousarray(values, dtype=np.int64)))
-    dense = enc.indices.to_numpy().astype(np.int64)
-    count = len(enc.dictionary)
-    first = np.zeros(count, dtype=np.int64)
-    first[dense[::-1]] = np.arange(len(values) - 1, -1, -1)
-    return dense, first
-
-
-# -- parallel derivation (fork: the children inherit the loaded knowledge base) ---------------------------------
-_FORK_KB = None
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    return "fork" in multiprocessing.get_all_start_methods() and os.environ.get("REFORM_BATCH_FORK", "1") != "0"
-
-
-def start_pool(base: RuleBase, workers: int):
-    """A pool of ``workers`` forked processes that derive with ``base``'s knowledge base (None: not here)."""
-    global _FORK_KB
-    if workers < 2 or not _can_fork():
-        return None
-    import multiprocessing
-    _FORK_KB = base.kb
-    return multiprocessing.get_context("fork").Pool(workers)
-
-
-def _derive_chunk(chunk: list[tuple]) -> list[tuple]:
-    out: list[tuple] = []
-    for i in range(0, len(chunk), DERIVE_BATCH):
-        out += _FORK_KB.derive_many(chunk[i:i + DERIVE_BATCH])
-    return out
-
-
-def _derive_parallel(pool, todo: list[tuple]) -> list[tuple]:
-    size = max(1, -(-len(todo) // 16))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    return [d for part in pool.map(_derive_chunk, chunks, chunksize=1) for d in part]
 
 
 # -- files -------------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class Spec:
     numbers: tuple             # ((component, thresholds), …) for the numeric ones kept
     beside: tuple              # ((kind, ((measure, thresholds), …)), …) for the beside kinds read
     reads_group: bool          # reads the derived target group
+    rules: tuple = ()          # the rules that could apply (so equal specs on two dates mean equal rules)
 
 
 class Components:
@@ -197,6 +198,7 @@ class Analysis:
         numbers: dict[str, set[int]] = {}
         beside: dict[str, dict[str, set[int]]] = {}
         reads_group = False
+        possible: list[str] = []
         for rule, branch in self.branches[unit]:
             if not rule.valid_on(day):
                 continue
@@ -205,6 +207,7 @@ class Analysis:
                 continue
             if any(not b.possible(pid_of.get(b.kind, frozenset())) for b in branch.beside):
                 continue
+            possible.append(rule.id)
             for t in branch.tests:
                 if t.key == DERIVED:
                     reads_group = True
@@ -219,7 +222,8 @@ class Analysis:
         nums = tuple((k, tuple(sorted(numbers[k]))) for k in comp.numeric if k in numbers)
         bes = tuple((k.kind, tuple((m.id, tuple(sorted(beside[k.kind].get(m.id, ())))) for m in k.measures))
                     for k in comp.beside if k.kind in beside)
-        return Spec(frozenset(kept), nums, bes, reads_group and self.unit_family[unit] != DERIVED)
+        return Spec(frozenset(kept), nums, bes, reads_group and self.unit_family[unit] != DERIVED,
+                    tuple(sorted(set(possible))))
 
     def local_number_table(self, spec: Spec, key: str) -> np.ndarray:
         """Global band code → band code between the spec's thresholds (all 0 when not read)."""
@@ -246,40 +250,70 @@ class Analysis:
         return comp.progset(items)
 
 
-class Projection:
-    """What one unit of rules can tell apart in one situation: its spec and the codes it reads, as a
-    hashable key. Situations with equal keys get the same part of the answer from that unit — the
-    batch derives one representative per key, and so does the completeness proof."""
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(dense id per value, index of the first occurrence of each id), ids in order of appearance."""
+    if values.ndim == 2:  # rows of a stack: factorize each, then the pairs, step by step (no overflow)
+        dense, first = _factorize(values[0])
+        for row in values[1:]:
+            d2, f2 = _factorize(row)
+            dense, first = _factorize(dense * len(f2) + d2)
+        return dense, first
+    # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
+    # without importing pandas, which costs a quarter of a second)
+    enc = pc.dictionary_encode(pa.array(np.ascontiguousarray(values, dtype=np.int64)))
+    dense = enc.indices.to_numpy().astype(np.int64)
+    count = len(enc.dictionary)
+    first = np.zeros(count, dtype=np.int64)
+    first[dense[::-1]] = np.arange(len(values) - 1, -1, -1)
+    return dense, first
 
-    def __init__(self, an: Analysis):
-        self.an, self.comp = an, an.comp
-        self._tables: dict[tuple, np.ndarray] = {}
-        self._progsets: dict[tuple, int] = {}
 
-    def key(self, unit: str, day: date, codes: tuple[int, ...], cls: tuple) -> tuple:
-        an, comp = self.an, self.comp
-        sid = an.spec_id(unit, day, cls)
-        spec = an.spec_list[sid]
-        out: list[int] = [sid]
-        for i, name in enumerate(comp.names):
-            code = codes[i]
-            if name in comp.thresholds:
-                table = self._tables.get((sid, name))
-                if table is None:
-                    table = self._tables[(sid, name)] = an.local_number_table(spec, name)
-                out.append(int(table[code]))
-            elif name in comp.radix:
-                out.append(code if name in spec.kept else 0)
-            else:
-                memo = (sid, name, code)
-                local = self._progsets.get(memo)
-                if local is None:
-                    local = self._progsets[memo] = an.local_progset(spec, name.split(":", 1)[1], code)
-                out.append(local)
-        return tuple(out)
+def _signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
+    """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
+    key = np.zeros(rows.shape[1], dtype=np.int64)
+    bound = 1
+    for row, radix in zip(rows, radices):
+        radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
+        if bound * radix >= 1 << 62:
+            key, _ = _factorize(key)
+            bound = int(key.max()) + 1 if len(key) else 1
+        key = key * radix + row
+        bound *= radix
+    return key
 
-    def reads_group(self, unit: str, day: date, cls: tuple) -> bool:
-        return self.an.spec_list[self.an.spec_id(unit, day, cls)].reads_group
+
+def unit_keys(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -> np.ndarray:
+    """One key per column of ``u`` (situation codes) for one unit of rules: equal keys, equal part of the answer
+    (what the unit's rules that could apply on the date, for the class, read — and nothing else)."""
+    comp = an.comp
+    specs = an.spec_list
+    parts = [spec_ids]
+    radices = [len(specs)]
+    for i, name in enumerate(comp.names):
+        column = u[i]
+        if name in comp.radix and name not in comp.thresholds:          # categorical
+            keep = np.array([name in s.kept for s in specs], dtype=np.int64)
+            local = column * keep[spec_ids]
+        elif name in comp.thresholds:                                    # numeric
+            table = np.stack([_number_table(an, tables, s, name) for s in specs])
+            local = table[spec_ids, column]
+        else:                                                            # a set of beside spells
+            kind = name.split(":", 1)[1]
+            pairs = spec_ids * len(comp.progset_list) + column
+            pd_, pf = _factorize(pairs)
+            local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
+                             dtype=np.int64)[pd_]
+        parts.append(local)
+        radices.append(comp.radix.get(name, len(comp.progset_list)))
+    return _signature(np.stack(parts), radices)
+
+
+def _number_table(an: Analysis, tables: dict, spec: Spec, name: str) -> np.ndarray:
+    k = (spec, name)
+    table = tables.get(k)
+    if table is None:
+        table = tables[k] = an.local_number_table(spec, name)
+    return table
 
 
 def _representative(thresholds: list[int], band_code: int) -> int:
@@ -498,5 +532,5 @@ def _measure(m: Measure, ordinals: np.ndarray, day: date) -> np.ndarray:
     return ordinals
 
 
-__all__ = ["Analysis", "BesideTest", "Components", "Converter", "DATES", "Projection", "Rows", "Spec", "convert",
-           "day_codes", "spell_date"]
+__all__ = ["Analysis", "BesideTest", "Components", "Converter", "DATES", "Rows", "Spec", "convert", "day_codes",
+           "spell_date", "unit_keys"]

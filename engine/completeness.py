@@ -9,7 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from .batch_codes import Analysis, Components, Projection
+import numpy as np
+
+from .batch_codes import Analysis, Components, _factorize, unit_keys
+from .parallel import derive_all
 from .compiler import situation_facts
 from .conditions import DERIVED
 from .model import UNDETERMINED, Rule
@@ -71,7 +74,16 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     seen_situations: set[Probe] = set()
     comp = Components(ruleset.vocabulary, program)
     an = Analysis(ruleset, comp)
-    project = Projection(an)
+    tables: dict = {}
+    derived: dict[tuple, tuple] = {}
+
+    def derive(facts: list[tuple]) -> list[tuple]:
+        """The engine's own derivation of each situation (one query answers every field), shared by the fields."""
+        todo = [f for f in dict.fromkeys(facts) if f not in derived]
+        for f, d in zip(todo, derive_all(base, todo)):
+            derived[f] = d
+        return [derived[f] for f in facts]
+
     group_units = [u for u in an.units if an.unit_family[u] == DERIVED]
     for family in families:
         rules = ruleset.in_family(family)
@@ -79,35 +91,61 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
             continue
         units = [u for u in an.units if an.unit_family[u] == family]
         keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
-        # Situations a family's units cannot tell apart get the same rules from it: one derivation each.
-        todo: dict[tuple, list[tuple[Probe, date]]] = defaultdict(list)
-        facts_of: dict[tuple, tuple] = {}
+        cells: list[tuple[Probe, date]] = []
+        columns: list[tuple[int, ...]] = []
         for probe in probes(ruleset, bands, keys):
             seen_situations.add(probe)
             for day in days:
-                if not possible_on(probe, day, bands):
-                    continue
-                sit = probe.situation(day)
-                codes, _ = comp.situation_codes(sit)
-                cls = comp.cls(codes)
-                key = tuple(project.key(u, day, codes, cls) for u in units)
-                if family != DERIVED and any(project.reads_group(u, day, cls) for u in units):
-                    key += tuple(project.key(u, day, codes, cls) for u in group_units)
-                if key not in facts_of:
-                    facts_of[key] = situation_facts(sit, program)
-                todo[key].append((probe, day))
-                cov.pairs += 1
-        groups = list(todo)
-        cov.distinct += len(groups)
-        for i in range(0, len(groups), BATCH):
-            chunk = groups[i:i + BATCH]
-            for key, holding in zip(chunk, base.kb.holding([facts_of[k] for k in chunk], family)):
-                mine = [ruleset.rule(r) for r in holding]
-                for kind, rules_ in _judge(shape.by_then(family), mine):
-                    for probe, day in todo[key]:
-                        desc = probe.describe(bands)
-                        f = found.setdefault((kind, family, rules_, desc), Finding(kind, family, rules_, desc))
-                        f.dates.append(day)
+                if possible_on(probe, day, bands):
+                    cells.append((probe, day))
+                    columns.append(comp.situation_codes(probe.situation(day))[0])
+        cov.pairs += len(cells)
+        if not cells:
+            continue
+        # Cells the family's rules cannot tell apart get the same rules from it: one derivation per group
+        # (the batch's analysis: per unit of rules, date and class, only what its possible rules read).
+        codes = np.array(columns, dtype=np.int64).T
+        day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
+        keyed: list[tuple[np.ndarray, np.ndarray]] = []
+        for di, day in enumerate(days):
+            rows = np.flatnonzero(day_of == di)
+            if not len(rows):
+                continue
+            u = codes[:, rows]
+            cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
+                [comp.index[f"beside:{k.kind}"] for k in comp.beside]
+            cls_dense, cls_first = _factorize(u[cls_rows])
+            classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
+            parts = []
+            reads = np.zeros(len(rows), dtype=bool)
+            for unit in units:
+                spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
+                parts.append(unit_keys(an, spec_ids, u, tables))
+                reads |= np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
+            if family != DERIVED and reads.any():
+                for unit in group_units:
+                    spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
+                    parts.append(np.where(reads, unit_keys(an, spec_ids, u, tables), -1))
+            keyed.append((rows, np.stack(parts)))
+        # a group key: the units' keys (a spec names the rules that could apply, so one key on two dates
+        # means the same rules reading the same facts); the same key on two dates is one derivation
+        width = max(k.shape[0] for _, k in keyed)
+        allkeys = np.full((width, len(cells)), -2, dtype=np.int64)
+        for rows, k in keyed:
+            allkeys[:k.shape[0], rows] = k
+        dense, first = _factorize(allkeys)
+        cov.distinct += len(first)
+        todo: dict[int, list[tuple[Probe, date]]] = defaultdict(list)
+        for i, g in enumerate(dense.tolist()):
+            todo[g].append(cells[i])
+        facts = [situation_facts(cells[i][0].situation(cells[i][1]), program) for i in first.tolist()]
+        for g, (holding, _aside) in enumerate(derive(facts)):
+            mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
+            for kind, rules_ in _judge(shape.by_then(family), mine):
+                for probe, day in todo[g]:
+                    desc = probe.describe(bands)
+                    f = found.setdefault((kind, family, rules_, desc), Finding(kind, family, rules_, desc))
+                    f.dates.append(day)
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))

@@ -140,7 +140,7 @@ def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_ca
 
 def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeypatch):
     import engine.batch as batch_module
-    if not batch_module._can_fork():
+    if not batch_module._can_fork():  # noqa
         pytest.skip("no fork here")
     path, _ = random_caseload
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
