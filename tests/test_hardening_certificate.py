@@ -33,7 +33,16 @@ rules:
       - {ref: LAB, at: "§ 3"}
     when: {age: {under: 18}, months_into_spell: {under: 6}, expected_absence_weeks: {under: 8},
            spell_started: {before: 2027-01-01}}
+    overrides: ingen-praemie
     then: {jobpraemie: true}
+
+  - id: ingen-praemie
+    title: {da: "Ingen præmie", en: "No premium"}
+    valid: {}
+    status: law
+    source:
+      - {ref: LAB, at: "§ 4"}
+    then: {jobpraemie: false}
 """
 # A second target group for dagpenge recipients from 2027: two groups hold at once (an overlap).
 OVERLAP = """
@@ -52,7 +61,7 @@ def _small_rules(tmp_path: Path, overlap: bool = False) -> Path:
     """A small rule set (the real phases, vocabulary and sources; one target group) whose full check is quick."""
     rules = tmp_path / "rules"
     rules.mkdir()
-    for name in ("vocabulary.yaml", "sources.yaml", "phases.yaml"):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "answer.yaml", "sources.yaml", "phases.yaml"):
         shutil.copyfile(RULES / name, rules / name)
     (rules / "groups.yaml").write_text(GROUPS + (OVERLAP if overlap else ""), encoding="utf-8")
     return rules
