@@ -89,7 +89,7 @@ def rules_validator(shape: Any) -> Draft202012Validator:
         schema["$defs"]["conclusion"] = conclusion
         if kinds:
             schema["$defs"]["obligation"]["properties"]["kind"] = {"enum": kinds}
-        found = _RULES_VALIDATORS[key] = Draft202012Validator(schema, format_checker=_checker)
+        found = _RULES_VALIDATORS[key] = _Validator(schema, format_checker=_checker)
     return found
 
 
