@@ -307,6 +307,8 @@ def decides(site: Site, rule) -> str:
     noun = field.label["en"].lower() if field else kind
     if rule.undetermined:
         return f"**undetermined** {noun}: an open question (see the question above)"
+    if rule.decides_none:
+        return f"**no {noun}**, decided explicitly (the field is not silent: this rule and its source say why)"
     if field is None:
         return f"{lit(kind)}: {lit(json.dumps(value, ensure_ascii=False, default=str))}"
     if field.kind == "id":
@@ -1202,10 +1204,10 @@ def api_fragment(root: Path, out: Output) -> None:
 
 # Names the developer's guide points to: if one is renamed, the build says so (and -W fails it).
 GUIDE_NAMES = (
-    ("engine.compiler", "ID_FACTS"), ("engine.compiler", "BOOL_FACTS"), ("engine.compiler", "NUMBER_FACTS"),
-    ("engine.compiler", "DATE_FACTS"), ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
-    ("engine.citizen", "situation"), ("engine.citizen", "SPELL_FIELDS"), ("engine.citizen", "TOP_FIELDS"),
-    ("engine.ruleset", "VOCAB_CONDITIONS"), ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
+    ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
+    ("engine.citizen", "situation"), ("engine.citizen", "parse_citizen"), ("engine.conditions", "parse_condition"),
+    ("engine.batch_layout", "Layout"), ("engine.citizen_schema", "citizen_schema"),
+    ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
     ("engine.kb", "KnowledgeBase"), ("engine.explain", "render_text"), ("engine.loader", "load_file"),
     ("engine.schema", "validate"),
 )
