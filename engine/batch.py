@@ -8,19 +8,17 @@ Input
 CSV or JSON Lines, chosen by the file's extension (``.csv`` / ``.jsonl``).
 
 A JSON Lines row is one citizen object of the contract (``engine.citizen.parse_citizen``: ``id``,
-``born``, ``spells`` …). A CSV row is the *flat* layout of the common case — one current benefit
-spell and at most one programme beside it::
+the declared facts, ``spells`` …). A CSV row is the *flat* layout of the common case — one spell of the
+current kind (the benefit) and at most one spell of each kind beside it (a programme). Its columns are
+derived from ``rules/vocabulary.yaml`` (``engine.batch_layout.Layout``): ``id``; each citizen fact by its
+name; the current spell kind, ``from``, ``to`` and its facts by their names; a beside kind, its ``from``,
+``to`` and facts prefixed with the kind (``programme_from``). ``reform schema --citizen`` lists them.
 
-    id,born,municipality,vocational_education,exempted,work_duty,benefit,assessment,from,to,
-    sick_from,expected_absence_weeks,uncomplicated,programme,programme_from,programme_to
-
-An empty cell is an absent value. ``benefit``, ``assessment``, ``from``, ``to``, ``sick_from``,
-``expected_absence_weeks`` and ``uncomplicated`` make the benefit spell (``spells[0]`` of the
-contract); ``programme``, ``programme_from`` and ``programme_to`` the programme spell. The yes/no
-columns take ``true``/``false`` (or ``1``/``0``, any case); ``uncomplicated`` ``false`` is the same
-as an empty cell. Only the ``id`` column is required; a column the layout does not name stops the
-run. Every row means exactly the contract object ``row_record(row)`` builds from it, and is
-validated by the same rules (``parse_citizen``); error messages name the CSV column.
+An empty cell is an absent value. Yes/no columns take ``true``/``false`` (or ``1``/``0``, any case); a
+cell equal to the fact's default is the same as an empty one. Only the ``id`` column is required; a
+column the layout does not name stops the run. Every row means exactly the contract object
+``Layout.record(row)`` builds from it, and is validated by the same rules (``parse_citizen``); error
+messages name the CSV column.
 
 Output
 ======

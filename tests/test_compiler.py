@@ -26,6 +26,23 @@ def test_no_legal_fact_in_engine_python():
     assert hits == []
 
 
+def test_no_citizen_fact_or_answer_value_named_in_the_engine():
+    """Facts and answer values are declared in rules/ (vocabulary.yaml, answer.yaml), never named in Python."""
+    pattern = re.compile(r"work_duty|exempted|sick_from|expected_absence_weeks|uncomplicated|vocational_education|"
+                         r"jobpraemie|kontanthjaelp|no-as-a-rule")
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "engine").rglob("*") if p.suffix == ".py"
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert hits == []
+
+
+def test_only_the_condition_parser_reads_a_rules_raw_when():
+    """The typed condition tree (engine/conditions.py) is the only reader of a rule's raw ``when``."""
+    readers = [f"{p.relative_to(ROOT)}:{i}" for base in (ROOT / "engine", ROOT / "docs" / "_ext") for p in base.rglob("*.py")
+               for i, line in enumerate(p.read_text().splitlines(), 1)
+               if re.search(r"""\.when\b|\[["']when["']\]|get\(["']when["']\)""", line)]
+    assert readers == ["engine/ruleset.py:" + readers[0].split(":")[1]] if readers else True, readers
+
+
 def test_program_carries_rule_ids_in_heads(base):
     heads = re.findall(r"^applies_(\w+)\(C, '([^']+)'\)", base.program.text, re.M)
     assert {rid for _, rid in heads} == {r.id for r in base.ruleset.rules}

@@ -33,3 +33,10 @@ def test_a_group_or_an_open_question_always(base):
         for day in DATES:
             a = base.evaluate(citizen, day)
             assert a.target_group is not None or a.open_questions, (path.stem, day)
+
+
+def test_the_contract_schema_is_generated_from_the_declaration(base):
+    """tests/answer.schema.json is what `reform schema` generates from rules/answer.yaml and the rules."""
+    from engine.answer_schema import answer_schema
+    assert answer_schema(base.ruleset) == SCHEMA, \
+        "tests/answer.schema.json is stale: run `reform schema > tests/answer.schema.json` and commit it"
