@@ -1,8 +1,7 @@
-"""The OpenAPI document: request and answer schemas written out, since the API parses its own input.
-
-The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
-query`` names it); the schemas here describe those bodies and the answer contract of the domain
-brief (``docs/reform.rst``, "Interfaces"). Enumerations come from the loaded vocabulary, so the document follows the rules.
+"""The OpenAPI document: the request bodies come from their Pydantic models (:mod:`engine.web.models`);
+the citizen, the answer contract of the domain brief (``docs/reform.rst``, "Interfaces") and the other
+answers are the schemas generated from the rules' declarations, added here. Enumerations come from
+the loaded vocabulary, so the document follows the rules.
 """
 from __future__ import annotations
 
@@ -36,17 +35,15 @@ TAGS = [
 ]
 
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_LANG = {"type": "string", "enum": ["da", "en"], "default": "da",
-         "description": "Language of the reasons' text (Danish by default)."}
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": _ref(schema), "example": example}}}}
+def _body(example: dict[str, Any]) -> dict[str, Any]:
+    """An example of a request body (its schema is the model's)."""
+    return {"requestBody": {"content": {"application/json": {"example": example}}}}
 
 
 def example(base, examples: dict) -> dict[str, Any]:
@@ -73,18 +70,18 @@ def example(base, examples: dict) -> dict[str, Any]:
 
 
 def query_body(ex: dict[str, Any]) -> dict[str, Any]:
-    return _body("QueryRequest", {"citizen": ex["citizen"], "date": ex["date"], "lang": "da"})
+    return _body({"citizen": ex["citizen"], "date": ex["date"], "lang": "da"})
 
 
 def timeline_body(ex: dict[str, Any]) -> dict[str, Any]:
-    return _body("TimelineRequest", {"citizen": ex["citizen"], "from": ex["from"], "to": ex["to"]})
+    return _body({"citizen": ex["citizen"], "from": ex["from"], "to": ex["to"]})
 
 
 def parse_body(ex: dict[str, Any]) -> dict[str, Any]:
     lines = [f"id: {ex['citizen'].get('id', 'example')}", "spells:"]
     for spell in ex["citizen"].get("spells", [])[:2]:
         lines.append("  - {" + ", ".join(f"{k}: {v}" for k, v in spell.items()) + "}")
-    return _body("ParseRequest", {"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
+    return _body({"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
 
 
 def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> dict[int | str, Any]:
@@ -139,16 +136,6 @@ def schemas(base) -> dict[str, Any]:
         "status": status, "sources": {"type": "array", "items": {"type": "object"}}}}
     return {
         "Spell": spell, "Citizen": citizen, "Obligation": obligation, "Answer": answer,
-        "QueryRequest": {"type": "object", "additionalProperties": False, "required": ["citizen", "date"],
-                         "properties": {"citizen": _ref("Citizen"), "date": _DATE, "lang": _LANG}},
-        "TimelineRequest": {"type": "object", "additionalProperties": False, "required": ["citizen"],
-                            "properties": {"citizen": _ref("Citizen"),
-                                           "from": {**_DATE, "description": "Default: the start of the rules' "
-                                                                            "horizon, or the first spell if earlier."},
-                                           "to": {**_DATE, "description": "Default: the end of the rules' horizon."},
-                                           "lang": _LANG}},
-        "ParseRequest": {"type": "object", "additionalProperties": False, "required": ["text"],
-                         "properties": {"text": {"type": "string"}, "name": {"type": "string"}}},
         "ExplainedAnswer": {"type": "object", "properties": {
             "answer": _ref("Answer"),
             "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`."}}},
