@@ -63,16 +63,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(chromium_path, base):
-    """(base URL, the server's log as text) of a uvicorn server set up as ``reform serve`` sets it up."""
+@contextlib.contextmanager
+def _serving(app):
+    """(base URL, the server's log as text) of a uvicorn server for ``app``, set up as ``reform serve`` sets it up."""
     import uvicorn
-    from engine.web import LOG_CONFIG, create_app
+    from engine.web import LOG_CONFIG
 
     names = ("reform.web", "uvicorn", "uvicorn.error", "uvicorn.access")
     saved = {n: (logging.getLogger(n).level, logging.getLogger(n).propagate, list(logging.getLogger(n).handlers))
              for n in names}
-    app = create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=LOG_CONFIG, access_log=False,
                             server_header=False, lifespan="off")
@@ -90,14 +89,24 @@ def server(chromium_path, base):
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", buffer
-    srv.should_exit = True
-    thread.join(10)
-    for n, (level, propagate, handlers) in saved.items():
-        lg = logging.getLogger(n)
-        lg.setLevel(level)
-        lg.propagate = propagate
-        lg.handlers[:] = handlers
+    try:
+        yield f"http://127.0.0.1:{port}", buffer
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        for n, (level, propagate, handlers) in saved.items():
+            lg = logging.getLogger(n)
+            lg.setLevel(level)
+            lg.propagate = propagate
+            lg.handlers[:] = handlers
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path, base):
+    """(base URL, the server's log as text) of a uvicorn server set up as ``reform serve`` sets it up."""
+    from engine.web import create_app
+    with _serving(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False)) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +192,8 @@ LONE = {"id": "lone", "born": "1986-03-10", "municipality": "Odense",
         "spells": [{"benefit": "sygedagpenge", "sick_from": "employment", "expected_absence_weeks": 12,
                     "uncomplicated": True, "from": "2026-08-03"}]}
 DAGPENGE_KBH = {"id": "dagpenge-koebenhavn-2027", "born": "1988-01-27", "municipality": "København",
-                "vocational_education": True, "spells": [{"benefit": "dagpenge", "from": "2027-02-01"}]}
+                "vocational_education": True, "trial_selected": True,
+                "spells": [{"benefit": "dagpenge", "from": "2027-02-01"}]}
 
 
 def test_lone_by_hand_then_in_english(page, base):
@@ -239,6 +249,7 @@ def test_dagpenge_in_koebenhavn(page, base):
     page.fill("#f-born", "1988-01-27")
     page.fill("#f-municipality", "København")
     page.check("#f-vocational_education")
+    page.select_option("#f-trial_selected", "true")  # the free-choice trial is for those selected (the law merge)
     page.click("#add-benefit")
     _fill_spell(page, 0, "dagpenge", "2027-02-01")
     page.fill("#f-date", "2027-03-01")
@@ -486,3 +497,75 @@ def test_server_log_has_no_personal_data(server):
     for secret in ("lone", "anna", "someone", "dagpenge-koebenhavn-2027", "Odense", "København", "1986-03-10",
                    "understøttelse", "2026-02-30", "lang=en"):
         assert secret not in text, (secret, text)
+
+
+# -- issue 14: the form is built from the declaration of facts --------------------------------------------
+def test_the_form_follows_the_declaration(page, base):
+    v = base.ruleset.vocabulary
+    page.goto(page.base + "/?lang=da")
+    for fact in v.facts:
+        control = page.locator(f"#f-{fact.id}")
+        assert control.count() == 1, fact.id
+        kind = control.evaluate("n => n.tagName === 'SELECT' ? 'select' : n.type")
+        expected = {"bool": "checkbox" if fact.default is not None else "select", "date": "date",
+                    "integer": "number"}.get(fact.type)
+        if fact.type == "choice":
+            table = v.table(fact.values)
+            expected = "text" if (table.suffixes or table.transliterate or len(table) > 30) else "select"
+        assert kind == expected, (fact.id, kind)
+        assert fact.label["da"] in page.locator(f"[data-fact='{fact.id}']").first.inner_text()
+    # a yes/no fact without a default: yes, no, or not given
+    optional = next(f for f in v.facts if f.type == "bool" and f.default is None)
+    options = page.locator(f"#f-{optional.id} option").all_inner_texts()
+    assert options == ["ikke oplyst", "ja", "nej"]
+    assert optional.help["da"] in page.locator(f"[data-fact='{optional.id}']").inner_text()
+    # a large forgiving table is a search list of its values
+    search = next(f for f in v.facts if f.type == "choice")
+    listed = page.locator(f"#list-{search.values} option").evaluate_all("ns => ns.map(n => n.value)")
+    assert listed == list(v.table(search.values))
+    # a spell's facts show only with the values that take them
+    current = v.current
+    page.click(f"#add-{current.kind}")
+    row = page.locator("#spells .spell").first
+    for value in list(v.table(current.values))[:4]:
+        row.locator(f"select[name='{current.kind}']").select_option(value)
+        for fact in current.facts:
+            shown = row.locator(f".spell-details [data-fact='{fact.id}']").first.is_visible()
+            assert shown == (not fact.only_with or value in fact.only_with), (value, fact.id)
+    integer = next(f for f in current.facts if f.type == "integer")
+    weeks = row.locator(f"input[name='{integer.id}']")
+    assert weeks.get_attribute("type") == "number"
+    assert (weeks.get_attribute("min"), weeks.get_attribute("max")) == (str(integer.minimum), str(integer.maximum))
+    # the labels follow the page's language
+    page.click("#lang-switch")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert optional.label["en"] in page.locator(f"[data-fact='{optional.id}']").inner_text()
+    assert page.locator(f"#add-{current.kind}").inner_text() == "+ " + current.label["en"]
+
+
+def test_a_new_fact_in_the_rules_appears_on_the_page(browser, chromium_path, tmp_path):
+    from engine import RuleBase
+    from engine.web import create_app
+    from test_web_form import rules_with_new_facts
+    directory = rules_with_new_facts(tmp_path / "rules")
+    app = create_app(RuleBase.load(directory), rules_dir=directory, examples_dir=EXAMPLES, completeness=False)
+    with _serving(app) as (url, _), _open_page(browser, url) as p:
+        p.goto(url + "/?lang=da")
+        flag = p.locator("#f-test_flag")
+        assert flag.evaluate("n => n.tagName") == "SELECT"
+        assert "Testflag" in p.locator("[data-fact='test_flag']").inner_text()
+        assert "Et flag til en test." in p.locator("[data-fact='test_flag']").inner_text()
+        p.fill("#f-id", "ny")
+        flag.select_option("true")
+        p.click("#add-benefit")
+        _fill_spell(p, 0, "ressourceforloebsydelse", "2026-03-01")
+        p.click("#add-programme")
+        _fill_spell(p, 1, "ressourceforloeb", "2026-03-01")
+        test_date = p.locator("#spells .spell").nth(1).locator("input[name='test_date']")
+        assert test_date.get_attribute("type") == "date" and test_date.is_visible()
+        assert "Testdato" in p.locator("#spells .spell").nth(1).locator("[data-fact='test_date']").inner_text()
+        test_date.fill("2026-03-05")
+        p.fill("#f-date", "2026-04-01")
+        _show(p)
+        facts = p.locator("#facts").inner_text()
+        assert "Testflag" in facts and "test_date: 2026-03-05" not in facts and "testdato: 2026-03-05" in facts.lower()
