@@ -34,6 +34,8 @@ SOURCE_SCREENSHOT = SHOTS / "screenshot-source.png"
 PRINT_SCREENSHOT = SHOTS / "screenshot-print.png"
 PERMALINK_SCREENSHOT = SHOTS / "screenshot-permalink.png"
 PHONE_SCREENSHOT = SHOTS / "screenshot-phone.png"
+WHAT_IF_SCREENSHOT = SHOTS / "screenshot-what-if.png"
+MISSING_SCREENSHOT = SHOTS / "screenshot-missing.png"
 TIMEOUT_MS = 15_000
 
 
@@ -574,3 +576,33 @@ def test_a_new_fact_in_the_rules_appears_on_the_page(browser, chromium_path, tmp
         _show(p)
         facts = p.locator("#facts").inner_text()
         assert "Testflag" in facts and "test_date: 2026-03-05" not in facts and "testdato: 2026-03-05" in facts.lower()
+
+
+# -- issue 17 item 5: what could change the answer ---------------------------------------------------------
+def test_what_could_change_the_answer(page, base):
+    from datetime import date
+    from engine.counterfactual import what_would_change
+    page.goto(page.base + "/?lang=da")
+    _lone_by_hand(page)
+    _show(page)
+    page.wait_for_selector("#what-if-list .wi-item")
+    section = page.locator("#what-if")
+    assert section.locator("h3").inner_text() == "Hvad kunne ændre svaret?"
+    expected = what_would_change(base, base.parse_citizen(LONE), date(2026, 8, 10), "da")
+    items = section.locator(".wi-item")
+    assert items.count() == len(expected)
+    assert items.locator(".wi-move").all_inner_texts() == [c.text for c in expected]
+    weeks = section.locator(".wi-item[data-fact='expected_absence_weeks']")
+    assert "Hvis »Forventet fravær (uger)« var 26 eller mere" in weeks.inner_text()
+    assert "Kontaktkrav" in weeks.locator("dt").all_inner_texts()
+    link = weeks.locator(".wi-stops a").first
+    assert link.get_attribute("href") == "/rules?lang=da#kontakt-sygemeldte-fra-job-undtagelse"
+    dated = section.locator(".wi-item[data-kind='date'][data-date='2027-01-01']")
+    assert "Fra 2027-01-01" in dated.inner_text() and "phase-2" in dated.inner_text()
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(WHAT_IF_SCREENSHOT))
+    # in English on a language switch
+    page.click("#lang-switch")
+    page.wait_for_selector("#answer[data-lang='en'] #what-if-list")
+    assert page.locator("#what-if h3").inner_text() == "What could change the answer?"
+    assert "If “Expected absence (weeks)” were 26 or more" in page.locator("#what-if").inner_text()

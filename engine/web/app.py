@@ -292,6 +292,24 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         view["decision"] = decision_view(answer, base.ruleset, lang, view["reasons"])
         return JSONResponse({"answer": answer.to_json(), "view": view})
 
+    @app.post("/api/what-if", tags=["answers"],
+              summary="What would change the answer: the nearest facts and dates, and the rules behind them",
+              openapi_extra=openapi.query_body(example), responses=openapi.responses("WhatIf"))
+    async def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
+        """Each declared fact the rules compare, moved alone into the nearest band or value that gives another
+        answer, and the nearest dates before and after ``date`` on which the answer is another (as ``reform query
+        --what-if``): what changes (target group, contact requirements, sanctions …) and the rules that start or
+        stop applying."""
+        from ..counterfactual import what_would_change
+        try:
+            changes = what_would_change(base, body.citizen, body.date, body.lang)
+        except (OverflowError, ValueError) as exc:
+            log.warning("what-if out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError(f"date: the answer for {body.date.isoformat()} cannot be computed: a deadline or window "
+                             "would fall outside the calendar (years 1–9999)") from None
+        return JSONResponse({"citizen": body.citizen.id, "date": body.date.isoformat(), "lang": body.lang,
+                             "what_would_change": [c.to_json() for c in changes]})
+
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
     async def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]

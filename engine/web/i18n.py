@@ -129,6 +129,14 @@ _PAGE = {
                           "serveren. Del det kun, hvor oplysningerne må deles.",
         "permalink_bad": "Linket kunne ikke læses; formularen er uændret.",
         "whatif_title": "Hvad kunne ændre svaret?",
+        "whatif_intro": "Det nærmeste, der ville give et andet svar: én oplysning ad gangen flyttet til den nærmeste "
+                        "værdi, reglerne skelner, og de nærmeste datoer før og efter. Ved hver står de regler, der "
+                        "gør forskellen.",
+        "whatif_none": "Ingen nærliggende ændring af en enkelt oplysning eller af datoen giver et andet svar.",
+        "whatif_loading": "Beregner, hvad der kunne ændre svaret …",
+        "whatif_error": "Det kunne ikke beregnes, hvad der kunne ændre svaret.",
+        "whatif_starts": "Regler, der begynder at gælde", "whatif_stops": "Regler, der ikke længere gælder",
+        "whatif_becomes": "bliver til",
         "error_date_bad": "datoen er ufuldstændig eller ugyldig",
         "error_number_bad": "tallet er ugyldigt",
         "error_file_large": "{name} er over 1.000.000 bytes",
@@ -256,6 +264,14 @@ _PAGE = {
                           "sends to the server. Share it only where the details may be shared.",
         "permalink_bad": "The link could not be read; the form is unchanged.",
         "whatif_title": "What could change the answer?",
+        "whatif_intro": "The nearest things that would give another answer: one fact at a time moved to the nearest "
+                        "value the rules tell apart, and the nearest dates before and after. Each names the rules that "
+                        "make the difference.",
+        "whatif_none": "No nearby change of a single fact or of the date gives another answer.",
+        "whatif_loading": "Working out what could change the answer …",
+        "whatif_error": "What could change the answer could not be worked out.",
+        "whatif_starts": "Rules that start to apply", "whatif_stops": "Rules that no longer apply",
+        "whatif_becomes": "becomes",
         "error_date_bad": "the date is incomplete or not valid",
         "error_number_bad": "the number is not valid",
         "error_file_large": "{name} is over 1,000,000 bytes",

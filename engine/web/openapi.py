@@ -144,6 +144,29 @@ def schemas(base) -> dict[str, Any]:
             "periods": {"type": "array", "items": {"type": "object", "properties": {
                 "from": _DATE, "to": _DATE, "changed": {"type": "array", "items": {"type": "string"}},
                 "causes": {"type": "array", "items": {"type": "object"}}, "answer": {"type": "object"}}}}}},
+        "WhatIf": {"type": "object", "required": ["citizen", "date", "what_would_change"], "properties": {
+            "citizen": {"type": "string"}, "date": _DATE, "lang": {"type": "string", "enum": ["da", "en"]},
+            "what_would_change": {"type": "array", "items": _ref("Change"),
+                                  "description": "The nearest moves of one fact, or of the date, that change the "
+                                                 "answer: dates first, then facts in declared order."}}},
+        "Change": {"type": "object", "description": "One move that changes the answer, what it changes and the rules "
+                                                    "that make the difference.", "properties": {
+            "kind": {"type": "string", "enum": ["date", "fact"]},
+            "fact": {"type": "string", "description": "`date`, or the id of the declared fact or measure moved."},
+            "label": {"type": "string", "description": "Its declared label in `lang`."},
+            "values": {"type": "array", "items": {}, "description": "The value(s) tried (several when they lead to "
+                                                                     "the same answer)."},
+            "value_text": {"type": "string"}, "text": {"type": "string", "description": "The move in words."},
+            "date": {**_DATE, "description": "The date the changed answer is for."},
+            "on": {"type": "string", "description": "`citizen`, or the spell kind the fact belongs to."},
+            "spell": {"type": ["integer", "null"], "description": "The spell's place in the citizen's `spells`."},
+            "changes": {"type": "array", "items": {"type": "object", "properties": {
+                "field": {"type": "string"}, "label": {"type": "string"}, "before": {"type": "string"},
+                "after": {"type": "string"}}}},
+            "starts": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "title": {"type": "string"}}}},
+            "stops": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "title": {"type": "string"}}}}}},
         "Rule": rule, "RuleList": {"type": "array", "items": _ref("Rule")},
         "Phase": phase, "PhaseList": {"type": "array", "items": _ref("Phase")},
         "Error": {"type": "object", "required": ["error", "messages"], "properties": {

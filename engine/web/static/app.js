@@ -328,6 +328,7 @@
         renderAnswer(res.body.view, res.body.answer);
         remember(request);
         loadTimeline(request, n);
+        loadWhatIf(request, n);
       } else showErrors(res.body.messages || [String(res.status)]);
     }).catch(function () {
       showErrors([ui("error_network")]);
@@ -580,9 +581,10 @@
       el("h3", { id: "timeline-title", text: ui("tl_title") }),
       el("p", { class: "muted", id: "timeline-status", text: ui("tl_loading") })));
 
-    // Reserved for "what could change the answer?" (issue 17, items 5–6: built on the fact declaration).
-    panel.appendChild(el("section", { class: "block what-if", id: "what-if", hidden: true, "aria-labelledby": "what-if-title" },
-      el("h3", { id: "what-if-title", text: ui("whatif_title") })));
+    // what could change the answer: from its own request (below), like the timeline
+    panel.appendChild(el("section", { class: "block what-if", id: "what-if", "aria-labelledby": "what-if-title" },
+      el("h3", { id: "what-if-title", text: ui("whatif_title") }),
+      el("p", { class: "muted", id: "what-if-status", text: ui("whatif_loading") })));
 
     if (answer.receipt) {
       var rc = answer.receipt, rev = rc.rules_revision ? " @ " + rc.rules_revision.slice(0, 12) + (rc.rules_dirty ? "+" : "") : "";
@@ -665,6 +667,60 @@
     }
     section.appendChild(caveats);
     return section;
+  }
+
+  // -- what could change the answer ------------------------------------------------------------------
+  function loadWhatIf(request, n) {
+    return fetch("/api/what-if", {
+      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ citizen: request.citizen, date: request.date, lang: lang })
+    }).then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
+      .then(function (res) {
+        if (n !== asked) return;
+        if (res.status === 200) renderWhatIf(res.body.what_would_change);
+        else whatIfFailed();
+      }).catch(function () { if (n === asked) whatIfFailed(); });
+  }
+
+  function whatIfFailed() {
+    var status = $("what-if-status");
+    if (status) { status.textContent = ui("whatif_error"); status.className = "warn"; }
+  }
+
+  function ruleLinks(items) {
+    var out = [];
+    items.forEach(function (r, i) {
+      if (i) out.push("; ");
+      out.push(el("a", { href: "/rules?lang=" + lang + "#" + encodeURIComponent(r.rule), target: "_blank", rel: "noopener",
+                         text: r.title }), " ", el("code", { class: "id", text: r.rule }));
+    });
+    return out;
+  }
+
+  function renderWhatIf(changes) {
+    var section = $("what-if");
+    if (!section) return;
+    section.innerHTML = "";
+    section.appendChild(el("h3", { id: "what-if-title", text: ui("whatif_title") }));
+    if (!changes.length) {
+      section.appendChild(el("p", { class: "muted", id: "what-if-none", text: ui("whatif_none") }));
+      return;
+    }
+    section.appendChild(el("p", { class: "small muted", id: "what-if-intro", text: ui("whatif_intro") }));
+    section.appendChild(el("ol", { class: "what-if-list", id: "what-if-list" }, changes.map(function (c) {
+      return el("li", { class: "wi-item wi-" + c.kind, dataset: { kind: c.kind, fact: c.fact, date: c.date } },
+        el("p", { class: "wi-move" }, el("strong", { text: c.text })),
+        el("dl", { class: "wi-changes" }, c.changes.map(function (x) {
+          return [el("dt", { text: x.label }),
+                  el("dd", { dataset: { field: x.field } }, el("span", { class: "wi-before", text: x.before }),
+                     el("span", { class: "wi-arrow", "aria-label": ui("whatif_becomes"), text: " → " }),
+                     el("span", { class: "wi-after", text: x.after }))];
+        }).reduce(function (all, pair) { return all.concat(pair); }, [])),
+        c.starts.length ? el("p", { class: "small wi-rules wi-starts" }, el("strong", { text: ui("whatif_starts") + ": " }),
+                               ruleLinks(c.starts)) : null,
+        c.stops.length ? el("p", { class: "small wi-rules wi-stops" }, el("strong", { text: ui("whatif_stops") + ": " }),
+                              ruleLinks(c.stops)) : null);
+    })));
   }
 
   // -- the timeline ---------------------------------------------------------------------------------
