@@ -83,7 +83,8 @@ def main() -> None:
               help="Answer with the rules as they stood in the repository's history on this date.")
 @click.option("--what-if", "what_if", is_flag=True,
               help="Also list the nearest facts and dates that would change the answer, with the rules that "
-                   "make the difference (with --json: the key what_would_change).")
+                   "make the difference, and the facts left empty that the answer depends on (with --json: the "
+                   "keys what_would_change and missing).")
 @_unchecked_option
 @_rules_option
 def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None, what_if: bool,
@@ -96,10 +97,12 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
     try:
         citizen = base.load_citizen(citizen_file)
         answer = base.evaluate(citizen, on, lang=lang, receipt=True)
-        changes = None
+        changes = missing = None
         if what_if:
             from .counterfactual import what_would_change
+            from .missing import missing_facts
             changes = what_would_change(base, citizen, on, lang)
+            missing = missing_facts(base.ruleset, citizen, on, answer, lang)
     except ReformError as exc:
         _fail(exc)
     if as_json:
@@ -108,6 +111,7 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
             data["receipt"]["as_known_on"] = known_on
         if changes is not None:
             data["what_would_change"] = [c.to_json() for c in changes]
+            data["missing"] = missing
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         if commit:
@@ -120,6 +124,10 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
                    f"{' @ ' + rev if rev else ''}, {r['made_at']}")
         if changes is not None:
             from .counterfactual import lines
+            if missing:
+                click.echo("\n" + ("Oplysninger, der mangler" if lang == "da" else "Information that is missing") + ":")
+                for item in missing:
+                    click.echo(f"  - {item['text']} ({', '.join(item['rules'])}): {item['help']}")
             click.echo("\n" + "\n".join(lines(changes, lang)))
 
 

@@ -606,3 +606,55 @@ def test_what_could_change_the_answer(page, base):
     page.wait_for_selector("#answer[data-lang='en'] #what-if-list")
     assert page.locator("#what-if h3").inner_text() == "What could change the answer?"
     assert "If “Expected absence (weeks)” were 26 or more" in page.locator("#what-if").inner_text()
+
+
+# -- issue 17 item 6: ask for what is missing ---------------------------------------------------------------
+def test_the_page_asks_for_a_missing_fact(page, base):
+    page.goto(page.base + "/?lang=da")
+    page.fill("#f-id", "lone-uden-uger")
+    page.fill("#f-born", "1986-03-10")
+    page.fill("#f-municipality", "Odense")
+    page.click("#add-benefit")
+    _fill_spell(page, 0, "sygedagpenge", "2026-03-02", sick_from="employment")
+    page.fill("#f-date", "2026-05-01")
+    _show(page)
+    # the expected absence was left empty, and the rule for category 2 applies because it is not known
+    assert "kontakt-syg-kategori-2" in page.locator("#reasons").inner_text()
+    box = page.locator("#missing")
+    assert box.is_visible() and box.locator("h3").inner_text() == "Oplysninger, der mangler"
+    item = box.locator(".missing-item[data-fact='expected_absence_weeks']")
+    assert "Forventet fravær (uger) afgør kontaktkrav" in item.inner_text()
+    fact = next(f for f in base.ruleset.vocabulary.current.facts if f.id == "expected_absence_weeks")
+    assert fact.help["da"] in item.inner_text() and "kontakt-syg-kategori-2" in item.inner_text()
+    ask = item.locator("#ask-expected_absence_weeks")
+    assert ask.get_attribute("type") == "number"
+    # the form's own input is marked
+    wanted = page.locator("#spells .spell").first.locator(".wanted input[name='expected_absence_weeks']")
+    assert wanted.count() == 1
+    page.set_viewport_size({"width": 1440, "height": 1060})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(MISSING_SCREENSHOT))   # the prompt beside the form, its input marked
+    # given here, it fills the form and the answer is asked again
+    ask.fill("6")
+    item.locator("button").click()
+    page.wait_for_selector("#missing", state="detached")  # the answer asked again, with nothing missing
+    page.wait_for_selector("#reasons")
+    assert page.locator("#spells input[name='expected_absence_weeks']").input_value() == "6"
+    assert "kontakt-syg-kategori-2" not in page.locator("#reasons").inner_text()
+    assert page.locator("#citizen-form .wanted").count() == 0
+
+
+def test_the_page_asks_whether_the_citizen_was_selected(page, base):
+    page.goto(page.base + "/?lang=en&example=dagpenge-koebenhavn-2027&date=2027-03-01")
+    page.wait_for_selector("#missing .missing-item")
+    item = page.locator("#missing .missing-item[data-fact='trial_selected']")
+    assert "Selected for the municipality's trial decides the trial" in item.inner_text()
+    assert "the answer is undetermined until it is given" in item.inner_text()
+    assert page.locator("#f-trial_selected").evaluate("n => n.closest('.wanted') !== null")
+    item.locator("select").select_option("true")
+    item.locator("button").click()
+    page.wait_for_selector("#missing", state="detached")  # the answer asked again, with nothing missing
+    page.wait_for_selector("#reasons")
+    assert page.locator("#f-trial_selected").input_value() == "true"
+    answer, names = _expected(base, DAGPENGE_KBH, "2027-03-01", "en")
+    assert page.locator("#v-trial").inner_text() == names[answer.trial] == names["forsoeg-frit-valg"]

@@ -24,6 +24,7 @@ from .. import __version__
 from ..check import run_check
 from ..errors import CitizenError
 from ..loader import LoadError, load_file, parse_text
+from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
@@ -285,11 +286,14 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/explain", tags=["answers"], summary="The answer with display names (the caseworker page)",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("ExplainedAnswer"))
     async def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
-        """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
+        """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``,
+        the statement of reasons (``decision``), and the facts left empty that the answer depends on (``missing``:
+        each with its declared label and help and the answer fields it decides)."""
         citizen, lang = body.citizen, body.lang
         answer = evaluate(citizen, body.date, lang)
         view = views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)
         view["decision"] = decision_view(answer, base.ruleset, lang, view["reasons"])
+        view["missing"] = missing_facts(base.ruleset, citizen, body.date, answer, lang)
         return JSONResponse({"answer": answer.to_json(), "view": view})
 
     @app.post("/api/what-if", tags=["answers"],

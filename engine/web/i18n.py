@@ -128,6 +128,11 @@ _PAGE = {
         "permalink_note": "Linket bærer borgerens oplysninger i adressens #-del, som browseren aldrig sender til "
                           "serveren. Del det kun, hvor oplysningerne må deles.",
         "permalink_bad": "Linket kunne ikke læses; formularen er uændret.",
+        "missing_title": "Oplysninger, der mangler",
+        "missing_intro": "Svaret afhænger af oplysninger, der ikke er udfyldt. Udfyld dem her (eller i formularen, "
+                         "hvor de er markeret), og se svaret igen:",
+        "missing_apply": "Brug og vis svar", "missing_open": "svaret er uafklaret, til den er oplyst",
+        "missing_rules": "Reglerne, der spørger",
         "whatif_title": "Hvad kunne ændre svaret?",
         "whatif_intro": "Det nærmeste, der ville give et andet svar: én oplysning ad gangen flyttet til den nærmeste "
                         "værdi, reglerne skelner, og de nærmeste datoer før og efter. Ved hver står de regler, der "
@@ -263,6 +268,11 @@ _PAGE = {
         "permalink_note": "The link carries the citizen's details in the address's # part, which the browser never "
                           "sends to the server. Share it only where the details may be shared.",
         "permalink_bad": "The link could not be read; the form is unchanged.",
+        "missing_title": "Information that is missing",
+        "missing_intro": "The answer depends on facts that were left empty. Fill them in here (or in the form, where "
+                         "they are marked) and see the answer again:",
+        "missing_apply": "Use and show the answer", "missing_open": "the answer is undetermined until it is given",
+        "missing_rules": "The rules that ask",
         "whatif_title": "What could change the answer?",
         "whatif_intro": "The nearest things that would give another answer: one fact at a time moved to the nearest "
                         "value the rules tell apart, and the nearest dates before and after. Each names the rules that "

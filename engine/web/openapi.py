@@ -138,7 +138,20 @@ def schemas(base) -> dict[str, Any]:
         "Spell": spell, "Citizen": citizen, "Obligation": obligation, "Answer": answer,
         "ExplainedAnswer": {"type": "object", "properties": {
             "answer": _ref("Answer"),
-            "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`."}}},
+            "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`.",
+                     "properties": {"missing": {"type": "array", "items": _ref("MissingFact")}}}}},
+        "MissingFact": {"type": "object", "description": "A fact left empty that a rule behind the answer tests as not "
+                                                         "known: the caseworker is asked for it.", "properties": {
+            "fact": {"type": "string", "description": "The declared fact's id."},
+            "on": {"type": "string", "description": "`citizen`, or the spell kind it belongs to."},
+            "spell": {"type": ["integer", "null"], "description": "The spell's place in the citizen's `spells`."},
+            "type": {"type": "string", "enum": ["bool", "choice", "integer", "date"]},
+            "label": {"type": "string"}, "help": {"type": "string"},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "The answer fields it decides."},
+            "decides": {"type": "array", "items": {"type": "string"}, "description": "Their labels in `lang`."},
+            "rules": {"type": "array", "items": {"type": "string"}, "description": "The rules that test it."},
+            "open": {"type": "boolean", "description": "A rule leaves the answer undetermined until it is given."},
+            "text": {"type": "string", "description": "What it decides, in words."}}},
         "Timeline": {"type": "object", "properties": {
             "citizen": {"type": "string"}, "from": _DATE, "to": _DATE,
             "periods": {"type": "array", "items": {"type": "object", "properties": {

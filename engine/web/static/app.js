@@ -519,6 +519,9 @@
         el("strong", null, ui("rests_on") + ": ", el("span", { class: "rests-status", text: view.status.label })),
         el("p", { text: law ? ui("rests_law") : ui("rests_other") }))));
 
+    if (view.missing && view.missing.length) panel.appendChild(renderMissing(view.missing));
+    else markWanted([]);
+
     var dl = el("dl", { class: "summary", id: "summary" }, view.summary.map(function (r) {
       var value = el(r.strong ? "strong" : "span", { id: r.element, text: r.text });
       var extra = r.code ? (r.sub ? el("span", { class: "sub" }, el("code", { class: "id", text: r.code }), " · " + r.sub)
@@ -595,6 +598,62 @@
     panel.appendChild(el("details", { class: "json" }, el("summary", { text: ui("show_json") }),
       el("pre", null, el("code", { text: JSON.stringify(answer, null, 2) }))));
     bringIntoView(panel);
+  }
+
+  // -- ask for what is missing: the facts left empty that the rules behind the answer test as not known ------
+  // The form's own input for such a fact is marked; the prompt has an input of its own (the fact's label and
+  // help from the declaration) that fills the form's and asks again.
+  function formControl(item) {
+    if (item.on === "citizen") {
+      for (var i = 0; i < citizenControls.length; i++) if (citizenControls[i][0].id === item.fact) return citizenControls[i];
+      return null;
+    }
+    var row = $("spells").children[item.spell];
+    var found = row && (row._facts || []).filter(function (f) { return f[0].id === item.fact; })[0];
+    return found ? [found[0], found[1]] : null;
+  }
+
+  function setControl(fact, node, value) {
+    delete node._raw;
+    if (node.type === "checkbox") node.checked = value === true;
+    else if (node.tagName === "SELECT") setSelect(node, fact.type === "bool" ? String(value) : value);
+    else setValue(node, value);
+    node.dispatchEvent(new Event("change"));
+  }
+
+  function markWanted(missing) {
+    document.querySelectorAll("#citizen-form .wanted").forEach(function (n) { n.classList.remove("wanted"); });
+    missing.forEach(function (item) {
+      var control = formControl(item);
+      if (control) control[1].closest(".field, .check").classList.add("wanted");
+    });
+  }
+
+  function renderMissing(missing) {
+    markWanted(missing);
+    var list = el("ul", { class: "missing-list" });
+    missing.forEach(function (item) {
+      var fact = factById(item.fact);
+      if (!fact) return;
+      var ask = factControl(fact, undefined, "ask-" + item.fact);
+      var apply = el("button", { type: "button", class: "primary small", text: ui("missing_apply"), on: { click: function () {
+        var value = readFact(fact, ask.input);
+        if (value === undefined) { ask.input.focus(); return; }
+        var control = formControl(item);
+        if (control) setControl(control[0], control[1], value);
+        submit();
+      } } });
+      list.appendChild(el("li", { class: "missing-item", dataset: { fact: item.fact } },
+        el("p", { class: "missing-decides" }, el("strong", { text: item.text }),
+           item.open ? el("span", { class: "small muted" }, " (" + ui("missing_open") + ")") : null),
+        el("div", { class: "missing-ask" }, ask.wrap, apply),
+        el("p", { class: "small muted missing-rules" }, ui("missing_rules") + ": ",
+           item.rules.map(function (r, i) { return [i ? ", " : null, el("code", { class: "id", text: r })]; })
+             .reduce(function (all, x) { return all.concat(x); }, []))));
+    });
+    return el("section", { class: "missing", id: "missing", role: "region", "aria-labelledby": "missing-title" },
+      el("h3", { id: "missing-title", text: ui("missing_title") }),
+      el("p", { class: "small", text: ui("missing_intro") }), list);
   }
 
   // The statement of reasons (forvaltningsloven §§ 22–24): the legal rules, the facts, the assessment
