@@ -1202,10 +1202,10 @@ def api_fragment(root: Path, out: Output) -> None:
 
 # Names the developer's guide points to: if one is renamed, the build says so (and -W fails it).
 GUIDE_NAMES = (
-    ("engine.compiler", "ID_FACTS"), ("engine.compiler", "BOOL_FACTS"), ("engine.compiler", "NUMBER_FACTS"),
-    ("engine.compiler", "DATE_FACTS"), ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
-    ("engine.citizen", "situation"), ("engine.citizen", "SPELL_FIELDS"), ("engine.citizen", "TOP_FIELDS"),
-    ("engine.ruleset", "VOCAB_CONDITIONS"), ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
+    ("engine.facts", "Vocabulary"), ("engine.conditions", "parse_condition"), ("engine.citizen", "parse_citizen"),
+    ("engine.citizen_schema", "citizen_schema"),
+    ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
+    ("engine.citizen", "situation"), ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
     ("engine.kb", "KnowledgeBase"), ("engine.explain", "render_text"), ("engine.loader", "load_file"),
     ("engine.schema", "validate"),
 )

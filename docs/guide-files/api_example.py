@@ -16,4 +16,4 @@ for reason in answer.explanation[:4]:
     print(f"reason: {reason.rule} [{reason.status}]")
 
 rule = base.ruleset.rule("aktivitetsparate")            # every rule is a typed object
-print(rule.id, rule.file, rule.line, rule.status, rule.valid_from, rule.when)
+print(rule.id, rule.file, rule.line, rule.status, rule.valid_from, rule.condition.text())
