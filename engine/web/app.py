@@ -28,9 +28,9 @@ from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
-from .models import RequestModels, field_names, required_names, shape_messages, validation_messages
+from .models import RequestModels, required_names, validation_messages
 from .sources import SeedTexts, cited_by, source_json
-from .i18n import LANGS, UI, pick_lang
+from .i18n import UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
