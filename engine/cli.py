@@ -81,10 +81,14 @@ def main() -> None:
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the text.")
 @click.option("--as-known-on", "known_on", default=None,
               help="Answer with the rules as they stood in the repository's history on this date.")
+@click.option("--what-if", "what_if", is_flag=True,
+              help="Also list the nearest facts and dates that would change the answer, with the rules that "
+                   "make the difference, and the facts left empty that the answer depends on (with --json: the "
+                   "keys what_would_change and missing).")
 @_unchecked_option
 @_rules_option
-def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None, unchecked: bool,
-          rules_dir: Path | None) -> None:
+def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str | None, what_if: bool,
+          unchecked: bool, rules_dir: Path | None) -> None:
     """What applies to the citizen in CITIZEN_FILE on --date, and why."""
     on = _date(day)
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,12 +97,21 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
     try:
         citizen = base.load_citizen(citizen_file)
         answer = base.evaluate(citizen, on, lang=lang, receipt=True)
+        changes = missing = None
+        if what_if:
+            from .counterfactual import what_would_change
+            from .missing import missing_facts
+            changes = what_would_change(base, citizen, on, lang)
+            missing = missing_facts(base.ruleset, citizen, on, answer, lang)
     except ReformError as exc:
         _fail(exc)
     if as_json:
         data = answer.to_json()
         if commit:
             data["receipt"]["as_known_on"] = known_on
+        if changes is not None:
+            data["what_would_change"] = [c.to_json() for c in changes]
+            data["missing"] = missing
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         if commit:
@@ -109,6 +122,13 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
         click.echo(f"\n{'Kvittering' if lang == 'da' else 'Receipt'}: reform {r['engine']}, "
                    f"{'regler' if lang == 'da' else 'rules'} {r['rules_hash'][:12]}"
                    f"{' @ ' + rev if rev else ''}, {r['made_at']}")
+        if changes is not None:
+            from .counterfactual import lines
+            if missing:
+                click.echo("\n" + ("Oplysninger, der mangler" if lang == "da" else "Information that is missing") + ":")
+                for item in missing:
+                    click.echo(f"  - {item['text']} ({', '.join(item['rules'])}): {item['help']}")
+            click.echo("\n" + "\n".join(lines(changes, lang)))
 
 
 def _load_known(rules_dir: Path | None, known_on: str | None, tmp: Path):

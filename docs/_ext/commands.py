@@ -59,6 +59,7 @@ class Command:
     edits: tuple[Edit, ...] = ()
     cut_at: str | None = None   # show the output only up to the first line starting with this
     max_lines: int | None = None
+    start_at: str | None = None  # show the output only from the first line starting with this
 
     @property
     def shown(self) -> str:
@@ -106,6 +107,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("query-lone-json", ("reform", "query", LONE, "--date", "2026-08-10", "--json", "--lang", "en"),
             guide="caseworker"),
     Command("query-bad-date", ("reform", "query", LONE, "--date", "2026-02-30"), exit=2, guide="caseworker"),
+    Command("query-what-if-lone", ("reform", "query", LONE, "--date", "2026-08-10", "--what-if", "--lang", "en"),
+            guide="caseworker", start_at="What could change"),
     Command("timeline-thomas", ("reform", "timeline", "scenarios/examples/thomas.yaml", "--from", "2026-01-01",
                                 "--to", "2027-12-31", "--lang", "en"), guide="caseworker"),
     Command("parameters", ("reform", "parameters", "--date", "2027-06-01", "--lang", "en"), guide="caseworker"),
@@ -175,6 +178,10 @@ class Result:
             cut = min(cut or len(lines), self.command.max_lines)
         if cut is not None and cut < len(lines):
             lines = lines[:cut] + [f"[… {len(lines) - cut} more lines]"]
+        if self.command.start_at:
+            start = next((i for i, line in enumerate(lines) if line.startswith(self.command.start_at)), 0)
+            if start:
+                lines = [f"[… {start} lines: the answer]"] + lines[start:]
         return "\n".join(lines)
 
 

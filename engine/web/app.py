@@ -4,8 +4,6 @@ Read-only: nothing a user sends is stored or logged. Bad input is answered with 
 field named (the same messages as ``reform query``); an over-large body with 413; anything
 unexpected with a 500 JSON without a stack trace (see :mod:`engine.web.middleware`).
 """
-from __future__ import annotations
-
 import inspect
 import json
 import math
@@ -18,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,22 +24,20 @@ from .. import __version__
 from ..check import run_check
 from ..errors import CitizenError
 from ..loader import LoadError, load_file, parse_text
+from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
+from .models import RequestModels, required_names, validation_messages
 from .sources import SeedTexts, cited_by, source_json
-from .i18n import LANGS, UI, pick_lang
+from .i18n import UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-QUERY_FIELDS = ("citizen", "date", "lang")
-TIMELINE_FIELDS = ("citizen", "from", "to", "lang")
 MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
-# Every citizen field but the list of spells holds one plain value, and so does every spell field.
-_LIST_FIELD = "spells"
 
 
 class InputError(Exception):
@@ -71,28 +68,6 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v, depth + 1) for v in value]
     return str(value)
-
-
-def _kind(value: Any) -> str:
-    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
-
-
-def shape_messages(data: Any, label: str = "citizen") -> list[str]:
-    """Lists or mappings where the citizen contract wants one plain value, named by field."""
-    out: list[str] = []
-    if not isinstance(data, dict):
-        return out
-    for key, value in data.items():
-        if key != _LIST_FIELD and isinstance(value, (list, dict)):
-            out.append(f"{label}: {key}: {_kind(value)} is not a single value")
-    spells = data.get(_LIST_FIELD)
-    if isinstance(spells, list):
-        for i, spell in enumerate(spells):
-            if isinstance(spell, dict):
-                for key, value in spell.items():
-                    if isinstance(value, (list, dict)):
-                        out.append(f"{label}: spells[{i}].{key}: {_kind(value)} is not a single value")
-    return out
 
 
 class WebState:
@@ -209,40 +184,24 @@ def _json_body_sync(raw: bytes) -> Any:
         raise InputError("body: JSON nested too deeply") from None
 
 
-def _lang(data: dict, messages: list[str]) -> str:
-    value = data.get("lang")
-    if value is None:
-        return "da"
-    if value not in LANGS:
-        shown = value if isinstance(value, (str, int, float, bool)) else _kind(value)
-        messages.append(f"lang: {shown!r} is not one of: {', '.join(LANGS)}")
-        return "da"
-    return value
+class JSONBodyRoute(APIRoute):
+    """A route whose body is a JSON object, read before FastAPI reads it: an empty body, bytes that are
+    not UTF-8 or not JSON, JSON nested too deeply, or JSON that is not an object are named here, in
+    the project's words (FastAPI would answer some of them with a 400 or a 500)."""
 
+    def get_route_handler(self):  # type: ignore[no-untyped-def]
+        handler = super().get_route_handler()
+        model = self.body_field.field_info.annotation if self.body_field is not None else None
+        if model is None:
+            return handler
+        wanted = " and ".join(f"'{n}'" for n in required_names(model)) or "its fields"
 
-def _day(data: dict, field: str, messages: list[str], required: bool = True, what: str = "") -> date | None:
-    value = data.get(field)
-    if value is None:
-        if required:
-            messages.append(f"{field}: missing: {what or 'a date'} (YYYY-MM-DD)")
-        return None
-    if isinstance(value, (list, dict)):
-        messages.append(f"{field}: {_kind(value)} is not a date (YYYY-MM-DD)")
-        return None
-    try:
-        return parse_query_date(value, field)
-    except CitizenError as exc:
-        messages.extend(exc.messages)
-        return None
-
-
-def _object(data: Any, fields: tuple[str, ...], what: str) -> dict:
-    if not isinstance(data, dict):
-        raise InputError(f"body: must be a JSON object with {what}")
-    unknown = [k for k in data if k not in fields]
-    if unknown:
-        raise InputError([f"body: unknown field '{k}' (a request has: {', '.join(fields)})" for k in unknown])
-    return data
+        async def read_first(request: Request):  # type: ignore[no-untyped-def]
+            data = _json_body_sync(await request.body())
+            if not isinstance(data, dict):
+                raise InputError(f"body: must be a JSON object with {wanted}")
+            return await handler(request)
+        return read_first
 
 
 def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None,
@@ -269,6 +228,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         description=openapi.DESCRIPTION,
         docs_url=None, redoc_url=None,  # the default pages load their scripts from a CDN; /docs is ours
         openapi_tags=openapi.TAGS,
+        # a body without a Content-Type is read as JSON, as before the bodies were models
+        **({"strict_content_type": False} if "strict_content_type" in inspect.signature(FastAPI).parameters else {}),
     )
     app.state.web = state
     example = openapi.example(base, state.example_files())
@@ -286,11 +247,11 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        messages = []
-        for e in exc.errors():
-            loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
-            messages.append(f"{loc or 'request'}: {e.get('msg', 'invalid')}")
-        return JSONResponse(error_body("invalid_input", messages), status_code=422)
+        route = request.scope.get("route")
+        body = getattr(route, "body_field", None)
+        model = body.field_info.annotation if body is not None else None
+        return JSONResponse(error_body("invalid_input", validation_messages(list(exc.errors()), model)),
+                            status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -298,34 +259,12 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         return JSONResponse(error_body(names.get(exc.status_code, "http_error"), [str(exc.detail)]),
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
-    # -- input ------------------------------------------------------------------------------
-    def citizen_of(data: dict, messages: list[str]):
-        if "citizen" not in data or data["citizen"] is None:
-            messages.append("citizen: missing: the citizen record (id, spells …)")
-            return None
-        try:
-            return base.parse_citizen(data["citizen"], "citizen")
-        except CitizenError as exc:
-            messages.extend(exc.messages)
-        except (TypeError, ValueError) as exc:
-            shape = shape_messages(data["citizen"])
-            if not shape:
-                raise
-            log.warning("citizen with non-scalar values refused (%s at %s)", type(exc).__name__, where(exc))
-            messages.extend(shape)
-        except RecursionError:
-            messages.append("citizen: nested too deeply")
-        return None
-
-    async def query_input(request: Request):
-        data = _object(_json_body_sync(await request.body()), QUERY_FIELDS, "'citizen' and 'date'")
-        messages: list[str] = []
-        lang = _lang(data, messages)
-        day = _day(data, "date", messages, what="the date to answer for")
-        citizen = citizen_of(data, messages)
-        if messages:
-            raise InputError(messages)
-        return citizen, day, lang
+    # -- input: the request bodies are models (engine.web.models); the citizen is parsed by the engine --
+    models = RequestModels(base)
+    QueryRequest, TimelineRequest = models.QueryRequest, models.TimelineRequest
+    TimelineViewRequest, ParseRequest, WhatIfRequest = models.TimelineViewRequest, models.ParseRequest, \
+        models.WhatIfRequest
+    app.router.route_class = JSONBodyRoute
 
     def evaluate(citizen, day, lang):
         try:
@@ -339,25 +278,45 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/query", tags=["answers"], summary="The answer for one citizen on one date",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
               response_class=JSONResponse)
-    async def api_query(request: Request) -> JSONResponse:
+    async def api_query(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of the domain brief
         (docs/reform.rst, "Interfaces")."""
-        citizen, day, lang = await query_input(request)
-        return JSONResponse(evaluate(citizen, day, lang).to_json())
+        return JSONResponse(evaluate(body.citizen, body.date, body.lang).to_json())
 
     @app.post("/api/explain", tags=["answers"], summary="The answer with display names (the caseworker page)",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("ExplainedAnswer"))
-    async def api_explain(request: Request) -> JSONResponse:
-        """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``."""
-        citizen, day, lang = await query_input(request)
-        answer = evaluate(citizen, day, lang)
+    async def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
+        """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``,
+        the statement of reasons (``decision``), and the facts left empty that the answer depends on (``missing``:
+        each with its declared label and help and the answer fields it decides)."""
+        citizen, lang = body.citizen, body.lang
+        answer = evaluate(citizen, body.date, lang)
         view = views.answer_view(answer, base.ruleset, lang, anchor=state.seeds.anchor)
         view["decision"] = decision_view(answer, base.ruleset, lang, view["reasons"])
+        view["missing"] = missing_facts(base.ruleset, citizen, body.date, answer, lang)
         return JSONResponse({"answer": answer.to_json(), "view": view})
+
+    @app.post("/api/what-if", tags=["answers"],
+              summary="What would change the answer: the nearest facts and dates, and the rules behind them",
+              openapi_extra=openapi.query_body(example), responses=openapi.responses("WhatIf"))
+    async def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
+        """Each declared fact the rules compare, moved alone into the nearest band or value that gives another
+        answer, and the nearest dates before and after ``date`` on which the answer is another (as ``reform query
+        --what-if``): what changes (target group, contact requirements, sanctions …) and the rules that start or
+        stop applying."""
+        from ..counterfactual import what_would_change
+        try:
+            changes = what_would_change(base, body.citizen, body.date, body.lang)
+        except (OverflowError, ValueError) as exc:
+            log.warning("what-if out of the calendar (%s at %s)", type(exc).__name__, where(exc))
+            raise InputError(f"date: the answer for {body.date.isoformat()} cannot be computed: a deadline or window "
+                             "would fall outside the calendar (years 1–9999)") from None
+        return JSONResponse({"citizen": body.citizen.id, "date": body.date.isoformat(), "lang": body.lang,
+                             "what_would_change": [c.to_json() for c in changes]})
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
-    async def api_timeline(request: Request) -> JSONResponse:
+    async def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]
         """What changes for the citizen, and when (as ``reform timeline --json``)."""
         try:
             from .. import timeline as timeline_module
@@ -366,14 +325,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError("timeline: not available in this version (engine/timeline.py with "
                              "timeline(base, citizen, start, end) is missing)", status=501,
                              error="not_implemented") from None
-        data = _object(_json_body_sync(await request.body()), TIMELINE_FIELDS, "'citizen', 'from' and 'to'")
-        messages: list[str] = []
-        lang = _lang(data, messages)
-        start = _day(data, "from", messages, required=False)
-        end = _day(data, "to", messages, required=False)
-        citizen = citizen_of(data, messages)
-        if messages:
-            raise InputError(messages)
+        citizen, start, end, lang = body.citizen, body.start, body.end, body.lang
         # the defaults of `reform timeline`: the rules' horizon, from the first spell if that is earlier
         first = min((s.start for s in citizen.spells), default=None)
         today = date.today()
@@ -397,22 +349,13 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/timeline/view", tags=["answers"],
               summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
-    async def api_timeline_view(request: Request) -> JSONResponse:
+    async def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
         """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
         labels, what changed and why (events, and the rules that start or stop applying, with their sources),
         and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
         from ..timeline import timeline as build
         from .timeline_view import timeline_view
-        data = _object(_json_body_sync(await request.body()), TIMELINE_FIELDS + ("date",),
-                       "'citizen' (and optionally 'from', 'to', 'date')")
-        messages: list[str] = []
-        lang = _lang(data, messages)
-        start = _day(data, "from", messages, required=False)
-        end = _day(data, "to", messages, required=False)
-        mark = _day(data, "date", messages, required=False)
-        citizen = citizen_of(data, messages)
-        if messages:
-            raise InputError(messages)
+        citizen, start, end, mark, lang = body.citizen, body.start, body.end, body.date, body.lang
         today = date.today()
         horizon = getattr(base.ruleset.vocabulary, "horizon", None) or (today, today)
         start, end = start or horizon[0], end or horizon[1]
@@ -480,12 +423,9 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/citizen/parse", tags=["examples"], summary="Read a citizen file (YAML or JSON) into JSON",
               openapi_extra=openapi.parse_body(example))
-    async def api_parse(request: Request) -> JSONResponse:
+    async def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Parses only (nothing is stored or checked beyond the syntax); /api/query names bad fields."""
-        data = _object(_json_body_sync(await request.body()), ("text", "name"), "'text'")
-        text, name = data.get("text"), data.get("name")
-        if not isinstance(text, str):
-            raise InputError("text: missing: the file's text")
+        text, name = body.text, body.name
         label = "file"
         parsed: Any = None
         if (isinstance(name, str) and name.lower().endswith(".json")) or text.lstrip().startswith("{"):

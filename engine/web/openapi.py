@@ -1,8 +1,7 @@
-"""The OpenAPI document: request and answer schemas written out, since the API parses its own input.
-
-The endpoints read their JSON bodies themselves (so that a bad field is named the way ``reform
-query`` names it); the schemas here describe those bodies and the answer contract of the domain
-brief (``docs/reform.rst``, "Interfaces"). Enumerations come from the loaded vocabulary, so the document follows the rules.
+"""The OpenAPI document: the request bodies come from their Pydantic models (:mod:`engine.web.models`);
+the citizen, the answer contract of the domain brief (``docs/reform.rst``, "Interfaces") and the other
+answers are the schemas generated from the rules' declarations, added here. Enumerations come from
+the loaded vocabulary, so the document follows the rules.
 """
 from __future__ import annotations
 
@@ -36,17 +35,15 @@ TAGS = [
 ]
 
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_LANG = {"type": "string", "enum": ["da", "en"], "default": "da",
-         "description": "Language of the reasons' text (Danish by default)."}
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": _ref(schema), "example": example}}}}
+def _body(example: dict[str, Any]) -> dict[str, Any]:
+    """An example of a request body (its schema is the model's)."""
+    return {"requestBody": {"content": {"application/json": {"example": example}}}}
 
 
 def example(base, examples: dict) -> dict[str, Any]:
@@ -73,18 +70,18 @@ def example(base, examples: dict) -> dict[str, Any]:
 
 
 def query_body(ex: dict[str, Any]) -> dict[str, Any]:
-    return _body("QueryRequest", {"citizen": ex["citizen"], "date": ex["date"], "lang": "da"})
+    return _body({"citizen": ex["citizen"], "date": ex["date"], "lang": "da"})
 
 
 def timeline_body(ex: dict[str, Any]) -> dict[str, Any]:
-    return _body("TimelineRequest", {"citizen": ex["citizen"], "from": ex["from"], "to": ex["to"]})
+    return _body({"citizen": ex["citizen"], "from": ex["from"], "to": ex["to"]})
 
 
 def parse_body(ex: dict[str, Any]) -> dict[str, Any]:
     lines = [f"id: {ex['citizen'].get('id', 'example')}", "spells:"]
     for spell in ex["citizen"].get("spells", [])[:2]:
         lines.append("  - {" + ", ".join(f"{k}: {v}" for k, v in spell.items()) + "}")
-    return _body("ParseRequest", {"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
+    return _body({"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
 
 
 def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> dict[int | str, Any]:
@@ -139,24 +136,50 @@ def schemas(base) -> dict[str, Any]:
         "status": status, "sources": {"type": "array", "items": {"type": "object"}}}}
     return {
         "Spell": spell, "Citizen": citizen, "Obligation": obligation, "Answer": answer,
-        "QueryRequest": {"type": "object", "additionalProperties": False, "required": ["citizen", "date"],
-                         "properties": {"citizen": _ref("Citizen"), "date": _DATE, "lang": _LANG}},
-        "TimelineRequest": {"type": "object", "additionalProperties": False, "required": ["citizen"],
-                            "properties": {"citizen": _ref("Citizen"),
-                                           "from": {**_DATE, "description": "Default: the start of the rules' "
-                                                                            "horizon, or the first spell if earlier."},
-                                           "to": {**_DATE, "description": "Default: the end of the rules' horizon."},
-                                           "lang": _LANG}},
-        "ParseRequest": {"type": "object", "additionalProperties": False, "required": ["text"],
-                         "properties": {"text": {"type": "string"}, "name": {"type": "string"}}},
         "ExplainedAnswer": {"type": "object", "properties": {
             "answer": _ref("Answer"),
-            "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`."}}},
+            "view": {"type": "object", "description": "Display names, labels and the text answer in `lang`.",
+                     "properties": {"missing": {"type": "array", "items": _ref("MissingFact")}}}}},
+        "MissingFact": {"type": "object", "description": "A fact left empty that a rule behind the answer tests as not "
+                                                         "known: the caseworker is asked for it.", "properties": {
+            "fact": {"type": "string", "description": "The declared fact's id."},
+            "on": {"type": "string", "description": "`citizen`, or the spell kind it belongs to."},
+            "spell": {"type": ["integer", "null"], "description": "The spell's place in the citizen's `spells`."},
+            "type": {"type": "string", "enum": ["bool", "choice", "integer", "date"]},
+            "label": {"type": "string"}, "help": {"type": "string"},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "The answer fields it decides."},
+            "decides": {"type": "array", "items": {"type": "string"}, "description": "Their labels in `lang`."},
+            "rules": {"type": "array", "items": {"type": "string"}, "description": "The rules that test it."},
+            "open": {"type": "boolean", "description": "A rule leaves the answer undetermined until it is given."},
+            "text": {"type": "string", "description": "What it decides, in words."}}},
         "Timeline": {"type": "object", "properties": {
             "citizen": {"type": "string"}, "from": _DATE, "to": _DATE,
             "periods": {"type": "array", "items": {"type": "object", "properties": {
                 "from": _DATE, "to": _DATE, "changed": {"type": "array", "items": {"type": "string"}},
                 "causes": {"type": "array", "items": {"type": "object"}}, "answer": {"type": "object"}}}}}},
+        "WhatIf": {"type": "object", "required": ["citizen", "date", "what_would_change"], "properties": {
+            "citizen": {"type": "string"}, "date": _DATE, "lang": {"type": "string", "enum": ["da", "en"]},
+            "what_would_change": {"type": "array", "items": _ref("Change"),
+                                  "description": "The nearest moves of one fact, or of the date, that change the "
+                                                 "answer: dates first, then facts in declared order."}}},
+        "Change": {"type": "object", "description": "One move that changes the answer, what it changes and the rules "
+                                                    "that make the difference.", "properties": {
+            "kind": {"type": "string", "enum": ["date", "fact"]},
+            "fact": {"type": "string", "description": "`date`, or the id of the declared fact or measure moved."},
+            "label": {"type": "string", "description": "Its declared label in `lang`."},
+            "values": {"type": "array", "items": {}, "description": "The value(s) tried (several when they lead to "
+                                                                     "the same answer)."},
+            "value_text": {"type": "string"}, "text": {"type": "string", "description": "The move in words."},
+            "date": {**_DATE, "description": "The date the changed answer is for."},
+            "on": {"type": "string", "description": "`citizen`, or the spell kind the fact belongs to."},
+            "spell": {"type": ["integer", "null"], "description": "The spell's place in the citizen's `spells`."},
+            "changes": {"type": "array", "items": {"type": "object", "properties": {
+                "field": {"type": "string"}, "label": {"type": "string"}, "before": {"type": "string"},
+                "after": {"type": "string"}}}},
+            "starts": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "title": {"type": "string"}}}},
+            "stops": {"type": "array", "items": {"type": "object", "properties": {
+                "rule": {"type": "string"}, "title": {"type": "string"}}}}}},
         "Rule": rule, "RuleList": {"type": "array", "items": _ref("Rule")},
         "Phase": phase, "PhaseList": {"type": "array", "items": _ref("Phase")},
         "Error": {"type": "object", "required": ["error", "messages"], "properties": {

@@ -72,20 +72,18 @@ def citizen_page(state: "WebState", lang: str) -> str:
               "errors": [{"re": pattern, "da": words["da"]} for pattern, words in ERROR_PATTERNS],
               "statuses": views.status_json(), "examples": bool(state.example_files()),
               "today": date.today().isoformat()}
-    municipalities = "".join(f'<option value="{e(m)}"></option>' for m in config["vocabulary"]["municipalities"])
 
     def t(key: str) -> str:
         return e(w[key])
     values = {k: t(k) for k in (
-        "citizen_title", "citizen_intro", "examples", "upload", "section_person", "f_id", "f_id_hint", "f_born",
-        "f_municipality", "f_vocational_education", "f_exempted", "f_work_duty", "section_spells", "spells_hint",
-        "spells_empty", "add_benefit", "add_programme", "section_query", "f_date", "submit", "clear", "date_hint",
+        "citizen_title", "citizen_intro", "examples", "upload", "section_person", "f_id", "f_id_hint",
+        "section_spells", "spells_hint", "spells_empty", "section_query", "f_date", "submit", "clear", "date_hint",
         "no_answer", "noscript", "skip_form", "skip_answer")}
     return template("citizen.html").substitute(
         values, lang=lang, head=head(lang, f"{w['citizen_title']} – {w['app_title']}",
                                      f'<script type="application/json" id="config">{script_json(config)}</script>\n'
                                      '<script src="/static/app.js" defer></script>\n'),
-        header=header(lang, "citizen", f"?lang={other}"), footer=_footer(lang), municipalities=municipalities,
+        header=header(lang, "citizen", f"?lang={other}"), footer=_footer(lang),
         today=e(config["today"]), answer_label=e(w["answer_region"]))
 
 

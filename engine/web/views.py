@@ -66,19 +66,16 @@ def phases_json(ruleset: RuleSet) -> list[dict[str, Any]]:
     return sorted(out, key=lambda p: p["from"] or "")
 
 
-def municipalities(ruleset: RuleSet) -> list[str]:
-    """Every value of the municipality-like choices: the citizen facts whose table has a forgiving match."""
-    v = ruleset.vocabulary
-    names: list[str] = []
-    for fact in v.facts:
-        table = v.table(fact.values or "")
-        if fact.type == "choice" and (table.suffixes or table.transliterate):
-            names += list(table)
-    return sorted(set(names), key=str.casefold)
+def searchable(ruleset: RuleSet, table_name: str | None) -> bool:
+    """A table the form offers as a search list (a large one, or one with a forgiving match) instead of a select."""
+    table = ruleset.vocabulary.table(table_name or "")
+    return bool(table.suffixes or table.transliterate) or len(table) > 30
 
 
 def vocabulary_json(ruleset: RuleSet) -> dict[str, Any]:
-    """The values the citizen form offers, with their titles in both languages, and the declared facts."""
+    """The declaration the citizen form is built from: the value tables with their titles in both languages,
+    the facts on the citizen and the spell kinds with their own facts (type, default, bounds, ``only_with``,
+    labels and help)."""
     v = ruleset.vocabulary
 
     def terms(table: Any) -> list[dict[str, Any]]:
@@ -86,19 +83,17 @@ def vocabulary_json(ruleset: RuleSet) -> dict[str, Any]:
 
     def fact(f: Any) -> dict[str, Any]:
         return {"id": f.id, "type": f.type, "label": dict(f.label), "help": dict(f.help), "default": f.default,
-                "values": f.values, "minimum": f.minimum, "maximum": f.maximum, "only_with": list(f.only_with)}
+                "default_of": f.default_of, "optional": f.optional, "values": f.values, "minimum": f.minimum,
+                "maximum": f.maximum, "only_with": list(f.only_with), "aliases": list(f.aliases),
+                "search": f.type == "choice" and searchable(ruleset, f.values),
+                "measures": [{"id": m.id, "kind": m.kind, "label": dict(m.label)} for m in f.measures]}
 
-    out: dict[str, Any] = {name: terms(table) for name, table in v.tables.items()}
-    out.update({
+    return {
         "tables": {name: terms(table) for name, table in v.tables.items()},
         "facts": [fact(f) for f in v.facts],
-        "spells": [{"kind": k.kind, "role": k.role, "values": k.values, "label": dict(k.label),
+        "spells": [{"kind": k.kind, "role": k.role, "values": k.values, "none": k.none, "label": dict(k.label),
                     "facts": [fact(f) for f in k.facts]} for k in v.spell_kinds],
-        "municipalities": municipalities(ruleset)})
-    # what the current form reads: which benefits take which spell facts
-    for f in v.current.facts:
-        out[f"{f.id}_with"] = list(f.only_with)
-    return out
+    }
 
 
 def status_json() -> dict[str, dict[str, str]]:
@@ -280,5 +275,5 @@ def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
     return f"{label}: {value}"
 
 
-__all__ = ["answer_view", "decides_text", "family_label", "municipalities", "phases_json", "rule_json",
+__all__ = ["answer_view", "decides_text", "family_label", "phases_json", "rule_json", "searchable",
            "rules_json", "status_json", "subjects_json", "vocabulary_json"]

@@ -48,84 +48,192 @@
     });
   }
 
-  // -- the spells ------------------------------------------------------------------------------
-  function terms(kind) { return kind === "benefit" ? vocab.benefits : vocab.programmes; }
-  function title(term) { return term.title[lang] || term.id; }
+  // -- the form, built from the declaration of the citizen's facts ------------------------------------
+  // vocab.facts: the facts on the citizen; vocab.spells: the spell kinds, each with its value table and
+  // its own facts (shown only with the values in `only_with`). A fact's type decides its input: a yes/no
+  // fact with a default is a checkbox, one without a default a three-way choice (yes / no / not given);
+  // a choice a select of the table's titles (a search list for a large, forgiving table); a whole number
+  // a number input; a date a date picker. Labels and help come from the declaration, in the page's language.
+  var STRUCTURAL = ["id", "note", "spells"];
+  var SPELL_KEYS = ["from", "to"];
+  var uid = 0;
+  var citizenControls = [];   // [fact, input] of the citizen's facts, in declared order
 
-  function select(name, options, value, blank) {
-    var s = el("select", { name: name, "aria-label": ui("f_" + name) });
-    if (blank) s.appendChild(el("option", { value: "", text: blank }));
-    var known = false;
-    options.forEach(function (t) {
-      if (t.id === value) known = true;
-      s.appendChild(el("option", { value: t.id, text: title(t) }));
-    });
-    if (value !== undefined && value !== null && value !== "" && !known) {
-      // a value the vocabulary does not list (an older name, or a mistake): keep it, so the API can judge it
-      s.appendChild(el("option", { value: String(value), text: String(value) }));
-    }
-    s.value = value === undefined || value === null ? "" : String(value);
+  function title(term) { return (term.title && (term.title[lang] || term.title.da)) || term.id; }
+  function label(decl) { return (decl.label && (decl.label[lang] || decl.label.da)) || decl.id || decl.kind; }
+  function helpOf(fact) { return (fact.help && (fact.help[lang] || fact.help.da)) || ""; }
+  function table(name) { return (vocab.tables && vocab.tables[name]) || []; }
+  function spellKind(kind) {
+    for (var i = 0; i < vocab.spells.length; i++) if (vocab.spells[i].kind === kind) return vocab.spells[i];
+    return null;
+  }
+  function factById(id) {
+    var all = vocab.facts.slice();
+    vocab.spells.forEach(function (k) { all = all.concat(k.facts); });
+    for (var i = 0; i < all.length; i++) if (all[i].id === id) return all[i];
+    return null;
+  }
+  function hasDefault(fact) { return fact.default !== null && fact.default !== undefined; }
+  function given(value) { return value !== undefined && value !== null && value !== ""; }
+
+  function select(name, options, value, blank, labelText) {
+    var s = el("select", { name: name, "aria-label": labelText || null });
+    if (blank !== null && blank !== undefined) s.appendChild(el("option", { value: "", text: blank }));
+    options.forEach(function (t) { s.appendChild(el("option", { value: t.id, text: title(t) })); });
+    setSelect(s, value);
     return s;
   }
 
-  function input(name, value, attrs) {
-    var a = Object.assign({ name: name, value: value === undefined || value === null ? "" : String(value) }, attrs || {});
-    var node = el("input", a);
-    if (a.type === "date") setDate(node, a.value);
-    return node;
+  function setSelect(s, value) {
+    value = given(value) ? String(value) : "";
+    var known = Array.prototype.some.call(s.options, function (o) { return o.value === value; });
+    if (!known) {
+      // a value the declaration does not list (an older name, or a mistake): keep it, so the API can judge it
+      s.appendChild(el("option", { value: value, text: value }));
+    }
+    s.value = value;
   }
 
-  // A date field with the browser's date picker. A value it cannot hold (30 February from a file) would
-  // be emptied silently: the field then turns into a text field that keeps it, and the API names it.
-  function setDate(node, value) {
+  // A date or number field with the browser's own picker. A value it cannot hold (30 February, or
+  // text in a number field, from a file) would be emptied silently: the field then turns into a text
+  // field that keeps it, and the API names it.
+  function setValue(node, value) {
     value = value === undefined || value === null ? "" : String(value);
-    if (node.type !== "date" && node.dataset.dateField) node.type = "date";
-    node.dataset.dateField = "1";
+    if (!node.dataset.inputType) node.dataset.inputType = node.type;
+    if (node.type !== node.dataset.inputType) node.type = node.dataset.inputType;
     node.value = value;
     if (node.value !== value) { node.type = "text"; node.value = value; }
   }
+  var setDate = setValue;
 
-  function field(key, control, cls) {
-    return el("label", { class: "field " + (cls || "") }, el("span", { text: ui(key) }), control);
+  function input(name, value, attrs) {
+    var node = el("input", Object.assign({ name: name }, attrs || {}));
+    setValue(node, value);
+    return node;
   }
 
+  function field(text, control, cls, help) {
+    var helpId = help ? "help-" + (++uid) : null;
+    if (helpId) control.setAttribute("aria-describedby", helpId);
+    return el("label", { class: "field " + (cls || "") }, el("span", { text: text }), control,
+              help ? el("small", { class: "under help", id: helpId, text: help }) : null);
+  }
+
+  function datalist(tableName) {
+    var id = "list-" + tableName;
+    if (!$(id)) {
+      document.body.appendChild(el("datalist", { id: id }, table(tableName).map(function (t) {
+        return el("option", { value: t.id, label: title(t) !== t.id ? title(t) : null });
+      })));
+    }
+    return id;
+  }
+
+  // Does a value from a file fit the fact's input? If not, it is kept as it came and sent on as it came.
+  function fits(fact, value) {
+    if (!given(value)) return true;
+    if (fact.type === "bool") return typeof value === "boolean";
+    if (fact.type === "integer") return typeof value === "number" && Math.floor(value) === value;
+    return typeof value === "string";
+  }
+
+  // The input of one declared fact, holding `value`: {wrap, input}.
+  function factControl(fact, value, id) {
+    var help = helpOf(fact), node, wrap;
+    var attrs = { name: fact.id, id: id || null };
+    if (fact.type === "bool" && hasDefault(fact)) {
+      node = el("input", Object.assign({ type: "checkbox", title: help || null }, attrs));
+      node.checked = given(value) ? value === true : fact.default === true;
+      var helpId = help ? "help-" + (++uid) : null;
+      if (helpId) node.setAttribute("aria-describedby", helpId);
+      wrap = el("label", { class: "check", title: help || null }, node, " ", el("span", { text: label(fact) }),
+                helpId ? el("span", { class: "offscreen", id: helpId, text: help }) : null);
+    } else {
+      if (fact.type === "bool") {
+        node = select(fact.id, [{ id: "true", title: { da: ui("yes"), en: ui("yes") } },
+                                { id: "false", title: { da: ui("no"), en: ui("no") } }],
+                      given(value) ? String(value) : "", ui("not_given_long"), label(fact));
+      } else if (fact.type === "choice" && fact.search) {
+        node = input(fact.id, value, { list: datalist(fact.values), autocomplete: "off", spellcheck: "false" });
+      } else if (fact.type === "choice") {
+        node = select(fact.id, table(fact.values), value, hasDefault(fact) ? null : ui("not_given"), label(fact));
+      } else if (fact.type === "integer") {
+        node = input(fact.id, value, { type: "number", min: fact.minimum, max: fact.maximum, step: 1,
+                                       inputmode: "numeric", class: "number" });
+      } else {
+        node = input(fact.id, value, { type: "date", min: "1900-01-01", max: "2200-12-31", placeholder: ui("date_hint") });
+      }
+      if (id) node.id = id;
+      wrap = field(label(fact), node, "fact fact-" + fact.type, help);
+    }
+    wrap.dataset.fact = fact.id;
+    if (!fits(fact, value)) node._raw = value;
+    var changed = function () { delete node._raw; };
+    node.addEventListener("input", changed);
+    node.addEventListener("change", changed);
+    return { wrap: wrap, input: node };
+  }
+
+  // A fact's value as the form holds it (undefined: not given, or its default on a checkbox).
+  function readFact(fact, node) {
+    if (node._raw !== undefined) return node._raw;
+    if (node.type === "checkbox") return node.checked === (fact.default === true) ? undefined : node.checked;
+    var v = node.value.trim();
+    if (v === "") return undefined;
+    if (fact.type === "bool") return v === "true" ? true : v === "false" ? false : v;
+    if (fact.type === "integer") return /^-?\d+$/.test(v) ? Number(v) : v;
+    return v;
+  }
+
+  function holdsValue(fact, node) { return node._raw !== undefined || readFact(fact, node) !== undefined; }
+
+  function renderCitizenFacts(c) {
+    var fields = $("citizen-facts"), checks = $("citizen-checks");
+    fields.querySelectorAll("[data-fact]").forEach(function (n) { if (n.parentNode === fields) n.remove(); });
+    checks.innerHTML = "";
+    citizenControls = [];
+    vocab.facts.forEach(function (fact) {
+      var control = factControl(fact, c[fact.id], "f-" + fact.id);
+      (control.input.type === "checkbox" ? checks : fields).appendChild(control.wrap);
+      citizenControls.push([fact, control.input]);
+    });
+    checks.hidden = !checks.children.length;
+  }
+
+  // -- the spells ------------------------------------------------------------------------------------
   function spellRow(kind, data) {
     data = data || {};
-    var row = el("div", { class: "spell spell-" + kind, dataset: { kind: kind } });
-    var what = select(kind, terms(kind), data[kind], ui("choose"));
+    var decl = spellKind(kind);
+    var row = el("div", { class: "spell spell-" + kind + " spell-" + decl.role, dataset: { kind: kind } });
+    var what = select(kind, table(decl.values), data[kind], ui("choose"), label(decl));
     what.classList.add("what");
     var from = input("from", data.from, { type: "date", min: "1900-01-01", max: "2200-12-31", placeholder: ui("date_hint") });
     var to = input("to", data.to, { type: "date", min: "1900-01-01", max: "2200-12-31", placeholder: ui("date_hint") });
     var remove = el("button", { type: "button", class: "remove", title: ui("remove_row"), "aria-label": ui("remove_row"),
                                 text: "×", on: { click: function () { row.remove(); updateEmpty(); } } });
     row.appendChild(el("div", { class: "spell-main" },
-      el("span", { class: "kind kind-" + kind, text: ui("kind_" + kind) }),
-      field("f_what", what, "grow"), field("f_from", from, "date"), field("f_to", to, "date"), remove));
+      el("span", { class: "kind kind-" + decl.role, text: label(decl) }),
+      field(ui("f_what"), what, "grow"), field(ui("f_from"), from, "date"), field(ui("f_to"), to, "date"), remove));
 
-    if (kind === "benefit") {
-      var assessment = select("assessment", vocab.assessments, data.assessment, ui("not_given"));
-      var sickFrom = select("sick_from", vocab.sick_from, data.sick_from, ui("not_given"));
-      var weeks = input("expected_absence_weeks", data.expected_absence_weeks,
-                        { inputmode: "numeric", maxlength: 4, class: "weeks" });
-      var unc = el("input", { type: "checkbox", name: "uncomplicated" });
-      unc.checked = data.uncomplicated === true;
-      var details = el("div", { class: "spell-details" },
-        field("f_assessment", assessment, "assessment"),
-        field("f_sick_from", sickFrom, "sick"),
-        field("f_expected_absence_weeks", weeks, "sick"),
-        el("label", { class: "check sick" }, unc, " ", el("span", { text: ui("f_uncomplicated") })));
-      row.appendChild(details);
-      var refresh = function () {
-        var b = what.value;
-        var showAssessment = vocab.assessment_with.indexOf(b) >= 0 || assessment.value !== "";
-        var showSick = vocab.sick_from_with.indexOf(b) >= 0 || sickFrom.value !== "" || weeks.value !== "" || unc.checked;
-        details.querySelectorAll(".assessment").forEach(function (n) { n.hidden = !showAssessment; });
-        details.querySelectorAll(".sick").forEach(function (n) { n.hidden = !showSick; });
-        details.hidden = !showAssessment && !showSick;
-      };
-      what.addEventListener("change", refresh);
-      refresh();
-    }
+    var details = el("div", { class: "spell-details" });
+    row._facts = decl.facts.map(function (fact) {
+      var control = factControl(fact, data[fact.id]);
+      details.appendChild(control.wrap);
+      return [fact, control.input, control.wrap];
+    });
+    row.appendChild(details);
+    var refresh = function () {
+      var shown = 0;
+      row._facts.forEach(function (item) {
+        var only = item[0].only_with || [];
+        var show = !only.length || only.indexOf(what.value) >= 0 || holdsValue(item[0], item[1]);
+        item[2].hidden = !show;
+        if (show) shown++;
+      });
+      details.hidden = !shown;
+    };
+    what.addEventListener("change", refresh);
+    refresh();
     if (data.__extras) row._extras = data.__extras;
     return row;
   }
@@ -137,11 +245,17 @@
 
   function updateEmpty() { $("spells-empty").hidden = $("spells").children.length > 0; }
 
-  // -- form <-> citizen ----------------------------------------------------------------------------
-  var SPELL_KEYS = ["benefit", "programme", "from", "to", "assessment", "sick_from", "expected_absence_weeks", "uncomplicated"];
-  var TOP_KEYS = ["id", "note", "born", "municipality", "vocational_education", "exempted", "work_duty", "spells"];
-  var FLAGS = ["vocational_education", "exempted", "work_duty"];
+  function renderSpellButtons() {
+    var box = $("spell-buttons");
+    box.innerHTML = "";
+    vocab.spells.forEach(function (decl) {
+      box.appendChild(el("button", { type: "button", class: "secondary", id: "add-" + decl.kind,
+                                     text: ui("add_spell").replace("{kind}", label(decl)),
+                                     on: { click: function () { addSpell(decl.kind, {}); } } }));
+    });
+  }
 
+  // -- form <-> citizen ----------------------------------------------------------------------------
   function readSpell(row) {
     var kind = row.dataset.kind;
     var get = function (name) { var n = row.querySelector("[name='" + name + "']"); return n ? n.value.trim() : ""; };
@@ -149,22 +263,20 @@
     spell[kind] = get(kind);
     spell.from = get("from");
     if (get("to")) spell.to = get("to");
-    if (kind === "benefit") {
-      if (get("assessment")) spell.assessment = get("assessment");
-      if (get("sick_from")) spell.sick_from = get("sick_from");
-      var w = get("expected_absence_weeks");
-      if (w !== "") spell.expected_absence_weeks = /^\d+$/.test(w) ? Number(w) : w;
-      if (row.querySelector("[name='uncomplicated']").checked) spell.uncomplicated = true;
-    }
+    (row._facts || []).forEach(function (item) {
+      var v = readFact(item[0], item[1]);
+      if (v !== undefined) spell[item[0].id] = v;
+    });
     if (row._extras) Object.assign(spell, row._extras);
     return spell;
   }
 
   function readCitizen() {
     var c = { id: $("f-id").value.trim() };
-    if ($("f-born").value.trim()) c.born = $("f-born").value.trim();
-    if ($("f-municipality").value.trim()) c.municipality = $("f-municipality").value.trim();
-    FLAGS.forEach(function (f) { if ($("f-" + f).checked) c[f] = true; });
+    citizenControls.forEach(function (item) {
+      var v = readFact(item[0], item[1]);
+      if (v !== undefined) c[item[0].id] = v;
+    });
     c.spells = Array.prototype.map.call($("spells").children, readSpell);
     Object.assign(c, extras);
     return c;
@@ -175,24 +287,20 @@
   function fillCitizen(c) {
     clearErrors();
     extras = {};
-    Object.keys(c).forEach(function (k) { if (TOP_KEYS.indexOf(k) < 0) extras[k] = c[k]; });
+    var declared = vocab.facts.map(function (f) { return f.id; });
+    Object.keys(c).forEach(function (k) { if (STRUCTURAL.indexOf(k) < 0 && declared.indexOf(k) < 0) extras[k] = c[k]; });
     $("f-id").value = text(c.id);
-    setDate($("f-born"), text(c.born));
-    $("f-municipality").value = text(c.municipality);
-    FLAGS.forEach(function (f) {
-      var v = c[f];
-      $("f-" + f).checked = v === true;
-      if (v !== undefined && v !== null && typeof v !== "boolean") extras[f] = v;  // let the API name it
-    });
+    renderCitizenFacts(c);
     $("spells").innerHTML = "";
     (Array.isArray(c.spells) ? c.spells : []).forEach(function (s) {
       if (!s || typeof s !== "object" || Array.isArray(s)) return;
-      var kind = "programme" in s && !("benefit" in s) ? "programme" : "benefit";
+      // the spell's kind: the first declared kind it names (the others, and unknown fields, are sent on as they came)
+      var decl = vocab.spells.filter(function (k) { return k.kind in s; })[0] || vocab.spells[0];
+      var own = [decl.kind].concat(SPELL_KEYS, decl.facts.map(function (f) { return f.id; }));
       var more = {};
-      Object.keys(s).forEach(function (k) { if (SPELL_KEYS.indexOf(k) < 0) more[k] = s[k]; });
-      if (kind === "benefit" && "programme" in s) more.programme = s.programme;
+      Object.keys(s).forEach(function (k) { if (own.indexOf(k) < 0) more[k] = s[k]; });
       if (Object.keys(more).length) s = Object.assign({}, s, { __extras: more });
-      addSpell(kind, s);
+      addSpell(decl.kind, s);
     });
     updateEmpty();
     var note = $("persona-note");
@@ -220,6 +328,7 @@
         renderAnswer(res.body.view, res.body.answer);
         remember(request);
         loadTimeline(request, n);
+        loadWhatIf(request, n);
       } else showErrors(res.body.messages || [String(res.status)]);
     }).catch(function () {
       showErrors([ui("error_network")]);
@@ -230,10 +339,10 @@
     });
   }
 
-  function badDates() {
-    // a date field the browser holds as incomplete or impossible reads as empty: say so here
+  function badInputs() {
+    // a date or number field the browser holds as incomplete or impossible reads as empty: say so here
     var bad = [];
-    document.querySelectorAll("#citizen-form input[type='date']").forEach(function (node) {
+    document.querySelectorAll("#citizen-form input[type='date'], #citizen-form input[type='number']").forEach(function (node) {
       if (node.validity && node.validity.badInput) bad.push(node);
     });
     return bad;
@@ -242,9 +351,11 @@
   function submit(ev) {
     if (ev) ev.preventDefault();
     clearErrors();
-    var bad = badDates();
+    var bad = badInputs();
     if (bad.length) {
-      showErrors(bad.map(function (node) { return { field: fieldOf(node), text: ui("error_date_bad"), node: node }; }));
+      showErrors(bad.map(function (node) {
+        return { field: fieldOf(node), text: ui(node.type === "number" ? "error_number_bad" : "error_date_bad"), node: node };
+      }));
       return;
     }
     ask({ citizen: readCitizen(), date: $("f-date").value.trim() || null });  // null: the API says "missing"
@@ -280,6 +391,13 @@
     if (/^date:/.test(message)) mark($("f-date"));
   }
 
+  // What the form calls a field: a spell kind's or a declared fact's label, or the page's own word.
+  function fieldName(key) {
+    var decl = spellKind(key) || factById(key);
+    if (decl) return label(decl);
+    return config.ui[lang]["f_" + key] || null;
+  }
+
   // The field of a message from the API ("citizen: spells[1].benefit: …"), named as the form names it.
   function fieldLabel(path) {
     var m = /^spells\[(\d+)\](?:\.(\w+))?$/.exec(path);
@@ -287,15 +405,14 @@
       var row = ui("row_n").replace("{n}", Number(m[1]) + 1);
       row = row.charAt(0).toUpperCase() + row.slice(1);
       if (!m[2]) return row;
-      var key = m[2] === "benefit" || m[2] === "programme" ? "kind_" + m[2] : "f_" + m[2];
-      return row + ", " + (config.ui[lang][key] || m[2]).toLowerCase();
+      return row + ", " + (fieldName(m[2]) || m[2]).toLowerCase();
     }
-    return config.ui[lang]["f_" + path] || path;
+    return fieldName(path) || path;
   }
 
   function splitMessage(message) {
     var m = /^citizen: ((?:spells\[\d+\](?:\.\w+)?)|\w+): (.*)$/.exec(message);
-    if (m && (/^spells/.test(m[1]) || config.ui[lang]["f_" + m[1]])) return { field: m[1], rest: m[2] };
+    if (m && (/^spells/.test(m[1]) || fieldName(m[1]))) return { field: m[1], rest: m[2] };
     m = /^(citizen|date|from|to|lang|body|file|text|name)(?::\d+)?: (.*)$/.exec(message);
     if (m) return { field: m[1], rest: m[2] };
     return { field: null, rest: message };
@@ -402,6 +519,9 @@
         el("strong", null, ui("rests_on") + ": ", el("span", { class: "rests-status", text: view.status.label })),
         el("p", { text: law ? ui("rests_law") : ui("rests_other") }))));
 
+    if (view.missing && view.missing.length) panel.appendChild(renderMissing(view.missing));
+    else markWanted([]);
+
     var dl = el("dl", { class: "summary", id: "summary" }, view.summary.map(function (r) {
       var value = el(r.strong ? "strong" : "span", { id: r.element, text: r.text });
       var extra = r.code ? (r.sub ? el("span", { class: "sub" }, el("code", { class: "id", text: r.code }), " · " + r.sub)
@@ -464,9 +584,10 @@
       el("h3", { id: "timeline-title", text: ui("tl_title") }),
       el("p", { class: "muted", id: "timeline-status", text: ui("tl_loading") })));
 
-    // Reserved for "what could change the answer?" (issue 17, items 5–6: built on the fact declaration).
-    panel.appendChild(el("section", { class: "block what-if", id: "what-if", hidden: true, "aria-labelledby": "what-if-title" },
-      el("h3", { id: "what-if-title", text: ui("whatif_title") })));
+    // what could change the answer: from its own request (below), like the timeline
+    panel.appendChild(el("section", { class: "block what-if", id: "what-if", "aria-labelledby": "what-if-title" },
+      el("h3", { id: "what-if-title", text: ui("whatif_title") }),
+      el("p", { class: "muted", id: "what-if-status", text: ui("whatif_loading") })));
 
     if (answer.receipt) {
       var rc = answer.receipt, rev = rc.rules_revision ? " @ " + rc.rules_revision.slice(0, 12) + (rc.rules_dirty ? "+" : "") : "";
@@ -477,6 +598,62 @@
     panel.appendChild(el("details", { class: "json" }, el("summary", { text: ui("show_json") }),
       el("pre", null, el("code", { text: JSON.stringify(answer, null, 2) }))));
     bringIntoView(panel);
+  }
+
+  // -- ask for what is missing: the facts left empty that the rules behind the answer test as not known ------
+  // The form's own input for such a fact is marked; the prompt has an input of its own (the fact's label and
+  // help from the declaration) that fills the form's and asks again.
+  function formControl(item) {
+    if (item.on === "citizen") {
+      for (var i = 0; i < citizenControls.length; i++) if (citizenControls[i][0].id === item.fact) return citizenControls[i];
+      return null;
+    }
+    var row = $("spells").children[item.spell];
+    var found = row && (row._facts || []).filter(function (f) { return f[0].id === item.fact; })[0];
+    return found ? [found[0], found[1]] : null;
+  }
+
+  function setControl(fact, node, value) {
+    delete node._raw;
+    if (node.type === "checkbox") node.checked = value === true;
+    else if (node.tagName === "SELECT") setSelect(node, fact.type === "bool" ? String(value) : value);
+    else setValue(node, value);
+    node.dispatchEvent(new Event("change"));
+  }
+
+  function markWanted(missing) {
+    document.querySelectorAll("#citizen-form .wanted").forEach(function (n) { n.classList.remove("wanted"); });
+    missing.forEach(function (item) {
+      var control = formControl(item);
+      if (control) control[1].closest(".field, .check").classList.add("wanted");
+    });
+  }
+
+  function renderMissing(missing) {
+    markWanted(missing);
+    var list = el("ul", { class: "missing-list" });
+    missing.forEach(function (item) {
+      var fact = factById(item.fact);
+      if (!fact) return;
+      var ask = factControl(fact, undefined, "ask-" + item.fact);
+      var apply = el("button", { type: "button", class: "primary small", text: ui("missing_apply"), on: { click: function () {
+        var value = readFact(fact, ask.input);
+        if (value === undefined) { ask.input.focus(); return; }
+        var control = formControl(item);
+        if (control) setControl(control[0], control[1], value);
+        submit();
+      } } });
+      list.appendChild(el("li", { class: "missing-item", dataset: { fact: item.fact } },
+        el("p", { class: "missing-decides" }, el("strong", { text: item.text }),
+           item.open ? el("span", { class: "small muted" }, " (" + ui("missing_open") + ")") : null),
+        el("div", { class: "missing-ask" }, ask.wrap, apply),
+        el("p", { class: "small muted missing-rules" }, ui("missing_rules") + ": ",
+           item.rules.map(function (r, i) { return [i ? ", " : null, el("code", { class: "id", text: r })]; })
+             .reduce(function (all, x) { return all.concat(x); }, []))));
+    });
+    return el("section", { class: "missing", id: "missing", role: "region", "aria-labelledby": "missing-title" },
+      el("h3", { id: "missing-title", text: ui("missing_title") }),
+      el("p", { class: "small", text: ui("missing_intro") }), list);
   }
 
   // The statement of reasons (forvaltningsloven §§ 22–24): the legal rules, the facts, the assessment
@@ -549,6 +726,60 @@
     }
     section.appendChild(caveats);
     return section;
+  }
+
+  // -- what could change the answer ------------------------------------------------------------------
+  function loadWhatIf(request, n) {
+    return fetch("/api/what-if", {
+      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ citizen: request.citizen, date: request.date, lang: lang })
+    }).then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
+      .then(function (res) {
+        if (n !== asked) return;
+        if (res.status === 200) renderWhatIf(res.body.what_would_change);
+        else whatIfFailed();
+      }).catch(function () { if (n === asked) whatIfFailed(); });
+  }
+
+  function whatIfFailed() {
+    var status = $("what-if-status");
+    if (status) { status.textContent = ui("whatif_error"); status.className = "warn"; }
+  }
+
+  function ruleLinks(items) {
+    var out = [];
+    items.forEach(function (r, i) {
+      if (i) out.push("; ");
+      out.push(el("a", { href: "/rules?lang=" + lang + "#" + encodeURIComponent(r.rule), target: "_blank", rel: "noopener",
+                         text: r.title }), " ", el("code", { class: "id", text: r.rule }));
+    });
+    return out;
+  }
+
+  function renderWhatIf(changes) {
+    var section = $("what-if");
+    if (!section) return;
+    section.innerHTML = "";
+    section.appendChild(el("h3", { id: "what-if-title", text: ui("whatif_title") }));
+    if (!changes.length) {
+      section.appendChild(el("p", { class: "muted", id: "what-if-none", text: ui("whatif_none") }));
+      return;
+    }
+    section.appendChild(el("p", { class: "small muted", id: "what-if-intro", text: ui("whatif_intro") }));
+    section.appendChild(el("ol", { class: "what-if-list", id: "what-if-list" }, changes.map(function (c) {
+      return el("li", { class: "wi-item wi-" + c.kind, dataset: { kind: c.kind, fact: c.fact, date: c.date } },
+        el("p", { class: "wi-move" }, el("strong", { text: c.text })),
+        el("dl", { class: "wi-changes" }, c.changes.map(function (x) {
+          return [el("dt", { text: x.label }),
+                  el("dd", { dataset: { field: x.field } }, el("span", { class: "wi-before", text: x.before }),
+                     el("span", { class: "wi-arrow", "aria-label": ui("whatif_becomes"), text: " → " }),
+                     el("span", { class: "wi-after", text: x.after }))];
+        }).reduce(function (all, pair) { return all.concat(pair); }, [])),
+        c.starts.length ? el("p", { class: "small wi-rules wi-starts" }, el("strong", { text: ui("whatif_starts") + ": " }),
+                               ruleLinks(c.starts)) : null,
+        c.stops.length ? el("p", { class: "small wi-rules wi-stops" }, el("strong", { text: ui("whatif_stops") + ": " }),
+                              ruleLinks(c.stops)) : null);
+    })));
   }
 
   // -- the timeline ---------------------------------------------------------------------------------
@@ -770,7 +1001,9 @@
     sw.hreflang = other;
     sw.lang = other;
     document.querySelectorAll("[data-nav]").forEach(function (a) { a.href = a.dataset.nav + "?lang=" + lang; });
-    // the spell rows carry vocabulary titles: rebuild them with their values
+    // the form carries the declaration's labels and titles: rebuild it with its values
+    renderCitizenFacts(readCitizen());
+    renderSpellButtons();
     var spells = Array.prototype.map.call($("spells").children, function (r) { return { kind: r.dataset.kind, data: readSpell(r), extras: r._extras }; });
     $("spells").innerHTML = "";
     spells.forEach(function (s) {
@@ -796,8 +1029,8 @@
 
   // -- start ----------------------------------------------------------------------------------------
   $("citizen-form").addEventListener("submit", submit);
-  $("add-benefit").addEventListener("click", function () { addSpell("benefit", {}); });
-  $("add-programme").addEventListener("click", function () { addSpell("programme", {}); });
+  renderCitizenFacts({});
+  renderSpellButtons();
   $("upload").addEventListener("change", upload);
   $("clear").addEventListener("click", clearForm);
   $("lang-switch").addEventListener("click", switchLang);
