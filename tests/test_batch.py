@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine import RuleBase
-from engine.batch import Batch, batch_frame, parse_row, run_batch
+from engine.batch import batch_frame, parse_row, run_batch
 from engine.batch_layout import Layout, output_fields
 from engine.errors import CitizenError
 

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from conftest import EXAMPLES, RULES, run_cli  # noqa: E402
-from engine.explain import status_label  # noqa: E402
 from engine.loader import load_file  # noqa: E402
 from engine.web import create_app  # noqa: E402
 from engine.web.middleware import MAX_BODY  # noqa: E402
