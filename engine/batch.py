@@ -95,7 +95,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from dataclasses import replace
 from datetime import date
@@ -354,8 +353,10 @@ class Batch:
         return dense, [self.render(int(templates[i]), int(eff[i])) for i in first.tolist()]
 
     # -- a whole chunk: fast rows, slow rows, errors ---------------------------------------------------------------
-    def run_table(self, table: pa.Table, first_row: int = 1) -> "ChunkResult":
-        """Answers for a chunk of flat CSV rows (string columns); ``first_row`` numbers its first row."""
+    def run_table(self, table: pa.Table, first_row: int = 1, numbers: np.ndarray | None = None) -> "ChunkResult":
+        """Answers for a chunk of flat CSV rows (string columns); ``first_row`` numbers its first row (or
+        ``numbers`` gives each row's record number in the file)."""
+        number = (lambda i: int(numbers[i])) if numbers is not None else (lambda i: first_row + i)
         t0 = time.perf_counter()
         c = convert(table, self.conv, _in_threads)
         self.stats["columns_s"] = self.stats.get("columns_s", 0.0) + time.perf_counter() - t0
@@ -366,9 +367,9 @@ class Batch:
             rows = table.take(pa.array(slow)).to_pylist()
             for i, row in zip(slow.tolist(), rows):
                 try:
-                    citizens[i] = parse_row(row, self.vocabulary, f"row {first_row + i}", self.layout)
+                    citizens[i] = parse_row(row, self.vocabulary, f"row {number(i)}", self.layout)
                 except CitizenError as exc:
-                    errors.append((first_row + i, _id_text(row.get("id")), " | ".join(exc.messages)))
+                    errors.append((number(i), _id_text(row.get("id")), " | ".join(exc.messages)))
         self.stats["slow_rows"] += len(slow)
         valid = c.ok.copy()
         valid[list(citizens)] = True
@@ -376,7 +377,7 @@ class Batch:
 
         def citizen_at(i: int) -> Citizen:
             if i not in citizens:
-                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {first_row + i}", self.layout)
+                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {number(i)}", self.layout)
             return citizens[i]
 
         rows = np.flatnonzero(valid)
@@ -606,11 +607,9 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
                 if part.num_rows == 0:
                     break
                 t = time.perf_counter()
-                result = batch.run_table(part, first_row=offset + 1)
+                result = batch.run_table(part, first_row=offset + 1,   # rows numbered past skipped records
+                                         numbers=numbers[offset:offset + part.num_rows] if numbers is not None else None)
                 eval_time += time.perf_counter() - t
-                if numbers is not None:  # renumber errors past skipped records
-                    result.errors = [(int(numbers[r - 1]), i, re.sub(r"^row \d+", f"row {int(numbers[r - 1])}", m))
-                                     for r, i, m in result.errors]
                 writer.write(result)
                 all_errors += result.errors
                 summary.rows_in += result.rows_in

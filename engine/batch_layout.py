@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any, Mapping
 
 from .citizen import Citizen, parse_citizen
 from .facts import SpellKind, Vocabulary
-from .errors import CitizenError, ReformError
+from .errors import CitizenError, Problem, ReformError
 
 def output_fields(shape) -> tuple[str, ...]:
     """The output columns, from the answer's declared fields: the citizen and the date, each single value (and
@@ -113,11 +114,15 @@ def row_record(row: Mapping[str, Any], vocabulary: Vocabulary) -> tuple[dict[str
     return Layout(vocabulary).record(row)
 
 
-def _column_message(message: str, paths: dict[str, str]) -> str:
-    """``row 3: spells[0].from: …`` → ``row 3: from: …`` (the CSV column, not the contract path)."""
+def _column_problem(problem: Problem, paths: dict[str, str]) -> Problem:
+    """A problem of the contract record (``spells[0].from``) as a problem of the CSV row (the column ``from``)."""
+    field = problem.field()
     for path, column in sorted(paths.items(), key=lambda kv: -len(kv[0])):
-        message = message.replace(f": {path}:", f": {column}:").replace(f": {path}.", ": ")
-    return message
+        if field == path:
+            return replace(problem, path=(column,), line=None)
+        if field.startswith(path + "."):   # a field the layout has no column for: named as the record names it
+            return replace(problem, path=(field[len(path) + 1:],), line=None)
+    return replace(problem, line=None)
 
 
 def parse_row(row: Mapping[str, Any], vocabulary, label: str, layout: Layout | None = None) -> Citizen:
@@ -126,7 +131,7 @@ def parse_row(row: Mapping[str, Any], vocabulary, label: str, layout: Layout | N
     try:
         return parse_citizen(record, vocabulary, label)
     except CitizenError as exc:
-        raise CitizenError([_column_message(m, paths) for m in exc.messages]) from None
+        raise CitizenError([_column_problem(p, paths) for p in exc.problems]) from None
 
 
 def _id_text(value: Any) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from . import dates
-from .errors import CitizenError
+from .errors import CitizenError, Problem
 from .facts import Fact, SpellKind, Vocabulary
-from .loader import Document, LoadError, format_path, load_file, parse_text
+from .loader import Document, LoadError, load_file, parse_text
 
 STRUCTURAL = ("id", "note", "spells")         # what every citizen record has, whatever the law
 SPELL_DATES = ("from", "to")
@@ -91,12 +91,15 @@ class Situation:
 
 
 class _Errors:
+    """The problems found in one citizen record, as records (engine.errors.Problem)."""
+
     def __init__(self, doc: Document | None, label: str):
-        self.doc, self.label, self.items = doc, label, []
+        self.doc, self.label = doc, label
+        self.items: list[Problem] = []
 
     def add(self, path: tuple, message: str) -> None:
-        where = f"{self.label}:{self.doc.line(path)}" if self.doc else self.label
-        self.items.append(f"{where}: {format_path(path)}: {message}")
+        self.items.append(Problem(message, path=tuple(path), source=self.label,
+                                  line=self.doc.line(path) if self.doc else None))
 
 
 def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:

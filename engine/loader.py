@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .errors import format_path  # noqa: F401 - rendered in one place (engine.errors)
 import yaml.constructor
 import yaml.reader
 
@@ -32,17 +34,6 @@ class Document:
         while path and path not in self.lines:
             path = path[:-1]
         return self.lines.get(path, 1)
-
-
-def format_path(path: tuple) -> str:
-    """``('rules', 3, 'valid', 'from')`` → ``rules[3].valid.from``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(document)"
 
 
 class LoadError(Exception):

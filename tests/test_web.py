@@ -54,8 +54,10 @@ def lone() -> dict:
 
 def messages_of(response) -> list[str]:
     body = response.json()
-    assert set(body) == {"error", "messages"}, body
+    assert set(body) in ({"error", "messages"}, {"error", "messages", "problems"}), body
     assert body["messages"] and all(isinstance(m, str) for m in body["messages"])
+    if "problems" in body:   # the same problems as records: one per message, each with its field path
+        assert len(body["problems"]) == len(body["messages"]) and all("path" in p for p in body["problems"])
     return body["messages"]
 
 
@@ -610,3 +612,14 @@ def test_error_patterns_are_valid_and_cover_the_common_messages():
                "missing or empty: give a pseudonymous id", "2026-01-01 is before from (2026-02-01)"]
     for sample in samples:
         assert any(_re.search(p, sample) for p, _ in ERROR_PATTERNS), sample
+
+
+def test_bad_input_comes_with_problem_records(client):
+    """Errors are records: the 422 names each problem's field path, so a client needs no regex over the text."""
+    citizen = {"id": "x", "spells": [{"benefit": "dagpenge", "from": "2026-02-30"}], "exempted": "yes"}
+    r = client.post("/api/query", json={"citizen": citizen, "date": "2026-03-01"})
+    assert r.status_code == 422
+    problems = r.json()["problems"]
+    assert {(tuple(p["path"]), p["field"]) for p in problems} >= {(("spells", 0, "from"), "spells[0].from"),
+                                                                  (("exempted",), "exempted")}
+    assert all(p["source"] == "citizen" and p["message"] for p in problems)

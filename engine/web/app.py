@@ -22,13 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..check import run_check
-from ..errors import CitizenError
+from ..errors import CitizenError, Problem
 from ..loader import LoadError, load_file, parse_text
 from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
-from .models import RequestModels, required_names, validation_messages
+from .models import RequestModels, required_names, validation_messages, validation_problems
 from .sources import SeedTexts, cited_by, source_json
 from .i18n import UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
@@ -43,14 +43,20 @@ _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
 class InputError(Exception):
     """Bad input: 422 with every message naming its field."""
 
-    def __init__(self, messages: list[str] | str, status: int = 422, error: str = "invalid_input"):
+    def __init__(self, messages: list[str] | str, status: int = 422, error: str = "invalid_input",
+                 problems: list[Problem] | None = None):
         self.messages = [messages] if isinstance(messages, str) else list(messages)
-        self.status, self.error = status, error
+        self.status, self.error, self.problems = status, error, problems
         super().__init__("; ".join(self.messages))
 
 
-def error_body(error: str, messages: list[str]) -> dict[str, Any]:
-    return {"error": error, "messages": messages}
+def error_body(error: str, messages: list[str], problems: list[Problem] | None = None) -> dict[str, Any]:
+    """The error shape of every 4xx answer: the messages as lines, and — for bad input — the problems as
+    records (input, field path, message), so a client finds the field without reading the text."""
+    body: dict[str, Any] = {"error": error, "messages": messages}
+    if problems is not None:
+        body["problems"] = [p.to_json() for p in problems]
+    return body
 
 
 def jsonable(value: Any, depth: int = 0) -> Any:
@@ -239,19 +245,21 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     # -- errors -----------------------------------------------------------------------------
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse(error_body(exc.error, exc.messages), status_code=exc.status)
+        return JSONResponse(error_body(exc.error, exc.messages, exc.problems), status_code=exc.status)
 
     @app.exception_handler(CitizenError)
     async def _citizen_error(request: Request, exc: CitizenError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_input", exc.messages), status_code=422)
+        return JSONResponse(error_body("invalid_input", exc.messages, exc.problems), status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         route = request.scope.get("route")
         body = getattr(route, "body_field", None)
         model = body.field_info.annotation if body is not None else None
-        return JSONResponse(error_body("invalid_input", validation_messages(list(exc.errors()), model)),
-                            status_code=422)
+        errors = list(exc.errors())
+        body_ = error_body("invalid_input", validation_messages(errors, model))
+        body_["problems"] = validation_problems(errors, model)
+        return JSONResponse(body_, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -509,4 +517,4 @@ def _filter_date(value: str | None) -> date | None:
     try:
         return parse_query_date(value, "date")
     except CitizenError as exc:
-        raise InputError(exc.messages) from None
+        raise InputError(exc.messages, problems=exc.problems) from None

@@ -32,9 +32,13 @@ MISSING = {"citizen": "the citizen record (id, spells …)", "date": "the date t
 _LIST_FIELD = "spells"
 
 
-def Messages(messages: list[str]) -> PydanticCustomError:  # noqa: N802 - reads as the error it raises
-    """A validation error carrying finished messages (each already naming its field)."""
-    return PydanticCustomError(ERROR_TYPE, "{text}", {"text": "; ".join(messages), "messages": list(messages)})
+def Messages(messages: list[str], problems: list[Any] | None = None) -> PydanticCustomError:  # noqa: N802
+    """A validation error carrying finished messages (each already naming its field), and the engine's
+    problem records when there are some."""
+    ctx: dict[str, Any] = {"text": "; ".join(messages), "messages": list(messages)}
+    if problems is not None:
+        ctx["problems"] = [p.to_json() for p in problems]
+    return PydanticCustomError(ERROR_TYPE, "{text}", ctx)
 
 
 def _kind(value: Any) -> str:
@@ -93,7 +97,7 @@ def citizen_field(base: "RuleBase") -> Callable[[Any], Any]:
         try:
             return base.parse_citizen(value, "citizen")
         except CitizenError as exc:
-            raise Messages(exc.messages) from None
+            raise Messages(exc.messages, exc.problems) from None
         except (TypeError, ValueError) as exc:
             shape = shape_messages(value)
             if not shape:
@@ -173,6 +177,20 @@ def field_names(model: type[BaseModel]) -> list[str]:
 
 def required_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items() if f.is_required()]
+
+
+def validation_problems(errors: list[dict[str, Any]], model: type[BaseModel] | None) -> list[dict[str, Any]]:
+    """Pydantic's errors as problem records (the engine's own for the citizen; one per envelope field)."""
+    out: list[dict[str, Any]] = []
+    for e in errors:
+        if e.get("type") == ERROR_TYPE and (e.get("ctx") or {}).get("problems"):
+            out.extend(e["ctx"]["problems"])
+            continue
+        for text in validation_messages([e], model):
+            field, _, message = text.partition(": ")
+            out.append({"source": "request", "line": None, "rule": None, "field": field, "path": [field],
+                        "message": message})
+    return out
 
 
 def validation_messages(errors: list[dict[str, Any]], model: type[BaseModel] | None) -> list[str]:

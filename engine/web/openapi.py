@@ -185,7 +185,13 @@ def schemas(base) -> dict[str, Any]:
         "Error": {"type": "object", "required": ["error", "messages"], "properties": {
             "error": {"type": "string", "example": "invalid_input"},
             "messages": {"type": "array", "items": {"type": "string"},
-                         "example": ["citizen: spells[0].benefit: 'x' is not a known benefit"]}}},
+                         "example": ["citizen: spells[0].benefit: 'x' is not a known benefit"]},
+            "problems": {"type": "array", "description": "The same problems as records (bad input only): where "
+                         "(the input, its field path) and what, so a client finds the field without reading the text.",
+                         "items": {"type": "object", "properties": {
+                             "source": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]},
+                             "rule": {"type": ["string", "null"]}, "field": {"type": "string"},
+                             "path": {"type": "array"}, "message": {"type": "string"}}}}}},
     }
 
 

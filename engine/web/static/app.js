@@ -329,7 +329,7 @@
         remember(request);
         loadTimeline(request, n);
         loadWhatIf(request, n);
-      } else showErrors(res.body.messages || [String(res.status)]);
+      } else showErrors(res.body.messages || [String(res.status)], res.body.problems);
     }).catch(function () {
       showErrors([ui("error_network")]);
     }).then(function () {
@@ -376,6 +376,18 @@
   }
 
   function mark(node) { if (node) { node.classList.add("invalid"); node.setAttribute("aria-invalid", "true"); } }
+
+  // Mark the form's field a problem record names (its path in the citizen record).
+  function highlightRecord(p) {
+    var path = p.path || [];
+    if (path[0] === "spells" && typeof path[1] === "number") {
+      var row = $("spells").children[path[1]];
+      if (!row) return;
+      mark(row.querySelector("[name='" + (path[2] || row.dataset.kind) + "']") || row);
+    } else if (path.length && $("f-" + path[0])) {
+      mark($("f-" + path[0]));
+    }
+  }
 
   function highlight(message) {
     var m = /^citizen: spells\[(\d+)\](?:\.(\w+))?:/.exec(message);
@@ -436,16 +448,17 @@
     return { field: label, text: ui("error_title").toLowerCase(), original: message };
   }
 
-  function showErrors(messages) {
+  function showErrors(messages, problems) {
     var panel = $("answer");
     panel.innerHTML = "";
+    (problems || []).forEach(highlightRecord);
     var items = messages.map(function (m) {
       if (typeof m === "object") {  // found on the page (a date the picker holds as invalid)
         mark(m.node);
         return el("li", null, el("strong", { text: fieldLabel(m.field.replace(/^citizen: /, "")) + ": " }), m.text);
       }
       var t = translate(m);
-      highlight(m);
+      if (!problems) highlight(m);
       if (lang === "en") return el("li", null, el("code", { text: m }));
       return el("li", null, t.field ? el("strong", { text: t.field + ": " }) : null, t.text,
                 t.original ? el("small", { class: "original" }, " (" + ui("error_original") + ": ",
@@ -970,7 +983,7 @@
         fillCitizen(res.body.citizen);
         document.querySelectorAll(".example-buttons button").forEach(function (b) { b.classList.remove("selected"); });
         if ($("f-date").value.trim()) submit();
-      } else showErrors(res.body.messages || [String(res.status)]);
+      } else showErrors(res.body.messages || [String(res.status)], res.body.problems);
     }).catch(function () { showErrors([ui("error_network")]); })
       .then(function () { ev.target.value = ""; });
   }
