@@ -108,9 +108,10 @@ def generate(n: int, day: date, seed: int = 2025) -> pa.Table:
     col["born"] = _dates(born, rng.random(n) >= 0.01)
 
     # municipality: 20 % of dagpenge recipients in the 19 free-choice municipalities, København ~11–13 %
-    muni_names = ["København"] + TRIAL + OTHERS + ["Kommune " + str(i) for i in range(1, 56)]
+    rest = _registry_rest()   # every other municipality, by its name in the rules' registry
+    muni_names = ["København"] + TRIAL + OTHERS + rest
     w_trial = [0.11] + [0.09 / len(TRIAL)] * len(TRIAL)
-    w_other = [0.80 * 0.5 / len(OTHERS)] * len(OTHERS) + [0.80 * 0.5 / 55] * 55
+    w_other = [0.80 * 0.5 / len(OTHERS)] * len(OTHERS) + [0.80 * 0.5 / len(rest)] * len(rest)
     muni = _pick(rng, n, muni_names, w_trial + w_other)
     syg = is_["sygedagpenge"]
     muni = np.where(syg & (rng.random(n) < 0.02), 0, muni)  # København: ~13 % of the sick-listed
@@ -162,6 +163,13 @@ def generate(n: int, day: date, seed: int = 2025) -> pa.Table:
     col["programme_from"] = _dates(start, has_prog)
     col["programme_to"] = _dates(end, has_prog & (ended | planned))
     return pa.table([col[c] for c in CSV_COLUMNS], names=CSV_COLUMNS)
+
+
+def _registry_rest() -> list[str]:
+    """The municipalities of the rules' registry (rules/municipalities.yaml) not named above."""
+    from engine import RuleBase
+    named = {"København", *TRIAL, *OTHERS}
+    return [m for m in RuleBase.load(ROOT / "rules").ruleset.vocabulary.table("municipalities") if m not in named]
 
 
 def write_csv(table: pa.Table, path: Path) -> None:

@@ -506,17 +506,26 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
         pcovers = kc.present & (ks.value >= 0) & (ks.value <= d) & (~ke.present | (d <= np.where(ke.present, ke.value, OPEN)))
         if not pcovers.any():
             continue
-        bands = []
+        rows = np.flatnonzero(pcovers)
+        key = np.maximum(kc.value[rows], 0)
         for m in kind.measures:
             c = cols.get(f"{p}{m.of}", ks)
-            value = np.where(c.present, c.value, ks.value) if c is not ks else ks.value
-            bands.append(column_dates.bands(t[m.id], _measure(m, np.maximum(value, 0), day)))
-        key = np.stack([np.maximum(kc.value, 0)] + bands)
-        uniq, inverse = np.unique(key, axis=1, return_inverse=True)
+            value = (np.where(c.present, c.value, ks.value) if c is not ks else ks.value)[rows]
+            band = column_dates.bands(t[m.id], _measure(m, np.maximum(value, 0), day))
+            key = key * (len(t[m.id]) + 2) + band
+        dense, first = _factorize(key)     # one progset per distinct (value, bands …), not per row
         ids = list(conv.comp.vocabulary.table(kind.values))
-        codes = np.array([comp.progset([(ids[int(col[0])],) + tuple(int(x) for x in col[1:])]) for col in uniq.T],
-                         dtype=np.int64)
-        out[ix[f"beside:{kind.kind}"]] = np.where(pcovers, codes[inverse.ravel()], 0)
+        radices = [len(t[m.id]) + 2 for m in kind.measures]
+        codes = []
+        for k in key[first].tolist():
+            parts = []
+            for r in reversed(radices):
+                k, b = divmod(k, r)
+                parts.append(b)
+            codes.append(comp.progset([(ids[int(k)], *reversed(parts))]))
+        column = np.zeros(n, dtype=np.int64)
+        column[rows] = np.asarray(codes, dtype=np.int64)[dense]
+        out[ix[f"beside:{kind.kind}"]] = column
     return out, np.where(covers, start.value, -1)
 
 
