@@ -10,6 +10,8 @@ from engine import RuleBase, RuleFileError
 from engine.completeness import check_completeness
 from engine.diff import answer_changes, rule_changes
 
+from conftest import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,7 @@ def _without(tmp_path: Path, rule_id: str) -> Path:
     """A copy of rules/ with one rule removed from its file (text edit, as a legal editor would)."""
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy)
-    for f in copy.glob("target-groups-*.yaml"):
+    for f in sorted(copy.glob("*.yaml")):
         lines = f.read_text().splitlines(keepends=True)
         start = next((i for i, l in enumerate(lines) if l.strip() == f"- id: {rule_id}"), None)
         if start is None:
@@ -88,3 +90,18 @@ def test_cli_diff_against_a_directory(cli, tmp_path):
     r = cli("diff", "rules", str(copy))
     assert r.returncode == 0, r.stderr
     assert "~ jobpraemie-maalgruppe" in r.stdout and "2026-01-01" in r.stdout and "jobpraemie" in r.stdout
+
+
+# Contact rules that alone decide the contact requirements of some citizens: deleting one leaves them silent.
+SOLE_CONTACT_RULES = ["kontakt-uden-kontaktforloeb", "kontakt-sygemeldte-efter-6-maaneder", "kontakt-aktivitetsparate-aarlig"]
+
+
+@pytest.mark.parametrize("rule_id", SOLE_CONTACT_RULES)
+def test_deleting_a_contact_rule_makes_the_check_name_the_silent_situations(tmp_path, rule_id):
+    """No silent answers, proved: without the rule, reform check fails and names where no rule decides the
+    contact requirements (a missing requirement is never an answer)."""
+    r = run_cli("check", "--rules", str(_without(tmp_path, rule_id)))
+    assert r.returncode == 1, r.stdout + r.stderr
+    silent = [line for line in (r.stdout + r.stderr).splitlines()
+              if "(silent): no rule decides the contact requirements for " in line]
+    assert silent and all(" on " in line for line in silent)
