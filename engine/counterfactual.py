@@ -58,7 +58,7 @@ class Change:
     fact: str                    # the date ('date'), a fact's or a measure's id
     label: str                   # the fact's or measure's declared label (the date: the word for it)
     values: list[Any]            # the value(s) tried (JSON: text, number, yes/no, ISO dates)
-    value_text: str              # the value(s) in words ("26 eller mere", "2026-02-01 eller senere")
+    value_text: str              # the value(s) in words ("26 eller mere", "<a date> eller senere")
     text: str                    # the move in words ("Hvis forventet fravær (uger) var 26 eller mere")
     date: str                    # the date the changed answer is for
     on: str = "citizen"          # 'citizen' or the spell kind the fact belongs to
