@@ -188,7 +188,7 @@ def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> 
 @click.option("--lang", type=LANG, default="da", show_default=True)
 @_rules_option
 def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
-    """Municipality-level parameters in force on --date (jobpræmie, savings, goals …)."""
+    """Parameters in force on --date for municipalities and the country (jobpræmie, national savings, goals …)."""
     on = _date(day)
     base = _load(rules_dir)
     rows = []
