@@ -8,7 +8,9 @@ import inspect
 import json
 import math
 import re
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,17 +20,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..check import run_check
 from ..errors import CitizenError
-from ..loader import LoadError, load_file, parse_text
+from ..loader import MAX_DEPTH, LoadError, load_file, parse_text
 from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
-from .models import RequestModels, required_names, validation_messages
+from .models import PREPARSED, RequestModels, preparse_citizen, required_names, validation_messages
 from .sources import SeedTexts, cited_by, source_json
 from .i18n import UI, pick_lang
 from .middleware import MAX_BODY, SafetyMiddleware, log, where
@@ -38,6 +41,8 @@ STATIC = HERE / "static"
 MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_NESTING = MAX_DEPTH  # levels of [ and { in a JSON body (a citizen request needs four)
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 class InputError(Exception):
@@ -131,7 +136,7 @@ class WebState:
 
         def work() -> None:
             try:
-                report = run_check(self.rules_dir)
+                report = full_check(self.rules_dir)
             except Exception as exc:  # noqa: BLE001 - the quick check still stands; say where it failed
                 log.error("full rule check failed: %s at %s", type(exc).__name__, where(exc))
             else:
@@ -164,6 +169,19 @@ class WebState:
         return jsonable(load_file(path, path.name).data)
 
 
+def _full_check_child(rules_dir: Path) -> Any:
+    return run_check(rules_dir)
+
+
+def full_check(rules_dir: Path) -> Any:
+    """``run_check(rules_dir)`` with completeness, in a separate process: the check is pure Python and
+    CPU-bound, and in a thread of the server it would hold the interpreter lock against every request
+    for the half minute it takes. A fresh process ("spawn": the server has threads, a fork could copy
+    a held lock) for each version of the files; the calling thread only waits."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_full_check_child, Path(rules_dir)).result()
+
+
 def _check_has_completeness() -> bool:
     try:
         return "completeness" in inspect.signature(run_check).parameters
@@ -171,9 +189,34 @@ def _check_has_completeness() -> bool:
         return False
 
 
+def json_depth(raw: bytes | str, limit: int = MAX_NESTING) -> int:
+    """The deepest nesting of ``[`` and ``{`` in JSON text (outside strings), counted without parsing it;
+    the count stops once it passes ``limit``."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    depth = deepest = 0
+    for m in _JSON_TOKEN.finditer(data):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif token in (b"]", b"}") and depth:
+            depth -= 1
+    return deepest
+
+
+def too_deep(where_: str, limit: int = MAX_NESTING) -> InputError:
+    return InputError(f"{where_}: nested too deeply (more than {limit} levels of [ and {{); "
+                      "a citizen record needs only a few")
+
+
 def _json_body_sync(raw: bytes) -> Any:
     if not raw.strip():
         raise InputError("body: missing: send a JSON object")
+    if json_depth(raw) > MAX_NESTING:
+        raise too_deep("body")
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -197,10 +240,18 @@ class JSONBodyRoute(APIRoute):
         wanted = " and ".join(f"'{n}'" for n in required_names(model)) or "its fields"
 
         async def read_first(request: Request):  # type: ignore[no-untyped-def]
-            data = _json_body_sync(await request.body())
+            raw = await request.body()
+            data = await run_in_threadpool(_json_body_sync, raw)  # a megabyte of JSON is not parsed on the loop
             if not isinstance(data, dict):
                 raise InputError(f"body: must be a JSON object with {wanted}")
-            return await handler(request)
+            request._json = data  # Starlette's cache: FastAPI reads the body from it, without a second parse
+            validator = getattr(request.app.state, "citizen_validator", None)
+            done = await run_in_threadpool(preparse_citizen, validator, data) if validator else None
+            token = PREPARSED.set(done)  # FastAPI's validation (on the loop) takes the parsed citizen
+            try:
+                return await handler(request)
+            finally:
+                PREPARSED.reset(token)
         return read_first
 
 
@@ -261,6 +312,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     # -- input: the request bodies are models (engine.web.models); the citizen is parsed by the engine --
     models = RequestModels(base)
+    app.state.citizen_validator = models.citizen_validator
     QueryRequest, TimelineRequest = models.QueryRequest, models.TimelineRequest
     TimelineViewRequest, ParseRequest, WhatIfRequest = models.TimelineViewRequest, models.ParseRequest, \
         models.WhatIfRequest
@@ -275,17 +327,20 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
                              "would fall outside the calendar (years 1–9999)") from None
 
     # -- the JSON API -----------------------------------------------------------------------
+    # Every handler that computes (parse, evaluate, timeline, what-if, explain) is a plain ``def``:
+    # FastAPI runs it in a worker thread (run_in_threadpool), never on the event loop, so one slow
+    # request does not hold up the others (or /api/health).
     @app.post("/api/query", tags=["answers"], summary="The answer for one citizen on one date",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
               response_class=JSONResponse)
-    async def api_query(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_query(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of the domain brief
         (docs/reform.rst, "Interfaces")."""
         return JSONResponse(evaluate(body.citizen, body.date, body.lang).to_json())
 
     @app.post("/api/explain", tags=["answers"], summary="The answer with display names (the caseworker page)",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("ExplainedAnswer"))
-    async def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
         """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``,
         the statement of reasons (``decision``), and the facts left empty that the answer depends on (``missing``:
         each with its declared label and help and the answer fields it decides)."""
@@ -299,7 +354,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/what-if", tags=["answers"],
               summary="What would change the answer: the nearest facts and dates, and the rules behind them",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("WhatIf"))
-    async def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Each declared fact the rules compare, moved alone into the nearest band or value that gives another
         answer, and the nearest dates before and after ``date`` on which the answer is another (as ``reform query
         --what-if``): what changes (target group, contact requirements, sanctions …) and the rules that start or
@@ -316,7 +371,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
-    async def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]
         """What changes for the citizen, and when (as ``reform timeline --json``)."""
         try:
             from .. import timeline as timeline_module
@@ -349,7 +404,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/timeline/view", tags=["answers"],
               summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
-    async def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
         """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
         labels, what changed and why (events, and the rules that start or stop applying, with their sources),
         and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
@@ -423,12 +478,14 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/citizen/parse", tags=["examples"], summary="Read a citizen file (YAML or JSON) into JSON",
               openapi_extra=openapi.parse_body(example))
-    async def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Parses only (nothing is stored or checked beyond the syntax); /api/query names bad fields."""
         text, name = body.text, body.name
         label = "file"
         parsed: Any = None
         if (isinstance(name, str) and name.lower().endswith(".json")) or text.lstrip().startswith("{"):
+            if json_depth(text) > MAX_NESTING:
+                raise too_deep(label)
             try:
                 parsed = json.loads(text)
             except (ValueError, RecursionError):
