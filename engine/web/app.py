@@ -34,7 +34,7 @@ from .decision import decision_view
 from .models import PREPARSED, RequestModels, preparse_citizen, required_names, validation_messages
 from .sources import SeedTexts, cited_by, source_json
 from .i18n import UI, pick_lang
-from .middleware import MAX_BODY, SafetyMiddleware, log, where
+from .middleware import BODY_TIMEOUT, MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -173,13 +173,13 @@ def _full_check_child(rules_dir: Path) -> Any:
     return run_check(rules_dir)
 
 
-def full_check(rules_dir: Path) -> Any:
+def full_check(rules_dir: Path, job: Any = _full_check_child) -> Any:
     """``run_check(rules_dir)`` with completeness, in a separate process: the check is pure Python and
     CPU-bound, and in a thread of the server it would hold the interpreter lock against every request
     for the half minute it takes. A fresh process ("spawn": the server has threads, a fork could copy
     a held lock) for each version of the files; the calling thread only waits."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_full_check_child, Path(rules_dir)).result()
+        return pool.submit(job, Path(rules_dir)).result()
 
 
 def _check_has_completeness() -> bool:
@@ -257,12 +257,13 @@ class JSONBodyRoute(APIRoute):
 
 def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None,
                examples_dir: str | Path | None = None, max_body: int = MAX_BODY,
-               completeness: bool = True) -> FastAPI:
+               completeness: bool = True, body_timeout: float = BODY_TIMEOUT) -> FastAPI:
     """The web application for ``base`` (loaded from ``rules_dir`` when not given).
 
     ``examples_dir`` holds persona citizen files for the page's example buttons (default: the
     ``scenarios/examples`` directory beside the rules directory, when there is one).
     ``completeness=False`` leaves the slow part of ``reform check`` out of the rules page.
+    ``body_timeout``: seconds a request body may take to arrive (408 after).
     """
     rules_path = Path(rules_dir) if rules_dir else Path(base.ruleset.directory) if base else default_rules_dir()
     if base is None:
@@ -284,7 +285,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     )
     app.state.web = state
     example = openapi.example(base, state.example_files())
-    app.add_middleware(SafetyMiddleware, max_body=max_body, routes=app.router.routes)
+    app.add_middleware(SafetyMiddleware, max_body=max_body, routes=app.router.routes, body_timeout=body_timeout)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # -- errors -----------------------------------------------------------------------------

@@ -92,6 +92,8 @@ def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> di
                 "content": {"application/json": {"schema": _ref("Error")}}}
     if not ok.endswith("List"):
         out[413] = {"description": "Request body over 1 MB", "content": {"application/json": {"schema": _ref("Error")}}}
+        out[408] = {"description": "The request body did not arrive in time",
+                    "content": {"application/json": {"schema": _ref("Error")}}}
     for code in extra:
         out[code] = {"description": "Not available in this version",
                      "content": {"application/json": {"schema": _ref("Error")}}}
