@@ -404,7 +404,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/timeline/view", tags=["answers"],
               summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
-              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
+              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("TimelineView"))
     def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
         """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
         labels, what changed and why (events, and the rules that start or stop applying, with their sources),
@@ -467,7 +467,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
                 out.append({"name": name, "id": data.get("id"), "note": data.get("note")})
         return JSONResponse(out)
 
-    @app.get("/api/examples/{name}", tags=["examples"], summary="One persona citizen file, as JSON")
+    @app.get("/api/examples/{name}", tags=["examples"], summary="One persona citizen file, as JSON",
+             responses=openapi.responses("ExampleFile", not_found=True))
     def api_example(name: str) -> JSONResponse:
         path = state.example_files().get(name)
         if path is None:
@@ -478,7 +479,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError(str(exc)) from None
 
     @app.post("/api/citizen/parse", tags=["examples"], summary="Read a citizen file (YAML or JSON) into JSON",
-              openapi_extra=openapi.parse_body(example))
+              openapi_extra=openapi.parse_body(example), responses=openapi.responses("ParsedCitizen"))
     def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Parses only (nothing is stored or checked beyond the syntax); /api/query names bad fields."""
         text, name = body.text, body.name

@@ -78,8 +78,8 @@ def day_field(name: str, required: bool) -> Callable[[Any], date | None]:
 
 
 def _lang(value: Any) -> Any:
-    if value is None:
-        return "da"
+    if value is None:  # a JSON null is not a language (leave the field out for Danish)
+        raise Messages([f"lang: null is not one of: {', '.join(LANGS)} (leave it out for da)"])
     if value not in LANGS:
         shown = value if isinstance(value, (str, int, float, bool)) else _kind(value)
         raise Messages([f"lang: {shown!r} is not one of: {', '.join(LANGS)}"])
@@ -155,10 +155,12 @@ class RequestModels:
             return Annotated[kind, BeforeValidator(day_field(name, required)),
                              Field(description=description)]
 
-        QueryDate = day("date", True, "The date to answer for (YYYY-MM-DD).")
-        From = day("from", False, "Default: the start of the rules' horizon, or the first spell if earlier.")
-        To = day("to", False, "Default: the end of the rules' horizon.")
-        Mark = day("date", False, "A date to mark on the timeline (the period holding it is flagged).")
+        QueryDate = day("date", True, "The date to answer for (YYYY-MM-DD, a year from 1900 to 2200).")
+        From = day("from", False, "YYYY-MM-DD, a year from 1900 to 2200. Default: the start of the rules' "
+                                  "horizon, or the first spell if earlier.")
+        To = day("to", False, "YYYY-MM-DD, a year from 1900 to 2200. Default: the end of the rules' horizon.")
+        Mark = day("date", False, "A date to mark on the timeline (the period holding it is flagged; "
+                                  "YYYY-MM-DD, a year from 1900 to 2200).")
         forbid = ConfigDict(extra="forbid", populate_by_name=False)
 
         class QueryRequest(BaseModel):
