@@ -257,3 +257,15 @@ def test_an_id_cannot_forge_lines_in_the_api_text_view(client):
     text = r.json()["view"]["text"]
     assert "\x1b" not in text and not any(line.startswith("Borger: forged") for line in text.splitlines())
     assert r.json()["answer"]["citizen"] == FORGED  # the JSON answer keeps the id as sent
+
+
+def test_an_id_cannot_forge_lines_in_reform_query(tmp_path):
+    import json
+    from conftest import run_cli
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(lone(id=FORGED)), encoding="utf-8")
+    out = run_cli("query", str(path), "--date", "2026-08-10")
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout and "\r" not in out.stdout
+    assert out.stdout.splitlines()[0].startswith("Borger: lone\\n\\x1b[2JBorger: forged")
+    assert not any(line.startswith("Borger: forged") for line in out.stdout.splitlines())
