@@ -269,3 +269,52 @@ def test_an_id_cannot_forge_lines_in_reform_query(tmp_path):
     assert "\x1b" not in out.stdout and "\r" not in out.stdout
     assert out.stdout.splitlines()[0].startswith("Borger: lone\\n\\x1b[2JBorger: forged")
     assert not any(line.startswith("Borger: forged") for line in out.stdout.splitlines())
+
+
+def test_waiting_for_the_full_check_holds_no_worker_thread(base, monkeypatch):
+    """Clients waiting on /api/check?wait=true must not take the worker threads the answers need."""
+    import anyio.to_thread
+    entered, release = threading.Event(), threading.Event()
+
+    def blocking_full_check(directory):
+        entered.set()
+        release.wait(GUARD)
+        return web_app.run_check(directory, completeness=False)
+
+    monkeypatch.setattr(web_app, "full_check", blocking_full_check)
+    checks = threading.Semaphore(0)
+    real_check = web_app.WebState.check
+
+    def counted_check(self, *args, **kwargs):
+        checks.release()  # one more request has reached the check (and, with wait, is waiting)
+        return real_check(self, *args, **kwargs)
+    monkeypatch.setattr(web_app.WebState, "check", counted_check)
+    tokens = 3
+    waiters: list[threading.Thread] = []
+    try:
+        with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES)) as c:
+            limiter = c.portal.call(anyio.to_thread.current_default_thread_limiter)
+            saved = limiter.total_tokens
+            c.portal.call(setattr, limiter, "total_tokens", tokens)
+            try:
+                assert c.get("/api/check").json()["running"] is True
+                assert entered.wait(GUARD)
+                waiters = [threading.Thread(target=c.get, args=("/api/check",), kwargs={"params": {"wait": "true"}})
+                           for _ in range(tokens + 2)]
+                for w in waiters:
+                    w.start()
+                for _ in range(1 + len(waiters)):  # the first /api/check, then every waiter
+                    assert checks.acquire(timeout=GUARD)
+                health = {}
+                asker = threading.Thread(target=lambda: health.setdefault("r", c.get("/api/health")))
+                asker.start()
+                asker.join(GUARD)
+                assert not release.is_set() and all(w.is_alive() for w in waiters)
+                assert "r" in health and health["r"].status_code == 200, "health waited for the check"
+            finally:
+                release.set()
+                for w in waiters:
+                    w.join(GUARD)
+                c.portal.call(setattr, limiter, "total_tokens", saved)
+    finally:
+        release.set()

@@ -7,14 +7,15 @@ unexpected with a 500 JSON without a stack trace (see :mod:`engine.web.middlewar
 import inspect
 import json
 import math
-import re
 import multiprocessing
+import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
@@ -149,6 +150,12 @@ class WebState:
 
         threading.Thread(target=work, name="reform-check", daemon=True).start()
         return event
+
+    def full_event(self) -> threading.Event | None:
+        """The event set when the running full check of the current files is done (None: none running)."""
+        sig = self.signature()
+        with self._lock:
+            return self._running.get(sig)
 
     @property
     def stale(self) -> bool:
@@ -448,10 +455,15 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         return JSONResponse(views.vocabulary_json(base.ruleset))
 
     @app.get("/api/check", tags=["rules"], summary="reform check: are the rule files clean and complete?")
-    def api_check(wait: bool = False) -> JSONResponse:
+    async def api_check(wait: bool = False) -> JSONResponse:
         """The report of ``reform check --json``. The completeness part runs in the background once per version
         of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
-        report, running = state.check(wait=wait)
+        report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
+        event = state.full_event() if wait and running else None
+        if event is not None:
+            while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
+                await anyio.sleep(0.05)
+            report, running = await run_in_threadpool(state.check)
         return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
                              "loaded_at": state.loaded_at.isoformat(), "stale": state.stale})
 
