@@ -318,3 +318,9 @@ def test_waiting_for_the_full_check_holds_no_worker_thread(base, monkeypatch):
                 c.portal.call(setattr, limiter, "total_tokens", saved)
     finally:
         release.set()
+
+
+def test_health_answers_while_a_json_body_is_read(client):
+    r = _health_during(client, lambda: client.post("/api/query", json={"citizen": lone(), "date": "2026-08-10"}),
+                       web_app, "_json_body_sync")
+    assert r.status_code == 200
