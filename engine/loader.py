@@ -110,7 +110,7 @@ def _read(path: Path, label: str, max_bytes: int) -> str:
 MAX_DEPTH = 50
 
 
-_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+_QUOTE_OR_BRACKET = re.compile(r'\\.|["\[\]{}]')  # one token at a time: linear, whatever the line
 _BLOCK_START = re.compile(r"[ ]*((?:[-?:][ \t]+)*)")
 
 
@@ -136,9 +136,18 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
         else:
             block = len(indents)
         inner = brackets
-        for m in _STRING_OR_BRACKET.finditer(line):
+        quoted = False
+        for m in _QUOTE_OR_BRACKET.finditer(line):
             ch = m.group()
-            if ch in "[{":
+            if len(ch) == 2:  # an escape in a double-quoted string; elsewhere a backslash is only a character
+                if quoted:
+                    continue
+                ch = ch[1]
+            if ch == '"':
+                quoted = not quoted
+            elif quoted:
+                continue
+            elif ch in "[{":
                 brackets += 1
                 inner = max(inner, brackets)
             elif ch in "]}" and brackets:

@@ -57,6 +57,16 @@ def test_nesting_depth_counts_brackets_and_block_indicators():
     assert nesting_depth(deep_indent)[0] > MAX_DEPTH
 
 
+def test_nesting_counts_escapes_and_quotes_right():
+    assert web_app.json_depth(b'{"a": "[[[[\\"[[", "b": [[1]]}') == 3  # an escaped quote does not end the string
+    assert nesting_depth('a: "[[[\\"[["\nb: [[1]]')[0] == 3  # the mapping, and two brackets on line 2
+    # a backslash outside a string hides no bracket (YAML reads `[\[` as two sequences)
+    assert nesting_depth("[\\" * 1000)[0] > MAX_DEPTH and web_app.json_depth(b"[\\" * 1000) > MAX_DEPTH
+    # an unterminated string of escaped quotes (quadratic for a backtracking pattern) is one string
+    assert web_app.json_depth(b'"' + b'\\"' * 200_000 + b"[") == 0
+    assert nesting_depth('"' + '\\"' * 200_000)[0] == 1
+
+
 @pytest.mark.parametrize("text", ["- " * 200_000 + "x", "[" * 200_000, "{a: " * 100_000,
                                   "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 400))])
 def test_deeply_nested_yaml_is_refused_before_parsing(text):

@@ -43,7 +43,7 @@ MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_NESTING = MAX_DEPTH  # levels of [ and { in a JSON body (a citizen request needs four)
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_JSON_TOKEN = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)  # one token at a time: linear, whatever the text
 
 
 class InputError(Exception):
@@ -201,9 +201,18 @@ def json_depth(raw: bytes | str, limit: int = MAX_NESTING) -> int:
     the count stops once it passes ``limit``."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     depth = deepest = 0
+    in_string = False
     for m in _JSON_TOKEN.finditer(data):
         token = m.group()
-        if token in (b"[", b"{"):
+        if len(token) == 2:  # an escape: skipped in a string; outside one the backslash is not JSON, the rest counts
+            if in_string:
+                continue
+            token = token[1:]
+        if token == b'"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif token in (b"[", b"{"):
             depth += 1
             if depth > deepest:
                 deepest = depth
