@@ -334,3 +334,36 @@ def test_health_answers_while_a_json_body_is_read(client):
     r = _health_during(client, lambda: client.post("/api/query", json={"citizen": lone(), "date": "2026-08-10"}),
                        web_app, "_json_body_sync")
     assert r.status_code == 200
+
+
+def _sleep_long(_directory):
+    import time
+    time.sleep(GUARD)
+
+
+def test_stopping_the_server_stops_a_running_full_check():
+    outcome = {}
+
+    def run():
+        try:
+            outcome["report"] = web_app.full_check(RULES, job=_sleep_long)
+        except RuntimeError as exc:
+            outcome["error"] = str(exc)
+    waiter = threading.Thread(target=run)
+    waiter.start()
+    try:
+        for _ in range(GUARD * 20):  # until the child is running
+            with web_app._CHILDREN_LOCK:
+                started = [p for p in web_app._CHILDREN if p.is_alive()]
+            if started:
+                break
+            threading.Event().wait(0.05)
+        assert started, "the full check's process never started"
+        web_app._stop_children()  # what the server's exit runs
+        waiter.join(GUARD)
+        assert not waiter.is_alive()
+        assert "report" not in outcome and "ended without a report" in outcome["error"]
+        assert not started[0].is_alive()
+    finally:
+        web_app._stop_children()
+        waiter.join(GUARD)

@@ -4,13 +4,16 @@ Read-only: nothing a user sends is stored or logged. Bad input is answered with 
 field named (the same messages as ``reform query``); an over-large body with 413; anything
 unexpected with a 500 JSON without a stack trace (see :mod:`engine.web.middleware`).
 """
+import atexit
 import inspect
 import json
 import math
 import multiprocessing
+import multiprocessing.util  # its exit handler (which joins child processes) runs after ours
+import os
 import re
+import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -180,13 +183,66 @@ def _full_check_child(rules_dir: Path) -> Any:
     return run_check(rules_dir)
 
 
+_CHILDREN: set[Any] = set()  # the running full checks' processes (stopped when the server stops)
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _stop_children() -> None:
+    """Stop every running full check, with the helper processes it forked (its process group)."""
+    with _CHILDREN_LOCK:
+        running = [p for p in _CHILDREN if p.is_alive()]
+    for process in running:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except (AttributeError, OSError):
+            process.terminate()
+    for process in running:
+        process.join(5)
+
+
+atexit.register(_stop_children)
+
+
+def _run_in_child(job: Any, rules_dir: Path, conn: Any) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a group of its own: the check forks helpers, and stopping the group stops them too
+    try:
+        result = (True, job(rules_dir))
+    except Exception as exc:  # noqa: BLE001 - reported to the server, which logs where (never a message)
+        result = (False, f"{type(exc).__name__} at {where(exc)}")
+    try:
+        conn.send(result)
+    except OSError:  # the server is gone
+        pass
+    finally:
+        conn.close()
+
+
 def full_check(rules_dir: Path, job: Any = _full_check_child) -> Any:
     """``run_check(rules_dir)`` with completeness, in a separate process: the check is pure Python and
     CPU-bound, and in a thread of the server it would hold the interpreter lock against every request
-    for the half minute it takes. A fresh process ("spawn": the server has threads, a fork could copy
-    a held lock) for each version of the files; the calling thread only waits."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(job, Path(rules_dir)).result()
+    for the half minute it takes. A fresh process for each version of the files ("spawn": the server
+    has threads, a fork could copy a held lock), stopped with the helpers it forks when the server
+    stops (:func:`_stop_children`); the calling thread only waits for its report."""
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_in_child, args=(job, Path(rules_dir), sender), name="reform-check")
+    with _CHILDREN_LOCK:
+        process.start()
+        _CHILDREN.add(process)
+    sender.close()  # the child holds the only sending end: its end (or death) ends the wait
+    try:
+        ok, value = receiver.recv()
+    except EOFError:
+        raise RuntimeError("the full check's process ended without a report") from None
+    finally:
+        receiver.close()
+        process.join(5)
+        with _CHILDREN_LOCK:
+            _CHILDREN.discard(process)
+    if not ok:
+        raise RuntimeError(f"the full check failed: {value}")
+    return value
 
 
 def _check_has_completeness() -> bool:
