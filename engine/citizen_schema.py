@@ -31,6 +31,17 @@ def fact_schema(fact: Fact, vocabulary: Vocabulary, prefix: str = "") -> dict[st
     return out
 
 
+def or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or ``null``: the parser reads a null fact (or ``to``, or ``spells``) as one left out (not known)."""
+    out = dict(schema)
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
 def citizen_schema(vocabulary: Vocabulary, ref: str = "#/$defs/") -> dict[str, Any]:
     """A citizen record (``id``, the declared facts, and spells of the declared kinds)."""
     v = vocabulary
@@ -44,11 +55,11 @@ def citizen_schema(vocabulary: Vocabulary, ref: str = "#/$defs/") -> dict[str, A
         table = v.table(kind.values)
         spell["properties"][kind.kind] = {"type": "string", "description": kind.label["en"],
                                           "enum": sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})}
-    spell["properties"].update({"from": DATE, "to": DATE})
+    spell["properties"].update({"from": DATE, "to": or_null(DATE)})
     for kind in v.spell_kinds:
         for f in kind.facts:
-            spell["properties"][f.id] = fact_schema(f, v, f"Only with {kind.kind} {', '.join(f.only_with)}. "
-                                                    if f.only_with else f"Only on a {kind.kind} spell. ")
+            spell["properties"][f.id] = or_null(fact_schema(f, v, f"Only with {kind.kind} {', '.join(f.only_with)}. "
+                                                            if f.only_with else f"Only on a {kind.kind} spell. "))
     id_, note, spells = STRUCTURAL
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -56,10 +67,12 @@ def citizen_schema(vocabulary: Vocabulary, ref: str = "#/$defs/") -> dict[str, A
         "description": "The citizen contract of the domain brief (docs/reform.rst, \"Interfaces\"), derived from the "
                        "rules' vocabulary.",
         "properties": {
-            id_: {"type": "string", "description": "A pseudonymous id; never a CPR number (refused)."},
-            note: {"type": "string"},
-            **{f.id: fact_schema(f, v) for f in v.facts},
-            spells: {"type": "array", "items": {"$ref": f"{ref}Spell"}},
+            id_: {"type": ["string", "integer"], "minLength": 1,
+                  "description": "A pseudonymous id (text, or a whole number); never a CPR number (refused)."},
+            note: {"description": "Free text for the reader; the rules do not use it (a value that is not text "
+                                  "is ignored)."},
+            **{f.id: or_null(fact_schema(f, v)) for f in v.facts},
+            spells: {"type": ["array", "null"], "items": {"$ref": f"{ref}Spell"}},
         },
         "$defs": {"Spell": spell},
     }

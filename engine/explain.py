@@ -1,6 +1,7 @@
 """Reasons and citations in Danish and English, and the caseworker's text answer."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from .model import Rule, Source
@@ -11,6 +12,28 @@ if TYPE_CHECKING:
     from .model import RuleSet
 
 LANGS = ("da", "en")
+
+# C0 and C1 control characters, DEL, and the bidirectional and line/paragraph separators: none may
+# reach a line of the text answer as such (a newline or a terminal escape in an id would forge lines).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(value: Any) -> str:
+    """``value`` as text with every control character shown as its escape (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    For ids and other text a user sent (the citizen's id) in the text answer: one line stays one line,
+    and nothing in it moves the cursor, clears the terminal or turns the text around."""
+    text = value if isinstance(value, str) else str(value)
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: "re.Match[str]") -> str:
+    ch = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if ch in named:
+        return named[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 STATUS = {
     "law": {"da": "gældende lov", "en": "law in force"},
@@ -149,7 +172,7 @@ def obligation_text(ob, lang: str, names: dict[str, str], shape: "AnswerShape") 
     else:
         what = f"{w['at_least']} {ob.count} {kind}"
     if ob.by_whom:
-        what += f" {w['whom']} {names.get(ob.by_whom, ob.by_whom)}"
+        what += f" {w['whom']} {safe_text(names.get(ob.by_whom, ob.by_whom))}"
     if ob.within_months:
         what += f" {w['within'].format(ob.within_months)}"
     if ob.every_months:
@@ -160,7 +183,7 @@ def obligation_text(ob, lang: str, names: dict[str, str], shape: "AnswerShape") 
     if ob.by and not ob.waived:
         what += f", {w['by']} {ob.by}"
     if ob.waived:
-        what += f" – {w['waived'].upper()} ({ob.rule})"
+        what += f" – {w['waived'].upper()} ({safe_text(ob.rule)})"
     return what
 
 
@@ -179,10 +202,10 @@ def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[st
                 out.append((label, missing))
             elif isinstance(value, dict):
                 extra = "".join(f"; {f.attribute_label(k, value[k], lang)}" for k in f.carry)
-                out.append((label, f"{names.get(value['id'], value['id'])} ({value['id']}{extra})"))
+                out.append((label, f"{safe_text(names.get(value['id'], value['id']))} ({safe_text(value['id'])}{extra})"))
             else:
-                out.append((label, f"{names.get(value, value)} ({value})" if f.decide == "exactly-one"
-                            else names.get(value, value)))
+                out.append((label, f"{safe_text(names.get(value, value))} ({safe_text(value)})" if f.decide == "exactly-one"
+                            else safe_text(names.get(value, value))))
         elif f.kind == "value":
             out.append((label, f.value_label(value, lang) if value else w["undetermined"]))
         elif f.kind == "flag":
@@ -190,7 +213,7 @@ def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[st
                 out.append((label, w["yes"]))
         elif f.kind == "status":
             if value:
-                out.append((label, [f"{names.get(p['id'], p['id'])}: {f.value_label(p['status'], lang)}"
+                out.append((label, [f"{safe_text(names.get(p['id'], p['id']))}: {f.value_label(p['status'], lang)}"
                                     for p in value]))
         elif f.kind == "obligation":
             if value:
@@ -205,7 +228,7 @@ def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
     """The caseworker's answer: the decided fields in declared order, then numbered reasons with their sources."""
     w = LABELS[lang]
     names = _names(ruleset, lang)
-    lines = [f"{w['citizen']}: {answer.citizen}    {w['date']}: {answer.date}", ""]
+    lines = [f"{w['citizen']}: {safe_text(answer.citizen)}    {w['date']}: {answer.date}", ""]
     for label, value in answer_lines(answer, ruleset, lang, names):
         if isinstance(value, list):
             lines.append(f"{label}:")
@@ -217,10 +240,10 @@ def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
     if answer.open_questions:
         lines += ["", f"{w['questions']}:"]
         for q in answer.open_questions:
-            lines.append(f"  - {q['text']} [{q['rule']}]")
+            lines.append(f"  - {q['text']} [{safe_text(q['rule'])}]")
     lines += ["", f"{w['because']}:"]
     for i, r in enumerate(answer.explanation, 1):
         flag = "" if r.status == "law" else f" [{status_label(r.status, lang)}]"
         lines.append(f"  {i}. {r.text}{flag}")
-        lines.append(f"     {w['source']}: {r.source}  ({r.rule})")
+        lines.append(f"     {w['source']}: {r.source}  ({safe_text(r.rule)})")
     return "\n".join(lines)

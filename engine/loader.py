@@ -7,6 +7,7 @@ keys (PyYAML would silently keep the last one), and text that is not UTF-8.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,18 +101,61 @@ def _read(path: Path, label: str, max_bytes: int) -> str:
 MAX_DEPTH = 50
 
 
+_QUOTE_OR_BRACKET = re.compile(r'\\.|["\[\]{}]')  # one token at a time: linear, whatever the line
+_BLOCK_START = re.compile(r"[ ]*((?:[-?:][ \t]+)*)")
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
+    """How deeply ``text`` (YAML or JSON) nests, counted cheaply before any parser sees it: brackets
+    (``[``, ``{``; outside double-quoted strings), and in block YAML the indentation levels open on a
+    line plus the run of ``- ``, ``? ``, ``: `` indicators that starts it (``- - - x`` is three levels).
+    An over-estimate is possible (a bracket inside a single-quoted or plain string), never an
+    under-estimate of bracket or indicator nesting. Returns ``(depth, line)`` of the first line that
+    passes ``limit`` (or of the deepest line when none does)."""
+    deepest, deepest_line = 0, 1
+    indents: list[int] = []
+    brackets = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#") and brackets == 0:
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+            run = _BLOCK_START.match(line).group(1)
+            block = len(indents) + run.count("-") + run.count("?") + run.count(":")
+        else:
+            block = len(indents)
+        inner = brackets
+        quoted = False
+        for m in _QUOTE_OR_BRACKET.finditer(line):
+            ch = m.group()
+            if len(ch) == 2:  # an escape in a double-quoted string; elsewhere a backslash is only a character
+                if quoted:
+                    continue
+                ch = ch[1]
+            if ch == '"':
+                quoted = not quoted
+            elif quoted:
+                continue
+            elif ch in "[{":
+                brackets += 1
+                inner = max(inner, brackets)
+            elif ch in "]}" and brackets:
+                brackets -= 1
+        depth = block + inner
+        if depth > deepest:
+            deepest, deepest_line = depth, number
+            if deepest > limit:
+                break
+    return deepest, deepest_line
+
+
 def _check_depth(text: str, label: str) -> None:
-    """Refuse absurd bracket nesting before the (slow, recursive) parser meets it."""
-    depth, line = 0, 1
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise LoadError(label, line, f"nested too deeply (more than {MAX_DEPTH} levels of brackets)")
-        elif ch in "]}" and depth:
-            depth -= 1
+    """Refuse absurd nesting (brackets, or block YAML's ``- - - …``) before the (slow, recursive) parser meets it."""
+    depth, line = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise LoadError(label, line, f"nested too deeply (more than {MAX_DEPTH} levels)")
 
 
 _FAILED = object()

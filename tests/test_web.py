@@ -278,6 +278,8 @@ def test_full_check_runs_in_the_background(base, monkeypatch):
             release.wait(10)
         return CheckReport(directory=str(directory), rules=7, sources=3, completeness=completeness)
     monkeypatch.setattr(web_app, "run_check", fake_run_check)
+    # the full check runs in a separate process (web_app.full_check); the seam is replaced here
+    monkeypatch.setattr(web_app, "full_check", lambda directory: fake_run_check(directory, True))
     with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES)) as c:
         first = c.get("/api/check").json()
         assert first["running"] is True and first["completeness"] is False and first["rules"] == 7

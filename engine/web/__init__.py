@@ -11,7 +11,7 @@ from typing import Any
 
 from .app import create_app
 
-__all__ = ["LOG_CONFIG", "create_app", "is_loopback", "serve"]
+__all__ = ["LOG_CONFIG", "create_app", "is_loopback", "serve", "server_options"]
 
 # uvicorn's own access log prints the request line with its query string and the client's
 # address; it is switched off, and ``reform.web`` logs method, route template, status and time.
@@ -46,5 +46,18 @@ def serve(base=None, host: str = "127.0.0.1", port: int = 8000, rules_dir: str |
     if not is_loopback(host):
         logging.getLogger("reform.web").warning(
             "serving on %s: anyone who can reach this address can use the service (there is no login)", host)
-    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, access_log=False, server_header=False,
-                proxy_headers=False)
+    uvicorn.run(app, **server_options(host, port))
+
+
+# A connection idle between requests is closed after TIMEOUT_KEEP_ALIVE seconds; an incomplete request
+# line and headers may hold at most MAX_INCOMPLETE_EVENT bytes; the body's deadline is the middleware's
+# (engine.web.middleware.BODY_TIMEOUT: 408 when it trickles in too slowly).
+TIMEOUT_KEEP_ALIVE = 5
+MAX_INCOMPLETE_EVENT = 64 * 1024
+
+
+def server_options(host: str, port: int) -> dict[str, Any]:
+    """The keyword arguments ``reform serve`` gives ``uvicorn.run``."""
+    return {"host": host, "port": port, "log_config": LOG_CONFIG, "access_log": False, "server_header": False,
+            "proxy_headers": False, "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+            "h11_max_incomplete_event_size": MAX_INCOMPLETE_EVENT}

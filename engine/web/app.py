@@ -4,40 +4,50 @@ Read-only: nothing a user sends is stored or logged. Bad input is answered with 
 field named (the same messages as ``reform query``); an over-large body with 413; anything
 unexpected with a 500 JSON without a stack trace (see :mod:`engine.web.middleware`).
 """
+import atexit
 import inspect
 import json
 import math
+import multiprocessing
+import multiprocessing.util  # its exit handler (which joins child processes) runs after ours
+import os
 import re
+import signal
 import threading
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..check import run_check
 from ..errors import CitizenError, Problem
-from ..loader import LoadError, load_file, parse_text
+from ..loader import MAX_DEPTH, LoadError, load_file, parse_text
 from ..missing import missing_facts
 from ..query import RuleBase, default_rules_dir, parse_query_date
 from . import openapi, pages, views
 from .decision import decision_view
-from .models import RequestModels, required_names, validation_messages, validation_problems
+from .models import (PREPARSED, RequestModels, preparse_citizen, required_names, validation_messages,
+                     validation_problems)
 from .sources import SeedTexts, cited_by, source_json
 from .i18n import UI, pick_lang
-from .middleware import MAX_BODY, SafetyMiddleware, log, where
+from .middleware import BODY_TIMEOUT, MAX_BODY, SafetyMiddleware, log, where
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_TIMELINE_DAYS = 100 * 366
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _EXAMPLE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_NESTING = MAX_DEPTH  # levels of [ and { in a JSON body (a citizen request needs four)
+_JSON_TOKEN = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)  # one token at a time: linear, whatever the text
 
 
 class InputError(Exception):
@@ -137,7 +147,7 @@ class WebState:
 
         def work() -> None:
             try:
-                report = run_check(self.rules_dir)
+                report = full_check(self.rules_dir)
             except Exception as exc:  # noqa: BLE001 - the quick check still stands; say where it failed
                 log.error("full rule check failed: %s at %s", type(exc).__name__, where(exc))
             else:
@@ -150,6 +160,12 @@ class WebState:
 
         threading.Thread(target=work, name="reform-check", daemon=True).start()
         return event
+
+    def full_event(self) -> threading.Event | None:
+        """The event set when the running full check of the current files is done (None: none running)."""
+        sig = self.signature()
+        with self._lock:
+            return self._running.get(sig)
 
     @property
     def stale(self) -> bool:
@@ -170,6 +186,72 @@ class WebState:
         return jsonable(load_file(path, path.name).data)
 
 
+def _full_check_child(rules_dir: Path) -> Any:
+    return run_check(rules_dir)
+
+
+_CHILDREN: set[Any] = set()  # the running full checks' processes (stopped when the server stops)
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _stop_children() -> None:
+    """Stop every running full check, with the helper processes it forked (its process group)."""
+    with _CHILDREN_LOCK:
+        running = [p for p in _CHILDREN if p.is_alive()]
+    for process in running:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except (AttributeError, OSError):
+            process.terminate()
+    for process in running:
+        process.join(5)
+
+
+atexit.register(_stop_children)
+
+
+def _run_in_child(job: Any, rules_dir: Path, conn: Any) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a group of its own: the check forks helpers, and stopping the group stops them too
+    try:
+        result = (True, job(rules_dir))
+    except Exception as exc:  # noqa: BLE001 - reported to the server, which logs where (never a message)
+        result = (False, f"{type(exc).__name__} at {where(exc)}")
+    try:
+        conn.send(result)
+    except OSError:  # the server is gone
+        pass
+    finally:
+        conn.close()
+
+
+def full_check(rules_dir: Path, job: Any = _full_check_child) -> Any:
+    """``run_check(rules_dir)`` with completeness, in a separate process: the check is pure Python and
+    CPU-bound, and in a thread of the server it would hold the interpreter lock against every request
+    for the half minute it takes. A fresh process for each version of the files ("spawn": the server
+    has threads, a fork could copy a held lock), stopped with the helpers it forks when the server
+    stops (:func:`_stop_children`); the calling thread only waits for its report."""
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_in_child, args=(job, Path(rules_dir), sender), name="reform-check")
+    with _CHILDREN_LOCK:
+        process.start()
+        _CHILDREN.add(process)
+    sender.close()  # the child holds the only sending end: its end (or death) ends the wait
+    try:
+        ok, value = receiver.recv()
+    except EOFError:
+        raise RuntimeError("the full check's process ended without a report") from None
+    finally:
+        receiver.close()
+        process.join(5)
+        with _CHILDREN_LOCK:
+            _CHILDREN.discard(process)
+    if not ok:
+        raise RuntimeError(f"the full check failed: {value}")
+    return value
+
+
 def _check_has_completeness() -> bool:
     try:
         return "completeness" in inspect.signature(run_check).parameters
@@ -177,9 +259,43 @@ def _check_has_completeness() -> bool:
         return False
 
 
+def json_depth(raw: bytes | str, limit: int = MAX_NESTING) -> int:
+    """The deepest nesting of ``[`` and ``{`` in JSON text (outside strings), counted without parsing it;
+    the count stops once it passes ``limit``."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    depth = deepest = 0
+    in_string = False
+    for m in _JSON_TOKEN.finditer(data):
+        token = m.group()
+        if len(token) == 2:  # an escape: skipped in a string; outside one the backslash is not JSON, the rest counts
+            if in_string:
+                continue
+            token = token[1:]
+        if token == b'"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif token in (b"]", b"}") and depth:
+            depth -= 1
+    return deepest
+
+
+def too_deep(where_: str, limit: int = MAX_NESTING) -> InputError:
+    return InputError(f"{where_}: nested too deeply (more than {limit} levels of [ and {{); "
+                      "a citizen record needs only a few")
+
+
 def _json_body_sync(raw: bytes) -> Any:
     if not raw.strip():
         raise InputError("body: missing: send a JSON object")
+    if json_depth(raw) > MAX_NESTING:
+        raise too_deep("body")
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -203,21 +319,30 @@ class JSONBodyRoute(APIRoute):
         wanted = " and ".join(f"'{n}'" for n in required_names(model)) or "its fields"
 
         async def read_first(request: Request):  # type: ignore[no-untyped-def]
-            data = _json_body_sync(await request.body())
+            raw = await request.body()
+            data = await run_in_threadpool(_json_body_sync, raw)  # a megabyte of JSON is not parsed on the loop
             if not isinstance(data, dict):
                 raise InputError(f"body: must be a JSON object with {wanted}")
-            return await handler(request)
+            request._json = data  # Starlette's cache: FastAPI reads the body from it, without a second parse
+            validator = getattr(request.app.state, "citizen_validator", None)
+            done = await run_in_threadpool(preparse_citizen, validator, data) if validator else None
+            token = PREPARSED.set(done)  # FastAPI's validation (on the loop) takes the parsed citizen
+            try:
+                return await handler(request)
+            finally:
+                PREPARSED.reset(token)
         return read_first
 
 
 def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None,
                examples_dir: str | Path | None = None, max_body: int = MAX_BODY,
-               completeness: bool = True) -> FastAPI:
+               completeness: bool = True, body_timeout: float = BODY_TIMEOUT) -> FastAPI:
     """The web application for ``base`` (loaded from ``rules_dir`` when not given).
 
     ``examples_dir`` holds persona citizen files for the page's example buttons (default: the
     ``scenarios/examples`` directory beside the rules directory, when there is one).
     ``completeness=False`` leaves the slow part of ``reform check`` out of the rules page.
+    ``body_timeout``: seconds a request body may take to arrive (408 after).
     """
     rules_path = Path(rules_dir) if rules_dir else Path(base.ruleset.directory) if base else default_rules_dir()
     if base is None:
@@ -239,7 +364,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     )
     app.state.web = state
     example = openapi.example(base, state.example_files())
-    app.add_middleware(SafetyMiddleware, max_body=max_body, routes=app.router.routes)
+    app.add_middleware(SafetyMiddleware, max_body=max_body, routes=app.router.routes, body_timeout=body_timeout)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # -- errors -----------------------------------------------------------------------------
@@ -269,6 +394,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     # -- input: the request bodies are models (engine.web.models); the citizen is parsed by the engine --
     models = RequestModels(base)
+    app.state.citizen_validator = models.citizen_validator
     QueryRequest, TimelineRequest = models.QueryRequest, models.TimelineRequest
     TimelineViewRequest, ParseRequest, WhatIfRequest = models.TimelineViewRequest, models.ParseRequest, \
         models.WhatIfRequest
@@ -283,17 +409,20 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
                              "would fall outside the calendar (years 1–9999)") from None
 
     # -- the JSON API -----------------------------------------------------------------------
+    # Every handler that computes (parse, evaluate, timeline, what-if, explain) is a plain ``def``:
+    # FastAPI runs it in a worker thread (run_in_threadpool), never on the event loop, so one slow
+    # request does not hold up the others (or /api/health).
     @app.post("/api/query", tags=["answers"], summary="The answer for one citizen on one date",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("Answer"),
               response_class=JSONResponse)
-    async def api_query(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_query(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Exactly the JSON of ``reform query FILE --date D --json``: the answer contract of the domain brief
         (docs/reform.rst, "Interfaces")."""
         return JSONResponse(evaluate(body.citizen, body.date, body.lang).to_json())
 
     @app.post("/api/explain", tags=["answers"], summary="The answer with display names (the caseworker page)",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("ExplainedAnswer"))
-    async def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_explain(body: QueryRequest) -> JSONResponse:  # type: ignore[valid-type]
         """``answer`` is the contract (as /api/query); ``view`` adds names, labels and the text answer in ``lang``,
         the statement of reasons (``decision``), and the facts left empty that the answer depends on (``missing``:
         each with its declared label and help and the answer fields it decides)."""
@@ -307,7 +436,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
     @app.post("/api/what-if", tags=["answers"],
               summary="What would change the answer: the nearest facts and dates, and the rules behind them",
               openapi_extra=openapi.query_body(example), responses=openapi.responses("WhatIf"))
-    async def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_what_if(body: WhatIfRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Each declared fact the rules compare, moved alone into the nearest band or value that gives another
         answer, and the nearest dates before and after ``date`` on which the answer is another (as ``reform query
         --what-if``): what changes (target group, contact requirements, sanctions …) and the rules that start or
@@ -324,7 +453,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/timeline", tags=["answers"], summary="The periods of constant answer between two dates",
               openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline", extra=(501,)))
-    async def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]
+    def api_timeline(body: TimelineRequest) -> JSONResponse:  # type: ignore[valid-type]
         """What changes for the citizen, and when (as ``reform timeline --json``)."""
         try:
             from .. import timeline as timeline_module
@@ -356,8 +485,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
 
     @app.post("/api/timeline/view", tags=["answers"],
               summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)",
-              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("Timeline"))
-    async def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
+              openapi_extra=openapi.timeline_body(example), responses=openapi.responses("TimelineView"))
+    def api_timeline_view(body: TimelineViewRequest) -> JSONResponse:  # type: ignore[valid-type]
         """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
         labels, what changed and why (events, and the rules that start or stop applying, with their sources),
         and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
@@ -400,10 +529,15 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         return JSONResponse(views.vocabulary_json(base.ruleset))
 
     @app.get("/api/check", tags=["rules"], summary="reform check: are the rule files clean and complete?")
-    def api_check(wait: bool = False) -> JSONResponse:
+    async def api_check(wait: bool = False) -> JSONResponse:
         """The report of ``reform check --json``. The completeness part runs in the background once per version
         of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
-        report, running = state.check(wait=wait)
+        report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
+        event = state.full_event() if wait and running else None
+        if event is not None:
+            while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
+                await anyio.sleep(0.05)
+            report, running = await run_in_threadpool(state.check)
         return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
                              "loaded_at": state.loaded_at.isoformat(), "stale": state.stale})
 
@@ -419,7 +553,8 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
                 out.append({"name": name, "id": data.get("id"), "note": data.get("note")})
         return JSONResponse(out)
 
-    @app.get("/api/examples/{name}", tags=["examples"], summary="One persona citizen file, as JSON")
+    @app.get("/api/examples/{name}", tags=["examples"], summary="One persona citizen file, as JSON",
+             responses=openapi.responses("ExampleFile", not_found=True))
     def api_example(name: str) -> JSONResponse:
         path = state.example_files().get(name)
         if path is None:
@@ -430,13 +565,15 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
             raise InputError(str(exc)) from None
 
     @app.post("/api/citizen/parse", tags=["examples"], summary="Read a citizen file (YAML or JSON) into JSON",
-              openapi_extra=openapi.parse_body(example))
-    async def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
+              openapi_extra=openapi.parse_body(example), responses=openapi.responses("ParsedCitizen"))
+    def api_parse(body: ParseRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Parses only (nothing is stored or checked beyond the syntax); /api/query names bad fields."""
         text, name = body.text, body.name
         label = "file"
         parsed: Any = None
         if (isinstance(name, str) and name.lower().endswith(".json")) or text.lstrip().startswith("{"):
+            if json_depth(text) > MAX_NESTING:
+                raise too_deep(label)
             try:
                 parsed = json.loads(text)
             except (ValueError, RecursionError):

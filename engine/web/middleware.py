@@ -3,6 +3,8 @@
 One pure ASGI middleware, outermost of the application's own:
 
 - a request body over ``max_body`` bytes is refused with 413 before the application sees it;
+- a request body that has not fully arrived ``body_timeout`` seconds after the request started is
+  refused with 408 and the connection closed (a client sending a byte a second holds no worker);
 - the access log names the method, the *route template* (``/api/examples/{name}``, never the
   path as sent, never a query string), the status and the time taken; no body, no client address;
 - an unexpected exception becomes a 500 JSON without a stack trace; the log gets the exception's
@@ -14,15 +16,19 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import traceback
 from typing import Any, Awaitable, Callable
 
+import anyio
 from starlette.routing import Match, Mount
 
 log = logging.getLogger("reform.web")
 
 MAX_BODY = 1_000_000  # bytes, as the rule and citizen file limit (engine.loader.MAX_BYTES)
+BODY_TIMEOUT = 15.0  # seconds for the whole request body to arrive (a megabyte needs ~70 KB/s)
+_LATE = object()  # what _read_body returns when the body did not arrive in time
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -75,9 +81,11 @@ def where(exc: BaseException) -> str:
 
 
 class SafetyMiddleware:
-    def __init__(self, app: Callable, max_body: int = MAX_BODY, routes: list | None = None):
+    def __init__(self, app: Callable, max_body: int = MAX_BODY, routes: list | None = None,
+                 body_timeout: float = BODY_TIMEOUT):
         self.app = app
         self.max_body = max_body
+        self.body_timeout = body_timeout
         self.routes = routes  # the application's routes, to name the route template in the log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,6 +110,14 @@ class SafetyMiddleware:
 
         try:
             body = await self._read_body(scope, receive)
+            if body is _LATE:
+                start, end = _json_response(408, {
+                    "error": "timeout",
+                    "messages": [f"body: the request body did not arrive within {self.body_timeout:g} seconds"]})
+                start["headers"].append((b"connection", b"close"))
+                for message in (start, end):
+                    await send_wrapped(message)
+                return
             if body is None:
                 for message in _json_response(413, {
                         "error": "too_large",
@@ -130,8 +146,16 @@ class SafetyMiddleware:
             log.info("%s %s %s %.1fms", scope.get("method"), label, state["status"] or "-",
                      (time.perf_counter() - started) * 1000)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """The whole request body, or None when it is over the limit (declared or actual)."""
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None | object:
+        """The whole request body, None when it is over the limit (declared or actual), or ``_LATE``
+        when it has not all arrived within ``body_timeout`` seconds."""
+        try:
+            with anyio.fail_after(self.body_timeout if self.body_timeout and self.body_timeout > 0 else math.inf):
+                return await self._receive_body(scope, receive)
+        except TimeoutError:
+            return _LATE
+
+    async def _receive_body(self, scope: Scope, receive: Receive) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name.lower() == b"content-length":
                 try:

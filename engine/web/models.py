@@ -10,6 +10,7 @@ validator raises :class:`Messages` with the finished messages, and
 :func:`validation_messages` turns Pydantic's errors (missing fields, unknown fields, wrong types)
 into the same kind of message.
 """
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 
@@ -81,16 +82,33 @@ def day_field(name: str, required: bool) -> Callable[[Any], date | None]:
 
 
 def _lang(value: Any) -> Any:
-    if value is None:
-        return "da"
+    if value is None:  # a JSON null is not a language (leave the field out for Danish)
+        raise Messages([f"lang: null is not one of: {', '.join(LANGS)} (leave it out for da)"])
     if value not in LANGS:
         shown = value if isinstance(value, (str, int, float, bool)) else _kind(value)
         raise Messages([f"lang: {shown!r} is not one of: {', '.join(LANGS)}"])
     return value
 
 
+# The citizen of the request being validated, already parsed in a worker thread (see
+# :func:`preparse_citizen`): (the very object FastAPI will validate, ("ok", result) or ("error", exception)).
+PREPARSED: ContextVar[tuple[Any, tuple[str, Any]] | None] = ContextVar("reform_preparsed_citizen", default=None)
+
+
 def citizen_field(base: "RuleBase") -> Callable[[Any], Any]:
-    """The citizen record, parsed and validated by the engine (the parsed ``Citizen`` is the value)."""
+    """The citizen record, parsed and validated by the engine (the parsed ``Citizen`` is the value).
+
+    FastAPI validates a request body on the event loop; a large citizen is therefore parsed before, in a
+    worker thread (:func:`preparse_citizen`), and the validator takes that outcome for the same object."""
+    def cached(value: Any) -> Any:
+        done = PREPARSED.get()
+        if done is not None and done[0] is value:
+            kind, outcome = done[1]
+            if kind == "error":
+                raise outcome
+            return outcome
+        return parse(value)
+
     def parse(value: Any) -> Any:
         if value is None:
             raise Messages([f"citizen: missing: {MISSING['citizen']}"])
@@ -106,7 +124,20 @@ def citizen_field(base: "RuleBase") -> Callable[[Any], Any]:
             raise Messages(shape) from None
         except RecursionError:
             raise Messages(["citizen: nested too deeply"]) from None
-    return parse
+    cached.uncached = parse  # type: ignore[attr-defined]
+    return cached
+
+
+def preparse_citizen(validator: Callable[[Any], Any], body: Any) -> tuple[Any, tuple[str, Any]] | None:
+    """The outcome of validating ``body["citizen"]`` (run in a worker thread), for :data:`PREPARSED`."""
+    if not isinstance(body, dict) or "citizen" not in body:
+        return None
+    value = body["citizen"]
+    parse = getattr(validator, "uncached", validator)
+    try:
+        return value, ("ok", parse(value))
+    except Exception as exc:  # noqa: BLE001 - raised again, unchanged, by the validator on the loop
+        return value, ("error", exc)
 
 
 LANG_DESCRIPTION = "Language of the reasons' text and the labels (Danish by default)."
@@ -118,7 +149,8 @@ class RequestModels:
     """The request models of one application (the citizen is validated against its rule base)."""
 
     def __init__(self, base: "RuleBase"):
-        Citizen = Annotated[Any, BeforeValidator(citizen_field(base)), WithJsonSchema(CITIZEN_SCHEMA),
+        self.citizen_validator = citizen_field(base)
+        Citizen = Annotated[Any, BeforeValidator(self.citizen_validator), WithJsonSchema(CITIZEN_SCHEMA),
                             Field(description="The citizen record (the citizen contract, derived from the "
                                               "rules' vocabulary).")]
 
@@ -127,10 +159,12 @@ class RequestModels:
             return Annotated[kind, BeforeValidator(day_field(name, required)),
                              Field(description=description)]
 
-        QueryDate = day("date", True, "The date to answer for (YYYY-MM-DD).")
-        From = day("from", False, "Default: the start of the rules' horizon, or the first spell if earlier.")
-        To = day("to", False, "Default: the end of the rules' horizon.")
-        Mark = day("date", False, "A date to mark on the timeline (the period holding it is flagged).")
+        QueryDate = day("date", True, "The date to answer for (YYYY-MM-DD, a year from 1900 to 2200).")
+        From = day("from", False, "YYYY-MM-DD, a year from 1900 to 2200. Default: the start of the rules' "
+                                  "horizon, or the first spell if earlier.")
+        To = day("to", False, "YYYY-MM-DD, a year from 1900 to 2200. Default: the end of the rules' horizon.")
+        Mark = day("date", False, "A date to mark on the timeline (the period holding it is flagged; "
+                                  "YYYY-MM-DD, a year from 1900 to 2200).")
         forbid = ConfigDict(extra="forbid", populate_by_name=False)
 
         class QueryRequest(BaseModel):

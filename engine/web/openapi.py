@@ -25,7 +25,10 @@ Read-only. Nothing sent is stored, and citizen data is never written to the serv
 Bad input is answered with **422** and every problem named by its field, e.g.
 `citizen: spells[0].benefit: 'x' is not a known benefit`, or for 30 February `date: '…' is not a
 date (no such day)`; a body over 1 MB with **413**. Errors have the shape
-`{"error": "invalid_input", "messages": ["…"]}`.
+`{"error": "invalid_input", "messages": ["…"]}`. Dates are `YYYY-MM-DD` with a year from 1900 to
+2200 (others are refused with 422); `lang` is `da` or `en` (left out: `da`; `null` is refused).
+A body is JSON sent as `application/json` (or with no `Content-Type`), nested at most 50 levels; it
+must arrive within 15 seconds (**408** after).
 """
 
 TAGS = [
@@ -35,6 +38,7 @@ TAGS = [
 ]
 
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+DATE_RANGE = "YYYY-MM-DD, a year from 1900 to 2200"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -84,14 +88,19 @@ def parse_body(ex: dict[str, Any]) -> dict[str, Any]:
     return _body({"text": "\n".join(lines) + "\n", "name": "citizen.yaml"})
 
 
-def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False) -> dict[int | str, Any]:
+def responses(ok: str, extra: tuple[int, ...] = (), ok_only: bool = False,
+              not_found: bool = False) -> dict[int | str, Any]:
     out: dict[int | str, Any] = {200: {"description": "OK", "content": {"application/json": {"schema": _ref(ok)}}}}
+    if not_found:
+        out[404] = {"description": "No such item", "content": {"application/json": {"schema": _ref("Error")}}}
     if ok_only:
         return out
     out[422] = {"description": "Bad input; every message names its field",
                 "content": {"application/json": {"schema": _ref("Error")}}}
     if not ok.endswith("List"):
         out[413] = {"description": "Request body over 1 MB", "content": {"application/json": {"schema": _ref("Error")}}}
+        out[408] = {"description": "The request body did not arrive in time",
+                    "content": {"application/json": {"schema": _ref("Error")}}}
     for code in extra:
         out[code] = {"description": "Not available in this version",
                      "content": {"application/json": {"schema": _ref("Error")}}}
@@ -157,6 +166,21 @@ def schemas(base) -> dict[str, Any]:
             "periods": {"type": "array", "items": {"type": "object", "properties": {
                 "from": _DATE, "to": _DATE, "changed": {"type": "array", "items": {"type": "string"}},
                 "causes": {"type": "array", "items": {"type": "object"}}, "answer": {"type": "object"}}}}}},
+        "TimelineView": {"type": "object", "description": "The timeline with display names, reasons and the SVG.",
+                         "properties": {
+            "citizen": {"type": "string"}, "from": _DATE, "to": _DATE, "date": {"anyOf": [_DATE, {"type": "null"}]},
+            "svg": {"type": "string"},
+            "periods": {"type": "array", "items": {"type": "object", "properties": {
+                "from": _DATE, "to": _DATE, "holds_date": {"type": "boolean"},
+                "lanes": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "title": {"type": "string"}, "label": {"type": "string"}}}},
+                "status": {"type": "object", "properties": {"id": {"type": ["string", "null"]},
+                                                            "label": {"type": "string"}}},
+                "changed": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "label": {"type": "string"}}}},
+                "causes": {"type": "array", "items": {"type": "object"}},
+                "now_apply": {"type": "array", "items": {"type": "object"}},
+                "no_longer": {"type": "array", "items": {"type": "object"}}}}}}},
         "WhatIf": {"type": "object", "required": ["citizen", "date", "what_would_change"], "properties": {
             "citizen": {"type": "string"}, "date": _DATE, "lang": {"type": "string", "enum": ["da", "en"]},
             "what_would_change": {"type": "array", "items": _ref("Change"),
@@ -180,6 +204,11 @@ def schemas(base) -> dict[str, Any]:
                 "rule": {"type": "string"}, "title": {"type": "string"}}}},
             "stops": {"type": "array", "items": {"type": "object", "properties": {
                 "rule": {"type": "string"}, "title": {"type": "string"}}}}}},
+        "ParsedCitizen": {"type": "object", "required": ["citizen"], "properties": {
+            "citizen": {"type": "object", "description": "The file as JSON (not yet checked: /api/query names "
+                                                         "bad fields)."}}},
+        "ExampleFile": {"type": "object", "required": ["name", "citizen"], "properties": {
+            "name": {"type": "string"}, "citizen": {"type": "object", "description": "The file as JSON."}}},
         "Rule": rule, "RuleList": {"type": "array", "items": _ref("Rule")},
         "Phase": phase, "PhaseList": {"type": "array", "items": _ref("Phase")},
         "Error": {"type": "object", "required": ["error", "messages"], "properties": {
@@ -195,6 +224,23 @@ def schemas(base) -> dict[str, Any]:
     }
 
 
+def _errors_in_our_shape(doc: dict[str, Any]) -> None:
+    """FastAPI documents a 422 as its ``HTTPValidationError`` (``{"detail": […]}``); the application answers
+    every error as ``Error`` (``{"error", "messages"}``): the document says so."""
+    fastapi_422 = "#/components/schemas/HTTPValidationError"
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+            content = (answer or {}).get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") == fastapi_422:
+                answer["description"] = "Bad input; every message names its field"
+                content["schema"] = _ref("Error")
+    schemas_ = doc.get("components", {}).get("schemas", {})
+    if fastapi_422 not in str(doc.get("paths")):
+        schemas_.pop("HTTPValidationError", None)
+        schemas_.pop("ValidationError", None)
+
+
 def custom_openapi(app: FastAPI, base) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
@@ -202,6 +248,7 @@ def custom_openapi(app: FastAPI, base) -> Callable[[], dict[str, Any]]:
         doc = get_openapi(title=app.title, version=app.version, summary=app.summary,
                           description=app.description, routes=app.routes, tags=app.openapi_tags)
         doc.setdefault("components", {}).setdefault("schemas", {}).update(schemas(base))
+        _errors_in_our_shape(doc)
         app.openapi_schema = doc
         return doc
     return build
