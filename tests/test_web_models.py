@@ -31,7 +31,7 @@ def client(base):
 def _error(r) -> list[str]:
     assert r.status_code == 422, r.text
     body = r.json()
-    assert set(body) == {"error", "messages"} and body["error"] == "invalid_input"
+    assert set(body) in ({"error", "messages"}, {"error", "messages", "problems"}) and body["error"] == "invalid_input"
     return body["messages"]
 
 
