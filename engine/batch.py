@@ -121,8 +121,8 @@ from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _re
                           errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
                           write_errors)
 from .batch_layout import BatchError, Layout, _id_text, _json_item, output_fields, parse_row
-from .batch_formats import (Labeller, check_xlsx_rows, count_jsonl_rows, input_format, labelled, open_writer,
-                            read_parquet_table)
+from .batch_formats import (Labeller, check_columns, check_xlsx_rows, count_jsonl_rows, input_format, labelled,
+                            open_writer, read_parquet_table)
 from .batch_formats import output_format as _output_format
 from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a row, for users of engine.batch
 
@@ -597,7 +597,8 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
     if in_fmt in ("csv", "parquet"):  # read first: an unreadable input writes nothing
         t = time.perf_counter()
         if in_fmt == "parquet":
-            table, bad, skipped = read_parquet_table(inp, batch.layout)
+            table, bad, skipped = prefetched.get() if prefetched is not None else read_parquet_table(inp)
+            check_columns(inp, table.column_names, batch.layout)
         else:
             table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
         summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t

@@ -104,9 +104,10 @@ class Labeller:
 
 
 # -- Parquet in -----------------------------------------------------------------------------------------------------
-def read_parquet_table(path: Path, layout: Layout) -> tuple[pa.Table, list, list[int]]:
+def read_parquet_table(path: Path, layout: Layout | None = None) -> tuple[pa.Table, list, list[int]]:
     """Every row of a Parquet file or dataset as string columns (as the CSV path reads them); no errors,
-    no skipped records (the same shape as ``read_csv_table``)."""
+    no skipped records (the same shape as ``read_csv_table``). The columns are checked against ``layout``
+    when it is given (else call ``check_columns``)."""
     import pyarrow.dataset as ds
     if not path.exists():
         raise BatchError(f"{path}: no such file or directory")
@@ -114,7 +115,10 @@ def read_parquet_table(path: Path, layout: Layout) -> tuple[pa.Table, list, list
         data = ds.dataset(path, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
                           exclude_invalid_files=False)
         names = data.schema.names
-        _check_columns(path, names, layout)
+        if not names:
+            raise BatchError(f"{path}: no Parquet files, or no columns ('id' first)")
+        if layout is not None:
+            check_columns(path, names, layout)
         table = data.to_table()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise BatchError(f"{path}: not a readable Parquet file or dataset ({exc})") from None
@@ -122,9 +126,8 @@ def read_parquet_table(path: Path, layout: Layout) -> tuple[pa.Table, list, list
     return pa.table(columns, names=table.column_names), [], []
 
 
-def _check_columns(path: Path, names: list[str], layout: Layout) -> None:
-    if not names:
-        raise BatchError(f"{path}: no Parquet files, or no columns ('id' first)")
+def check_columns(path: Path, names: list[str], layout: Layout) -> None:
+    """Refuse columns the flat layout does not name, a column named twice, no ``id``."""
     if len(set(names)) != len(names):
         raise BatchError(f"{path}: a column is named twice")
     unknown = set(names) - set(layout.fields)
@@ -151,6 +154,39 @@ def _as_text(path: Path, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
         raise BatchError(f"{path}: column {name!r} is of type {t}, not text, a date, yes/no or a number")
     text = pc.cast(col, pa.string())
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+class ParquetPrefetch:
+    """Read a Parquet input in a thread while the rules load (as ``batch_files.Prefetch`` does for CSV)."""
+
+    def __init__(self, path: Path):
+        import threading
+        self.path, self.result, self.error, self.seconds = path, None, None, 0.0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        t = time.perf_counter()
+        try:
+            self.result = read_parquet_table(self.path)
+        except BaseException as exc:  # re-raised in the main thread
+            self.error = exc
+        self.seconds = time.perf_counter() - t
+
+    def get(self):
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def prefetch(inp: Path):
+    """Start reading ``inp`` now: a Parquet file or directory here, a CSV file by ``batch_files.prefetch``."""
+    from .batch_files import prefetch as csv_prefetch, use_fast_allocator
+    if inp.suffix.lower() in PARQUET or inp.is_dir():
+        use_fast_allocator()
+        return ParquetPrefetch(inp) if inp.exists() else None
+    return csv_prefetch(inp)
 
 
 # -- the rows of a chunk as columns ---------------------------------------------------------------------------------

@@ -500,7 +500,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     The summary line on stderr counts rows in, rows out and rows in errors.
     """
     from .batch import run_batch
-    from .batch_files import prefetch
+    from .batch_formats import prefetch
     from .batch_layout import BatchError
     on = []
     for d in days:
