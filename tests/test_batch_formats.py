@@ -185,6 +185,10 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(base, tmp_path, monkeypatch):
     assert r.exit_code == 2 and "parquet or .csv" in r.output and not out.exists()
     s = run_batch(base, src, out, DAYS[:1], progress=False)
     assert s.rows_out == 11 and out.exists()    # one date: 11 rows fit
+    monkeypatch.setattr(batch_formats, "XLSX_MAX_ROWS", 4)   # JSON Lines: its non-blank lines are counted first
+    with pytest.raises(BatchError, match="up to 6 rows"):
+        run_batch(base, FIXTURES / "small.jsonl", tmp_path / "j.xlsx", DAYS[:1], progress=False)
+    assert not (tmp_path / "j.xlsx").exists()
 
 
 def test_labels_in_english_beside_the_ids(base, tmp_path):
