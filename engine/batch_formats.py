@@ -153,7 +153,10 @@ def _as_text(path: Path, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
             or getattr(pa.types, "is_string_view", lambda _: False)(t)):
         raise BatchError(f"{path}: column {name!r} is of type {t}, not text, a date, yes/no or a number")
     text = pc.cast(col, pa.string())
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    empty = pc.equal(text, "")
+    if not pc.any(empty).as_py():      # the common case: no copy of the column
+        return text
+    return pc.if_else(empty, pa.scalar(None, pa.string()), text)
 
 
 class ParquetPrefetch:
@@ -221,9 +224,12 @@ def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
 
 # -- writers --------------------------------------------------------------------------------------------------------
 class ParquetWriter:
-    """The output as a Parquet file of string columns, one row group per chunk."""
+    """The output as a Parquet file of string columns, one row group per chunk; written in a thread of its
+    own (pyarrow releases the GIL), so that writing overlaps the work on the next chunk."""
 
     def __init__(self, path: Path, fields: Sequence[str]):
+        import queue
+        import threading
         import pyarrow.parquet as pq
         self.path, self.fields, self.seconds = path, list(fields), 0.0
         self.schema = pa.schema([(k, pa.string()) for k in self.fields])
@@ -231,23 +237,37 @@ class ParquetWriter:
             self._w = pq.ParquetWriter(path, self.schema, compression="zstd")
         except (OSError, pa.ArrowException) as exc:
             raise BatchError(f"{path}: cannot write ({exc})") from None
+        self._queue: "queue.Queue" = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            table = self._queue.get()
+            if table is None:
+                return
+            if self._error is None:
+                t = time.perf_counter()
+                try:
+                    self._w.write_table(table)
+                except BaseException as exc:  # reported by close()
+                    self._error = exc
+                self.seconds += time.perf_counter() - t
 
     def write(self, result: "ChunkResult") -> None:
-        if not result.rows_out:
-            return
-        table = result_table(result, self.fields)
-        t = time.perf_counter()
-        try:
-            self._w.write_table(table)
-        except (OSError, pa.ArrowException) as exc:
-            raise BatchError(f"{self.path}: cannot write ({exc})") from None
-        self.seconds += time.perf_counter() - t
+        if result.rows_out:
+            self._queue.put(result_table(result, self.fields))
 
     def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
         try:
             self._w.close()
         except (OSError, pa.ArrowException) as exc:
-            raise BatchError(f"{self.path}: cannot write ({exc})") from None
+            self._error = self._error or exc
+        if self._error is not None:
+            raise BatchError(f"{self.path}: cannot write ({self._error})")
 
 
 def _xlsx():
