@@ -1,6 +1,11 @@
 """Batch benchmark: a synthetic caseload as CSV, answered by ``reform batch`` in one pass.
 
 Run: .venv/bin/python bench/batch.py [--sizes 10000,100000,1100000] [--date 2027-01-01] [--repeat 3] [--jsonl N] [--keep DIR]
+     [--parquet]
+
+With ``--parquet`` each size is also run Parquet in -> Parquet out (the same citizens written as a
+Parquet file of string columns; ``reform batch IN.parquet --out OUT.parquet``), and its wall time is
+printed beside the CSV figure.
 
 For each size N it writes N synthetic citizens as a flat CSV (the layout of ``engine/batch.py``),
 runs the batch as the command line does (``reform batch IN.csv --date D --out OUT.csv``, in a
@@ -80,6 +85,13 @@ def _dates(days: np.ndarray, present: np.ndarray) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
+def _municipalities() -> list[str]:
+    """The other municipalities, from the rules' registry (an unknown name is a row in error)."""
+    import yaml
+    doc = yaml.safe_load((ROOT / "rules" / "municipalities.yaml").read_text(encoding="utf-8"))
+    return [v["id"] for v in doc["values"]]
+
+
 def _pick(rng, n: int, values: list[str], weights: list[float]) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     return rng.choice(len(values), size=n, p=w / w.sum())
@@ -108,7 +120,7 @@ def generate(n: int, day: date, seed: int = 2025) -> pa.Table:
     col["born"] = _dates(born, rng.random(n) >= 0.01)
 
     # municipality: 20 % of dagpenge recipients in the 19 free-choice municipalities, København ~11–13 %
-    rest = _registry_rest()   # every other municipality, by its name in the rules' registry
+    rest = [m for m in _municipalities() if m not in ["København", *TRIAL, *OTHERS]]
     muni_names = ["København"] + TRIAL + OTHERS + rest
     w_trial = [0.11] + [0.09 / len(TRIAL)] * len(TRIAL)
     w_other = [0.80 * 0.5 / len(OTHERS)] * len(OTHERS) + [0.80 * 0.5 / len(rest)] * len(rest)
@@ -165,15 +177,13 @@ def generate(n: int, day: date, seed: int = 2025) -> pa.Table:
     return pa.table([col[c] for c in CSV_COLUMNS], names=CSV_COLUMNS)
 
 
-def _registry_rest() -> list[str]:
-    """The municipalities of the rules' registry (rules/municipalities.yaml) not named above."""
-    from engine import RuleBase
-    named = {"København", *TRIAL, *OTHERS}
-    return [m for m in RuleBase.load(ROOT / "rules").ruleset.vocabulary.table("municipalities") if m not in named]
-
-
 def write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="none"))  # no value needs quotes
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
+    pq.write_table(table, path)
 
 
 def run_batch(inp: Path, out: Path, day: str) -> dict:
@@ -229,6 +239,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per size; the median run is reported")
     ap.add_argument("--jsonl", type=int, default=0, metavar="N",
                     help="also time N citizens as JSON Lines (the contract's citizen objects) in and out")
+    ap.add_argument("--parquet", action="store_true",
+                    help="also time each size Parquet in -> Parquet out, beside the CSV figure")
     args = ap.parse_args()
     day = date.fromisoformat(args.date)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -239,23 +251,36 @@ def main() -> None:
         for n in sizes:
             t = time.perf_counter()
             inp = where / f"caseload-{n}.csv"
-            write_csv(generate(n, day, args.seed), inp)
+            generated = generate(n, day, args.seed)
+            write_csv(generated, inp)
             made = time.perf_counter() - t
             runs = [run_batch(inp, where / f"answers-{n}.csv", args.date) for _ in range(args.repeat)]
             runs.sort(key=lambda x: x["wall"])
             r = runs[len(runs) // 2]  # the median run (this VM's disk and CPU vary from run to run)
             r["walls"] = [x["wall"] for x in runs]
             mb = inp.stat().st_size / 1e6
-            results.append((n, r))
             print(f"N={n:,}: input {mb:.0f} MB generated in {made:.1f} s")
             for line in r["summary"]:
                 print(f"  {line}")
+            if args.parquet:
+                pin = where / f"caseload-{n}.parquet"
+                write_parquet(generated, pin)
+                pruns = sorted((run_batch(pin, where / f"answers-{n}.parquet", args.date) for _ in range(args.repeat)),
+                               key=lambda x: x["wall"])
+                r["parquet"] = pruns[len(pruns) // 2]
+                r["parquet"]["walls"] = [x["wall"] for x in pruns]
+                print(f"N={n:,}: Parquet input {pin.stat().st_size / 1e6:.0f} MB")
+                for line in r["parquet"]["summary"]:
+                    print(f"  {line}")
+            results.append((n, r))
         if args.jsonl:
             jsonl_figures(args.jsonl, day, args.seed, where, args.date)
         print()
         for n, r in results:
             print(f"N={n:>9,}  {n / r['wall']:>11,.0f} rows/s  wall {r['wall']:6.2f} s (process {r['outer']:5.2f} s)  "
-                  f"in-memory evaluation {r['evaluation']:5.2f} s  peak RSS {r['rss_mb']:6.0f} MB")
+                  f"in-memory evaluation {r['evaluation']:5.2f} s  peak RSS {r['rss_mb']:6.0f} MB"
+                  + (f"  | Parquet in/out: wall {r['parquet']['wall']:6.2f} s, peak RSS {r['parquet']['rss_mb']:6.0f} MB"
+                     if "parquet" in r else ""))
         print("(wall: the whole `reform batch` command — start-up, rule loading, reading, evaluation, writing)")
         n, r = results[-1]
         print(f"\nN = {n:,} citizens x 1 date ({args.date}), CSV in -> CSV out, every field:")
@@ -265,6 +290,12 @@ def main() -> None:
               f"of it, distinct situations -> answers mapped onto every row: {r['mapping']:.2f} s)")
         print(f"  peak memory (RSS):     {r['rss_mb']:.0f} MB  (each forked Datalog helper at most "
               f"{r['helpers_mb']:.0f} MB, pages shared with the parent)")
+        if "parquet" in r:
+            p = r["parquet"]
+            print(f"\nN = {n:,} citizens x 1 date, Parquet in -> Parquet out, every field (beside CSV {r['wall']:.2f} s):")
+            print(f"  wall time:             {p['wall']:.2f} s  ({n / p['wall']:,.0f} rows/s; whole process {p['outer']:.2f} s)"
+                  f"  median of {len(p['walls'])} runs: " + ", ".join(f"{w:.2f}" for w in p["walls"]))
+            print(f"  in-memory evaluation:  {p['evaluation']:.2f} s;  peak memory (RSS): {p['rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,9 @@ from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _re
                           errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
                           write_errors)
 from .batch_layout import BatchError, Layout, _id_text, _json_item, output_fields, parse_row
+from .batch_formats import (Labeller, check_columns, check_xlsx_rows, count_jsonl_rows, input_format, labelled,
+                            open_writer, read_parquet_table)
+from .batch_formats import output_format as _output_format
 from .batch_layout import row_record  # noqa: F401 - the layout's meaning of a row, for users of engine.batch
 
 
@@ -130,13 +133,15 @@ class Batch:
     """The batch core for one rule base, a list of dates and an output form; caches live here."""
 
     def __init__(self, base: RuleBase, days: Sequence[date], lang: str = "da", explain: bool = False,
-                 want_json: bool = False, want_csv: bool = True, workers: int | None = None):
+                 want_json: bool = False, want_csv: bool = True, workers: int | None = None,
+                 labels: str | None = None):
         self.base, self.days, self.lang = base, list(days), lang
         self.explain, self.want_json, self.want_csv = explain, want_json, want_csv
         self.vocabulary = base.ruleset.vocabulary
         self.layout = Layout(self.vocabulary)
         self.shape = base.ruleset.answer
-        self.output_fields = output_fields(self.shape)
+        self.output_fields = labelled(output_fields(self.shape), self.shape, labels)
+        self.labeller = Labeller(base.ruleset, labels) if labels else None   # ``<field>_label`` cells
         self.ob_field = next(iter(self.shape.of_kind("obligation")), None)
         self.comp = Components(self.vocabulary, base.program)
         self.an = Analysis(base.ruleset, self.comp)
@@ -288,6 +293,8 @@ class Batch:
                     for r, _ in obligations)
         cells = {"date": day.isoformat(), "status": answer.status,
                  "open_questions": ";".join(q["rule"] for q in answer.open_questions), **_cells(self.shape, answer)}
+        if self.labeller:
+            cells.update(self.labeller.cells(cells))
         fields = self.output_fields
         i = fields.index(self.ob_field.id) if self.ob_field else len(fields)
         head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
@@ -572,28 +579,39 @@ def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
 def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
               explain: bool = False, lang: str = "da", progress: bool | None = None,
               chunk_rows: int = CHUNK_ROWS, workers: int | None = None, prefetched: Prefetch | None = None,
-              out_format: str | None = None) -> Summary:
+              out_format: str | None = None, labels: str | None = None) -> Summary:
     """Answer every citizen in ``inp`` on every date in ``days`` into ``out`` (``-``: stdout); bad rows into
-    the errors file."""
+    the errors file. ``inp``: CSV, JSON Lines, Parquet (a file or a directory); ``out``: CSV, JSON Lines,
+    Parquet or XLSX (``engine/batch_formats.py``); ``labels`` (da/en): names beside the ids."""
     wall = time.perf_counter()
     use_fast_allocator()
-    in_fmt, out_fmt = _format(inp, "input"), output_format(out, out_format)
+    in_fmt, out_fmt = input_format(inp), _output_format(out, out_format)
+    if labels and out_fmt == "jsonl":
+        raise BatchError("--labels adds columns to csv, parquet or xlsx output; a JSON Lines answer has no columns "
+                         "(its texts follow --lang)")
     errors_path = errors_file_for(out, errors_path)
     batch = Batch(base, days, lang=lang, explain=explain, want_json=out_fmt == "jsonl", want_csv=out_fmt == "csv",
-                  workers=workers)
+                  workers=workers, labels=labels)
     summary = Summary(days=len(days))
-    if not inp.is_file():
+    if not (inp.is_file() or (in_fmt == "parquet" and inp.is_dir())):
         raise BatchError(f"{inp}: no such file")
-    if in_fmt == "csv":  # read first: an unreadable input writes nothing
+    if in_fmt in ("csv", "parquet"):  # read first: an unreadable input writes nothing
         t = time.perf_counter()
-        table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
+        if in_fmt == "parquet":
+            table, bad, skipped = prefetched.get() if prefetched is not None else read_parquet_table(inp)
+            check_columns(inp, table.column_names, batch.layout)
+        else:
+            table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
         summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t
-    writer = _Writer(out, out_fmt, batch.output_fields)
+    if out_fmt == "xlsx":  # refused before anything is written: the rows out are at most rows in x dates
+        most = (table.num_rows + len(bad) if in_fmt != "jsonl" else count_jsonl_rows(inp)) * len(days)
+        check_xlsx_rows(most)
+    writer = open_writer(out, out_fmt, batch.output_fields)
     all_errors: list[tuple[int, str, str]] = []
     bar = None
     write_time = eval_time = 0.0
     try:
-        if in_fmt == "csv":
+        if in_fmt in ("csv", "parquet"):
             if batch.workers > 1 and table.num_rows >= POOL_MIN_ROWS:  # derive on every core (forked before the work)
                 batch.pool = start_pool(base, batch.workers) or False
             all_errors += bad

@@ -471,12 +471,15 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
 
 
 @main.command("batch")
-@click.argument("input_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--date", "days", multiple=True, required=True, help="A date to answer for (YYYY-MM-DD); repeatable.")
 @click.option("--out", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Output file: .csv (flat, compact lists) or .jsonl (the answer contract); - for stdout.")
-@click.option("--format", "out_format", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="Output file: .csv (flat, compact lists), .jsonl (the answer contract), .parquet or .xlsx "
+                   "(the CSV's columns); - for stdout.")
+@click.option("--format", "out_format", type=click.Choice(["csv", "jsonl", "parquet", "xlsx"]), default=None,
               help="Output format (default: from the extension; csv on stdout).")
+@click.option("--labels", type=LANG, default=None,
+              help="Also write the Danish or English name beside each id and value (columns <field>_label).")
 @click.option("--errors", "errors_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Rows in error go here (default: OUTPUT.errors.csv; on stderr when OUTPUT is -).")
 @click.option("--explain", is_flag=True, help="JSON Lines output: keep each answer's explanation.")
@@ -488,15 +491,16 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
               help="Progress bar on stderr (default: on a terminal, off when $CI is set).")
 @_rules_option
 def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_format: str | None,
-                  errors_file: Path | None, explain: bool,
+                  labels: str | None, errors_file: Path | None, explain: bool,
                   lang: str, engine_name: str, verbose: bool, progress: bool | None, rules_dir: Path | None) -> None:
-    """Answer every citizen in INPUT_FILE (.csv flat layout or .jsonl citizen objects) on every --date.
+    """Answer every citizen in INPUT_FILE (.csv or .parquet flat layout, a directory of Parquet files, or .jsonl
+    citizen objects) on every --date.
 
     Rows in error never stop the run: they go to the errors file with their row number and message.
     The summary line on stderr counts rows in, rows out and rows in errors.
     """
     from .batch import run_batch
-    from .batch_files import prefetch
+    from .batch_formats import prefetch
     from .batch_layout import BatchError
     on = []
     for d in days:
@@ -505,6 +509,8 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
             on.append(day)
     try:
         if engine_name == "dask":
+            if labels:
+                raise BatchError("--labels goes with --engine local")
             from .batch_dask import run_dask
             _load(rules_dir)  # refuse broken rules before starting dask
             summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
@@ -515,7 +521,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
             early = prefetch(input_file)  # read the CSV while the rules load
             base = _load(rules_dir)
             summary = run_batch(base, input_file, output, on, errors_file, explain=explain, lang=lang,
-                                progress=progress, prefetched=early, out_format=out_format)
+                                progress=progress, prefetched=early, out_format=out_format, labels=labels)
     except (BatchError, ReformError) as exc:
         _fail(exc)
     click.echo(summary.line(), err=True)

@@ -296,7 +296,7 @@ def test_bad_invocations_exit_2(tmp_path):
     r = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-02-30", "--out", str(tmp_path / "o.csv"))
     assert r.returncode == 2 and "--date" in r.stderr
     r = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", str(tmp_path / "o.txt"))
-    assert r.returncode == 2 and "must end in .csv or .jsonl" in r.stderr
+    assert r.returncode == 2 and "must end in .csv, .jsonl, .parquet or .xlsx" in r.stderr
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("id,colour\nx,red\n", encoding="utf-8")
     r = run_cli("batch", str(wrong), "--date", "2027-01-01", "--out", str(tmp_path / "o.csv"))

@@ -133,6 +133,8 @@ COMMANDS: tuple[Command, ...] = (
     # analyst
     Command("batch-caseload", ("reform", "batch", "docs/guide-files/caseload.csv", "--date", "2026-12-31", "--date",
                                "2027-01-01", "--out", "-"), guide="analyst"),
+    Command("batch-labels", ("reform", "batch", "docs/guide-files/caseload.csv", "--date", "2027-01-01", "--out", "-",
+                             "--labels", "en"), guide="analyst"),
     Command("impact-caseload", ("reform", "impact", "docs/guide-files/caseload.csv", "--to", "2027-03-01"),
             guide="analyst"),
     Command("batch-frame-example", ("python", "docs/guide-files/batch_example.py"), guide="analyst"),
