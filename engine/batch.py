@@ -969,7 +969,8 @@ class ChunkResult:
         if not self.rows_out:
             return
         t0 = time.perf_counter()
-        ids = self.ids
+        from .batch_files import formula_safe_ids
+        ids = formula_safe_ids(self.ids)
         needs = pc.match_substring_regex(ids, r'[",\r\n]')
         if pc.any(needs).as_py():
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(ids, '"', '""'), '"', "")
@@ -1043,6 +1044,8 @@ def _interleave_arrays(arrays: list[pa.Array]) -> pa.Array:
 
 
 def _csv_cell(text: str) -> str:
+    from .batch_layout import formula_safe
+    text = formula_safe(text)   # a generated cell never starts like a formula; should a rule's text, it is not run
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -1171,7 +1174,7 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
                 result = batch.run_table(part, first_row=offset + 1)
                 eval_time += time.perf_counter() - t
                 if numbers is not None:  # renumber errors past skipped records
-                    result.errors = [(int(numbers[r - 1]), i, re.sub(r"^row \d+", f"row {int(numbers[r - 1])}", m))
+                    result.errors = [(int(numbers[r - 1]), i, re.sub(r"(^|\| )row \d+", f"\\1row {int(numbers[r - 1])}", m))
                                      for r, i, m in result.errors]
                 writer.write(result)
                 all_errors += result.errors

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .batch_layout import CSV_FIELDS, ERROR_FIELDS, OUTPUT_FIELDS, BatchError, _json_item
+from .batch_layout import CSV_FIELDS, ERROR_FIELDS, OUTPUT_FIELDS, BatchError, _json_item, printable, safe_error
 
 if TYPE_CHECKING:
     from .batch import ChunkResult
@@ -213,20 +214,34 @@ class _Writer:
             raise BatchError(f"{self.path}: cannot write ({self._error})")
 
 
+def formula_safe_ids(ids: pa.Array) -> pa.Array:
+    """The ids as CSV cells a spreadsheet will not run (``batch_layout.formula_safe``, on a whole column)."""
+    risky = pc.match_substring_regex(ids, r"^[=+\-@\t\r]")
+    if not pc.any(risky).as_py():
+        return ids
+    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(ids, r"^[+-]?[0-9]+([.,][0-9]+)?$")))
+    return pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
+
+
 def write_errors(path: Path | None, errors: list[tuple[int, str, str]]) -> None:
-    """The errors file (``row,id,message``); with no path (output on stdout), the same CSV on stderr."""
+    """The errors file (``row,id,message``); with no path (output on stdout), the same CSV on stderr.
+
+    No record shows a refused id, a control character or a formula (``batch_layout.safe_error``)."""
     import csv
+    rows = [safe_error(*e) for e in sorted(errors, key=lambda e: e[0])]
     if path is None:
-        if errors:
+        if rows:
             w = csv.writer(sys.stderr, lineterminator="\n")
             w.writerow(ERROR_FIELDS)
-            w.writerows(sorted(errors, key=lambda e: e[0]))
+            w.writerows(rows)
         return
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(ERROR_FIELDS)
-        for row in sorted(errors, key=lambda e: e[0]):
-            w.writerow(row)
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(ERROR_FIELDS)
+            w.writerows(rows)
+    except OSError as exc:
+        raise BatchError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def is_stdout(path: Path | str) -> bool:
