@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .batch import batch_frame, output_meta
-from .batch_files import Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
+from .batch_files import Dialect, Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
 from .batch_layout import OUTPUT_FIELDS, BatchError
 
 
@@ -45,7 +45,7 @@ def _lines_frame(lines):
 
 def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
              explain: bool = False, lang: str = "da", blocksize: int | str = "64MB",
-             out_format: str | None = None) -> Summary:
+             out_format: str | None = None, dialect: Dialect | None = None) -> Summary:
     """Run the batch with dask (local scheduler unless a distributed client is active)."""
     try:
         import dask
@@ -62,9 +62,10 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     if not inp.is_file():
         raise BatchError(f"{inp}: no such file")
     if in_fmt == "csv":
-        header = _csv_header(inp)
+        dialect = dialect or Dialect()
+        header = _csv_header(inp, dialect)
         ddf = dd.read_csv(str(inp), dtype={c: "object" for c in header}, keep_default_na=False, na_values=[""],
-                          blocksize=blocksize, encoding="utf-8")
+                          blocksize=blocksize, encoding=dialect.encoding or "utf-8", sep=dialect.delimiter or ",")
         lengths = ddf.map_partitions(len).compute().tolist()
     else:
         bag = db.read_text(str(inp), blocksize=blocksize, encoding="utf-8")
