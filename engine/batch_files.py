@@ -572,3 +572,168 @@ def prefetch(inp: Path, dialect: Dialect | None = None) -> Prefetch | None:
         return Prefetch(inp, dialect) if _format(inp, "input") == "csv" and inp.is_file() else None
     except BatchError:
         return None
+
+
+
+# -- where a batch writes: temporary files, renamed into place when the run is done; a lock per target --------------
+class TargetBusy(BatchError):
+    """Another batch is writing to the same output (or errors file)."""
+
+    exit_code = 3
+
+
+class Interrupted(BaseException):
+    """The batch was stopped by a signal (SIGTERM, SIGINT); nothing it wrote is left at the targets."""
+
+    def __init__(self, signum: int):
+        import signal
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        self.exit_code = 128 + signum
+
+
+class Targets:
+    """The output and errors file of one batch, written safely.
+
+    On entering, each target file is locked (``fcntl.flock`` on ``TARGET.lock`` beside it; a second batch to
+    the same target is refused with ``TargetBusy``). The run writes ``TARGET.partial``; ``commit()`` renames
+    the errors file and then the output into place, so a target is either a finished run's or absent.
+    ``clear()`` removes an older run's output and errors file (called when this run starts writing, so that
+    nothing left there can be taken for this run's). Leaving without ``commit()`` removes what was written.
+    """
+
+    def __init__(self, out: Path, errors: Path | None):
+        self.out, self.errors = out, errors
+        self.files = [p for p in (None if is_stdout(out) else out, errors) if p is not None]
+        self._locks: list[tuple[int, Path]] = []
+        self.committed = False
+
+    def partial(self, path: Path | None) -> Path | None:
+        return None if path is None else path.with_name(path.name + ".partial")
+
+    @property
+    def out_partial(self) -> Path:
+        return self.out if is_stdout(self.out) else self.partial(self.out)
+
+    @property
+    def errors_partial(self) -> Path | None:
+        return self.partial(self.errors)
+
+    def __enter__(self) -> "Targets":
+        try:
+            for path in self.files:
+                self._locks.append(_lock(path))
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def clear(self) -> None:
+        for path in self.files:
+            for old in (path, self.partial(path)):
+                try:
+                    old.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise BatchError(f"{old}: cannot remove the older file ({exc.strerror or exc})") from None
+
+    def commit(self) -> None:
+        try:
+            if self.errors is not None:
+                os.replace(self.partial(self.errors), self.errors)
+            if not is_stdout(self.out):
+                os.replace(self.partial(self.out), self.out)
+        except OSError as exc:
+            raise BatchError(f"{self.out}: cannot move the finished file into place ({exc.strerror or exc})") from None
+        self.committed = True
+
+    def __exit__(self, *exc) -> None:
+        if not self.committed:
+            for path in self.files:
+                try:
+                    self.partial(path).unlink()
+                except OSError:
+                    pass
+        self._unlock()
+
+    def _unlock(self) -> None:
+        import fcntl
+        for fd, lock in reversed(self._locks):
+            try:
+                lock.unlink()   # while still holding it: a batch that opened it before sees another inode and retries
+            except OSError:
+                pass
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        self._locks.clear()
+
+
+def _lock(target: Path) -> tuple[int, Path]:
+    """Hold ``TARGET.lock`` (``flock``, not waiting): the descriptor and the lock file; ``TargetBusy`` if held."""
+    import fcntl
+    lock = target.with_name(target.name + ".lock")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BatchError(f"{target}: cannot write here ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
+            os.close(fd)
+            by = f" (process {holder})" if holder.isdigit() else ""
+            raise TargetBusy(f"{target}: another reform batch{by} is writing this file; wait for it to finish or "
+                             f"choose another --out") from None
+        try:
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:   # else the holder removed it between our open and our lock: take the new one
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd, lock
+        os.close(fd)
+
+
+class StopOnSignal:
+    """SIGTERM and SIGINT raise ``Interrupted`` in the main thread, so that the run cleans up; a forked helper
+    that receives one exits quietly (no traceback)."""
+
+    def __enter__(self) -> "StopOnSignal":
+        import signal
+        self._pid = os.getpid()
+        self._stopping = False
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if os.getpid() != self._pid:
+            os._exit(128 + signum)
+        if self._stopping:   # already stopping and cleaning up
+            return
+        self._stopping = True
+        raise Interrupted(signum)
+
+    def __exit__(self, *exc) -> None:
+        import signal
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+
+def check_paths(inp: Path, out: Path, errors: Path | None) -> None:
+    """Refuse an output or errors file that is the input, or one file given as both."""
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+        except OSError:
+            return False
+    targets = [("--out", out)] if not is_stdout(out) else []
+    targets += [("--errors", errors)] if errors is not None else []
+    for flag, path in targets:
+        if same(path, inp):
+            raise BatchError(f"{flag} {path}: is the input file; choose another file")
+    if len(targets) == 2 and same(out, errors):
+        raise BatchError(f"--errors {errors}: is the output file too; choose another file")
