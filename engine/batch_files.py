@@ -513,6 +513,11 @@ class Prefetch:
             self.error = exc
         self.seconds = time.perf_counter() - t
 
+    def join(self) -> None:
+        """Wait for the read to end (a process must not exit while pyarrow reads in another thread: its
+        thread pool's shutdown at exit then waits for the read, and the read for Python, for ever)."""
+        self._thread.join()
+
     def get(self):
         self._thread.join()
         if self.error is not None:
@@ -582,17 +587,6 @@ class TargetBusy(BatchError):
     exit_code = 3
 
 
-class Interrupted(BaseException):
-    """The batch was stopped by a signal (SIGTERM, SIGINT); nothing it wrote is left at the targets."""
-
-    def __init__(self, signum: int):
-        import signal
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-        self.exit_code = 128 + signum
-
-
 class Targets:
     """The output and errors file of one batch, written safely.
 
@@ -607,6 +601,7 @@ class Targets:
         self.out, self.errors = out, errors
         self.files = [p for p in (None if is_stdout(out) else out, errors) if p is not None]
         self._locks: list[tuple[int, Path]] = []
+        self._moved: list[Path] = []
         self.committed = False
 
     def partial(self, path: Path | None) -> Path | None:
@@ -621,13 +616,24 @@ class Targets:
         return self.partial(self.errors)
 
     def __enter__(self) -> "Targets":
+        _ACTIVE.append(self)
         try:
             for path in self.files:
                 self._locks.append(_lock(path))
         except BaseException:
             self._unlock()
+            _ACTIVE.remove(self)
             raise
         return self
+
+    def abandon(self) -> None:
+        """Remove what this run wrote and its lock files, at once (on a signal, just before the process ends)."""
+        paths = [] if self.committed else [self.partial(p) for p in self.files] + self._moved
+        for path in paths + [lock for _, lock in self._locks]:
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
     def clear(self) -> None:
         for path in self.files:
@@ -641,22 +647,22 @@ class Targets:
 
     def commit(self) -> None:
         try:
-            if self.errors is not None:
-                os.replace(self.partial(self.errors), self.errors)
-            if not is_stdout(self.out):
-                os.replace(self.partial(self.out), self.out)
+            for path in self.files[::-1]:   # the errors file first: the output, last, says the run is done
+                os.replace(self.partial(path), path)
+                self._moved.append(path)
         except OSError as exc:
             raise BatchError(f"{self.out}: cannot move the finished file into place ({exc.strerror or exc})") from None
         self.committed = True
 
     def __exit__(self, *exc) -> None:
-        if not self.committed:
-            for path in self.files:
+        if not self.committed:   # what was written, and a file moved into place by a commit that failed
+            for path in [self.partial(p) for p in self.files] + self._moved:
                 try:
-                    self.partial(path).unlink()
+                    path.unlink()
                 except OSError:
                     pass
         self._unlock()
+        _ACTIVE.remove(self)
 
     def _unlock(self) -> None:
         import fcntl
@@ -668,6 +674,9 @@ class Targets:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
         self._locks.clear()
+
+
+_ACTIVE: list[Targets] = []   # the targets of the runs in progress (for StopOnSignal)
 
 
 def _lock(target: Path) -> tuple[int, Path]:
@@ -699,28 +708,70 @@ def _lock(target: Path) -> tuple[int, Path]:
 
 
 class StopOnSignal:
-    """SIGTERM and SIGINT raise ``Interrupted`` in the main thread, so that the run cleans up; a forked helper
-    that receives one exits quietly (no traceback)."""
+    """On SIGTERM or SIGINT: remove what the run has written (``Targets.abandon``), stop the forked helpers,
+    say so in one line on stderr and exit 128 + the signal's number (143, 130).
+
+    The handler does the clean-up itself and ends with ``os._exit``: an exception raised from a signal
+    handler can land where Python ignores it (a fork hook, a finaliser) and the run would go on. A forked
+    helper that inherits the handler exits quietly.
+    """
+
+    def __init__(self, command: str):
+        self.command = command
 
     def __enter__(self) -> "StopOnSignal":
         import signal
+        global _FORK_HOOK
         self._pid = os.getpid()
-        self._stopping = False
         self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        if not _FORK_HOOK:
+            os.register_at_fork(after_in_child=_child_signals)
+            _FORK_HOOK = True
         return self
 
     def _handle(self, signum, frame) -> None:
-        if os.getpid() != self._pid:
+        import signal
+        if os.getpid() != self._pid:   # a forked helper
             os._exit(128 + signum)
-        if self._stopping:   # already stopping and cleaning up
-            return
-        self._stopping = True
-        raise Interrupted(signum)
+        written = False
+        try:   # nothing here may raise: the process ends below whatever happens
+            written = any(t.committed for t in _ACTIVE)
+            for targets in list(_ACTIVE):
+                targets.abandon()
+        except BaseException:   # pragma: no cover
+            pass
+        try:
+            mp = sys.modules.get("multiprocessing")
+            for child in getattr(mp, "active_children", list)():   # (multiprocessing may be half imported)
+                os.kill(child.pid, signal.SIGKILL)
+        except BaseException:   # pragma: no cover - a helper without a parent ends at its next read
+            pass
+        try:
+            what = "the output was complete" if written else "no output was written"
+            os.write(2, f"reform {self.command}: stopped by {signal.Signals(signum).name} before the end; {what}\n"
+                     .encode())
+        finally:
+            os._exit(128 + signum)
 
     def __exit__(self, *exc) -> None:
         import signal
         for s, handler in self._old.items():
             signal.signal(s, handler)
+
+
+_FORK_HOOK = False
+
+
+def _child_signals() -> None:
+    """In a forked helper: SIGTERM ends it at once, as by default (the pool's terminate() counts on it, even
+    while it waits on a lock); SIGINT (Ctrl-C reaches the whole process group) is left to the parent."""
+    import signal
+    try:
+        if isinstance(getattr(signal.getsignal(signal.SIGTERM), "__self__", None), StopOnSignal):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):   # pragma: no cover - not the main thread
+        pass
 
 
 def check_paths(inp: Path, out: Path, errors: Path | None) -> None:

@@ -444,7 +444,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     when the run is complete (it is written beside it first); a second batch to the same output is
     refused while the first runs.
     """
-    from .batch_files import Interrupted, StopOnSignal
+    from .batch_files import StopOnSignal
     from .batch_layout import BatchError
     on = []
     for d in days:
@@ -452,12 +452,9 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
         if day not in on:
             on.append(day)
     try:
-        with StopOnSignal():
+        with StopOnSignal("batch"):
             summary, notes = _run_batch(input_file, on, output, out_format, errors_file, explain, lang,
                                         engine_name, delimiter, encoding, progress, rules_dir)
-    except Interrupted as exc:
-        click.echo(f"reform batch: stopped by {exc.name} before the end; no output was written", err=True)
-        sys.exit(exc.exit_code)
     except (BatchError, ReformError) as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 70
@@ -496,7 +493,11 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
             from .batch_files import pyarrow_without_pandas
             pyarrow_without_pandas()
             early = prefetch(input_file, dialect)  # read the CSV while the rules load
-            base = _load(rules_dir)
+            try:
+                base = _load(rules_dir)
+            finally:
+                if early is not None:
+                    early.join()   # broken rules: the read ends before the process does
             if early is not None:
                 early.get()   # an unreadable input stops the run here, before anything is written
             targets.clear()
@@ -520,26 +521,33 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
                    lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from .batch_files import Dialect, pyarrow_without_pandas
+    from .batch_files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
     from .batch_layout import BatchError
     from .impact import compute_impact, default_months, month_starts, render_html, render_text
     pyarrow_without_pandas()
-    base = _load(rules_dir)
-    on = _date(at, "--at") if at else None
     try:
-        dialect = Dialect.of(delimiter, encoding)
-        months = default_months(base)
-        if first or last:
-            months = month_starts(_date(first, "--from") if first else months[0],
-                                  _date(last, "--to") if last else months[-1])
-        result = compute_impact(base, input_file, on, months, dialect=dialect)
+        with StopOnSignal("impact"):
+            dialect = Dialect.of(delimiter, encoding)
+            base = _load(rules_dir)
+            on = _date(at, "--at") if at else None
+            months = default_months(base)
+            if first or last:
+                months = month_starts(_date(first, "--from") if first else months[0],
+                                      _date(last, "--to") if last else months[-1])
+            result = compute_impact(base, input_file, on, months, dialect=dialect)
+            for note in dialect.notes:
+                click.echo(f"reform impact: {note}", err=True)
+            click.echo(render_text(result, lang))
+            if html_file:   # written beside it and renamed into place, as the batch's output
+                with Targets(html_file, None) as target:
+                    target.clear()
+                    try:
+                        target.out_partial.write_text(render_html(result, lang), encoding="utf-8")
+                    except OSError as exc:
+                        raise BatchError(f"{html_file}: cannot write ({exc.strerror or exc})") from None
+                    target.commit()
+                click.echo(f"\nHTML report: {html_file}", err=True)
     except (BatchError, ReformError) as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 70
         _internal_error("impact", exc)
-    for note in dialect.notes:
-        click.echo(f"reform impact: {note}", err=True)
-    click.echo(render_text(result, lang))
-    if html_file:
-        html_file.write_text(render_html(result, lang), encoding="utf-8")
-        click.echo(f"\nHTML report: {html_file}", err=True)
