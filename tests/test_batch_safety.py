@@ -326,6 +326,21 @@ def test_formula_cells_are_neutralised_and_numbers_and_dates_left_alone(tmp_path
     j = tmp_path / "out.jsonl"   # JSON Lines is not a spreadsheet: the ids as they are
     r = batch(inp, j)
     assert [json.loads(x)["citizen"] for x in j.read_text(encoding="utf-8").splitlines()] == ids
+    pytest.importorskip("dask.dataframe")
+    d = tmp_path / "dask.csv"   # the dask engine writes the same cells
+    r = batch(inp, d, "--engine", "dask")
+    assert r.returncode == 0, r.stderr
+    assert d.read_bytes() == out.read_bytes()
+
+
+def test_the_dask_engine_refuses_a_malformed_file_in_one_line(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    inp = write_lines(tmp_path / "in.csv", [line(row("a")), line(row("b")).replace("Aarhus", '"Aarhus'),
+                                            line(row("c"))])
+    r = batch(inp, tmp_path / "out.csv", "--engine", "dask")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "not a well-formed CSV file for --engine dask" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["in.csv"]
 
 
 def test_control_characters_are_escaped_in_the_errors_file_and_on_stderr(tmp_path):
