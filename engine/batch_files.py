@@ -6,6 +6,7 @@ thread of its own, so that it overlaps the work on the next block.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -173,16 +174,22 @@ def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table
     return table, errors, [e[0] for e in errors]
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _one_line_each(data: bytes, table: pa.Table) -> bool:
     """Whether every record pyarrow read was one line (no quote ran on over a line end) and no cell is over
-    ``MAX_CELL``; cheap when the file has no blank lines (the count of lines is the count of rows)."""
+    ``MAX_CELL``. Cheap: a file without a quote has no record over a line end; one with quotes and no blank
+    line has as many lines as rows (a count of line ends); only else are the cells searched."""
     for column in table.columns:
         longest = pc.max(pc.binary_length(column)).as_py()
         if longest is not None and longest > MAX_CELL:
             return False
+    if data.find(b'"', len(_first_line(data))) < 0:   # no quote below the header
+        return True
     lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-    if lines == table.num_rows + 1 and b"\n\n" not in data and b"\n\r\n" not in data:
-        return True   # as many lines as rows and none blank: no record ran over a line end
+    if lines == table.num_rows + 1 and not _BLANK_LINE.search(data):
+        return True
     return not any(pc.any(pc.match_substring(column, ch)).as_py() for column in table.columns for ch in "\n\r")
 
 
@@ -298,7 +305,6 @@ def _is_utf8(data: bytes) -> bool:
 def _mixed_utf8(data: bytes) -> bool:
     """Whether text that is not UTF-8 still holds UTF-8 Danish letters (æ ø å Æ Ø Å é): two encodings in one
     file, which no single --encoding reads right."""
-    import re
     return re.search(rb"\xc3[\x85\x86\x98\xa5\xa6\xb8\xa9]", data) is not None
 
 
@@ -725,6 +731,7 @@ class StopOnSignal:
         self._pid = os.getpid()
         self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
         if not _FORK_HOOK:
+            _PARENT[:] = [os.getpid(), _libc()]
             os.register_at_fork(after_in_child=_child_signals)
             _FORK_HOOK = True
         return self
@@ -760,16 +767,33 @@ class StopOnSignal:
 
 
 _FORK_HOOK = False
+_PARENT: list = []   # the batch's pid, and libc (for prctl) when there is one
+
+
+def _libc():
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc if hasattr(libc, "prctl") else None
+    except (OSError, AttributeError):   # pragma: no cover - not Linux
+        return None
 
 
 def _child_signals() -> None:
     """In a forked helper: SIGTERM ends it at once, as by default (the pool's terminate() counts on it, even
-    while it waits on a lock); SIGINT (Ctrl-C reaches the whole process group) is left to the parent."""
+    while it waits on a lock); SIGINT (Ctrl-C reaches the whole process group) is left to the parent; and
+    on Linux the helper is killed when the batch ends, however it ends (a helper forked in the instant the
+    batch was stopped would otherwise wait for work for ever, holding the batch's stderr open)."""
     import signal
     try:
         if isinstance(getattr(signal.getsignal(signal.SIGTERM), "__self__", None), StopOnSignal):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            pid, libc = _PARENT
+            if libc is not None:
+                libc.prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+                if os.getppid() != pid:   # the batch ended before that
+                    os._exit(1)
     except (ValueError, OSError):   # pragma: no cover - not the main thread
         pass
 
