@@ -317,6 +317,9 @@ def test_batch_frame_is_a_pure_map_over_partitions(base):
                        batch_frame(df.iloc[5:], ["2027-01-01"], base=base, first_row=6)], ignore_index=True)
     key = ["row", "citizen"]
     assert whole.sort_values(key).reset_index(drop=True).equals(parts.sort_values(key).reset_index(drop=True))
+    errors = int(whole["error"].notna().sum())   # rows in = rows out (1 date) + rows in errors
+    assert (len(df), len(whole) - errors, errors) == (13, 4, 9)
+    assert sorted(whole.loc[whole["error"].isna(), "citizen"]) == ["anna", "hans", "ida", "lise"]
     assert list(whole.columns) == list(OUTPUT_FIELDS) + ["row", "error"]
 
 
