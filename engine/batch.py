@@ -442,7 +442,8 @@ class ChunkResult:
         if not self.rows_out:
             return
         t0 = time.perf_counter()
-        ids = self.ids
+        from .batch_files import formula_safe_ids
+        ids = formula_safe_ids(self.ids)
         needs = pc.match_substring_regex(ids, r'[",\r\n]')
         if pc.any(needs).as_py():
             quoted = pc.binary_join_element_wise('"', pc.replace_substring(ids, '"', '""'), '"', "")
@@ -536,6 +537,8 @@ def _interleave_arrays(arrays: list[pa.Array]) -> pa.Array:
 
 
 def _csv_cell(text: str) -> str:
+    from .batch_layout import formula_safe
+    text = formula_safe(text)   # a generated cell never starts like a formula; should a rule's text, it is not run
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text

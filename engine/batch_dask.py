@@ -7,7 +7,7 @@ same graph runs under ``dask.distributed`` (``Client(address)`` before calling `
 every worker loading the rule base once. Needs the ``dask`` extra: ``pip install -e '.[dask]'``.
 
 A CSV input must be well-formed here (one record per line, as many fields as the header): dask
-splits the file by bytes, and a malformed line stops the run with pandas' message; rows whose
+splits the file by bytes, and a malformed line stops the run (exit 2, with pandas' message); rows whose
 *values* are not valid input go to the errors file as with the default engine.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .batch import _base_for, batch_frame, output_meta
-from .batch_files import Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
-from .batch_layout import BatchError, output_fields
+from .batch_files import Dialect, Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
+from .batch_layout import BatchError, formula_safe, output_fields, printable
 
 
 def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, partition_info=None):
@@ -43,9 +43,16 @@ def _lines_frame(lines):
     return pd.DataFrame({"json": pd.Series(list(lines), dtype=object)})
 
 
+def _not_for_dask(inp: Path, exc: BaseException) -> BatchError:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    said = lines[-2] if len(lines) > 1 and lines[-1].startswith("Pass argument") else (lines[-1] if lines else "")
+    return BatchError(f"{inp}: not a well-formed CSV file for --engine dask ({printable(said)[:200] or type(exc).__name__}); "
+                      f"the default engine reads it, with each broken line as a row in error")
+
+
 def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
              explain: bool = False, lang: str = "da", blocksize: int | str = "64MB",
-             out_format: str | None = None) -> Summary:
+             out_format: str | None = None, dialect: Dialect | None = None) -> Summary:
     """Run the batch with dask (local scheduler unless a distributed client is active)."""
     try:
         import dask
@@ -62,10 +69,14 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     if not inp.is_file():
         raise BatchError(f"{inp}: no such file")
     if in_fmt == "csv":
-        header = _csv_header(inp)
-        ddf = dd.read_csv(str(inp), dtype={c: "object" for c in header}, keep_default_na=False, na_values=[""],
-                          blocksize=blocksize, encoding="utf-8")
-        lengths = ddf.map_partitions(len).compute().tolist()
+        dialect = dialect or Dialect()
+        header = _csv_header(inp, dialect)
+        try:
+            ddf = dd.read_csv(str(inp), dtype={c: "object" for c in header}, keep_default_na=False, na_values=[""],
+                              blocksize=blocksize, encoding=dialect.encoding or "utf-8", sep=dialect.delimiter or ",")
+            lengths = ddf.map_partitions(len).compute().tolist()
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:   # pandas' reader refused the file
+            raise _not_for_dask(inp, exc) from None
     else:
         bag = db.read_text(str(inp), blocksize=blocksize, encoding="utf-8")
         frames = [dask.delayed(_lines_frame)(part) for part in bag.to_delayed()]
@@ -77,11 +88,14 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     result = ddf.map_partitions(_csv_partition, [d.isoformat() for d in days], rules_dir, offsets, json_output,
                                 explain, lang, meta=meta, enforce_metadata=False)
     t = time.perf_counter()
-    if _distributed_client() is not None:   # a cluster: every worker loads the rule base once
-        frame = result.compute()
-    else:
-        with dask.config.set(scheduler="synchronous"):  # one process: the rule base and its caches are shared
+    try:
+        if _distributed_client() is not None:   # a cluster: every worker loads the rule base once
             frame = result.compute()
+        else:
+            with dask.config.set(scheduler="synchronous"):  # one process: the rule base and its caches are shared
+                frame = result.compute()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:   # dask needs a well-formed file
+        raise _not_for_dask(inp, exc) from None
     evaluation = time.perf_counter() - t
     errors = frame[frame["error"].notna()]
     good = frame[frame["error"].isna()]
@@ -93,7 +107,8 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
         if out_fmt == "csv":
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(fields)
-            w.writerows(good[fields].itertuples(index=False, name=None))
+            rows = good[fields].itertuples(index=False, name=None)
+            w.writerows((formula_safe(r[0]),) + r[1:] for r in rows)   # as the default engine writes it
         else:
             for line in good["answer"].tolist():
                 fh.write(line + "\n")

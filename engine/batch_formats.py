@@ -176,6 +176,9 @@ class ParquetPrefetch:
             self.error = exc
         self.seconds = time.perf_counter() - t
 
+    def join(self) -> None:
+        self._thread.join()
+
     def get(self):
         self._thread.join()
         if self.error is not None:
@@ -183,13 +186,13 @@ class ParquetPrefetch:
         return self.result
 
 
-def prefetch(inp: Path):
+def prefetch(inp: Path, dialect=None):
     """Start reading ``inp`` now: a Parquet file or directory here, a CSV file by ``batch_files.prefetch``."""
     from .batch_files import prefetch as csv_prefetch, use_fast_allocator
     if inp.suffix.lower() in PARQUET or inp.is_dir():
         use_fast_allocator()
         return ParquetPrefetch(inp) if inp.exists() else None
-    return csv_prefetch(inp)
+    return csv_prefetch(inp, dialect)
 
 
 # -- the rows of a chunk as columns ---------------------------------------------------------------------------------

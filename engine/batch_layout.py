@@ -138,6 +138,40 @@ def _id_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# -- what an output or errors cell may show ----------------------------------------------------------------------
+# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates would move a terminal's cursor,
+# change its colours or reorder what it shows: they are written as escapes (\x1b, \n, \u202e).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?[0-9]+([.,][0-9]+)?$")
+_ID_PART = re.compile(r"^(row \d+(?: \(line \d+\))?: )?id: ")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\x1b``, ``\n`` …): safe on a terminal."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), m.group().encode("unicode_escape").decode("ascii")), text)
+
+
+def formula_safe(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: a leading ``'`` when it starts like a formula (``=``, ``+``,
+    ``-``, ``@``, tab, CR), unless it is a plain number (``-12`` stays as it is)."""
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def safe_error(row: int, cid: str, message: str) -> tuple[int, str, str]:
+    """An error record as it may be written: no refused id (a message about the id blanks the id cell, so a
+    CPR number never reaches the errors file), no control characters, no formula."""
+    if any(_ID_PART.match(part) for part in message.split(" | ")):
+        cid = ""
+    return row, formula_safe(printable(cid)), printable(message)
+
+
 def _json_item(row: int, line: str, vocabulary) -> tuple:
     try:
         data = json.loads(line)

@@ -470,6 +470,28 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
         click.echo(f"{rule_id}: no change found in the history of {directory}")
 
 
+_DIALECT_OPTIONS = (
+    click.option("--delimiter", default=None,
+                 help="The separator of a CSV input: , ; or tab (default: detected from the header)."),
+    click.option("--encoding", default="auto", show_default=True,
+                 help="The encoding of a CSV input: utf-8, cp1252, latin-1 … (auto: UTF-8 with or without BOM, "
+                      "UTF-16 with a BOM, else Windows-1252)."))
+
+
+def _dialect_options(f):
+    for option in reversed(_DIALECT_OPTIONS):
+        f = option(f)
+    return f
+
+
+def _internal_error(command: str, exc: BaseException) -> None:
+    """One line instead of a traceback, for a failure that is a bug (exit 70, as the analyst guide says)."""
+    from .batch_layout import printable
+    click.echo(f"reform {command}: internal error ({type(exc).__name__}: {printable(str(exc))[:300]}); "
+               f"this is a bug: please report it with the command you ran", err=True)
+    sys.exit(70)
+
+
 @main.command("batch")
 @click.argument("input_file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--date", "days", multiple=True, required=True, help="A date to answer for (YYYY-MM-DD); repeatable.")
@@ -486,21 +508,24 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: vectorised, one process (forks a helper per core for Datalog); dask: map_partitions.")
+@_dialect_options
 @click.option("-v", "--verbose", is_flag=True, help="Also print where the evaluation time went.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on a terminal, off when $CI is set).")
 @_rules_option
 def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_format: str | None,
-                  labels: str | None, errors_file: Path | None, explain: bool,
-                  lang: str, engine_name: str, verbose: bool, progress: bool | None, rules_dir: Path | None) -> None:
+                  labels: str | None, errors_file: Path | None, explain: bool, lang: str, engine_name: str,
+                  delimiter: str | None, encoding: str, verbose: bool, progress: bool | None,
+                  rules_dir: Path | None) -> None:
     """Answer every citizen in INPUT_FILE (.csv or .parquet flat layout, a directory of Parquet files, or .jsonl
     citizen objects) on every --date.
 
     Rows in error never stop the run: they go to the errors file with their row number and message.
-    The summary line on stderr counts rows in, rows out and rows in errors.
+    The summary line on stderr counts rows in, rows out and rows in errors. The output appears only
+    when the run is complete (it is written beside it first); a second batch to the same output is
+    refused while the first runs.
     """
-    from .batch import run_batch
-    from .batch_formats import prefetch
+    from .batch_files import StopOnSignal
     from .batch_layout import BatchError
     on = []
     for d in days:
@@ -508,25 +533,61 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
         if day not in on:
             on.append(day)
     try:
+        with StopOnSignal("batch"):
+            summary, notes = _run_batch(input_file, on, output, out_format, errors_file, explain, lang,
+                                        engine_name, delimiter, encoding, progress, rules_dir, labels)
+    except (BatchError, ReformError) as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 70
+        _internal_error("batch", exc)
+    for note in notes:
+        click.echo(f"reform batch: {note}", err=True)
+    click.echo(summary.line(), err=True)
+    if verbose and engine_name == "local":
+        click.echo(summary.stages(), err=True)
+
+
+def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, engine_name, delimiter, encoding,
+               progress, rules_dir, labels=None):
+    """The batch into temporary files beside the locked targets, renamed into place when it is done."""
+    from .batch_files import Dialect, Targets, _csv_header, check_paths, errors_file_for
+    from .batch_formats import input_format, output_format, prefetch
+    from .batch_layout import BatchError
+    dialect = Dialect.of(delimiter, encoding)
+    fmt = output_format(output, out_format)
+    errors_path = errors_file_for(output, errors_file)
+    in_fmt = input_format(input_file)
+    if not (input_file.is_file() or (in_fmt == "parquet" and input_file.is_dir())):
+        raise BatchError(f"{input_file}: no such file")
+    check_paths(input_file, output, errors_path)
+    with Targets(output, errors_path) as targets:
         if engine_name == "dask":
             if labels:
                 raise BatchError("--labels goes with --engine local")
             from .batch_dask import run_dask
             _load(rules_dir)  # refuse broken rules before starting dask
-            summary = run_dask(rules_dir or default_rules_dir(), input_file, output, on, errors_file,
-                               explain=explain, lang=lang, out_format=out_format)
+            if in_fmt == "csv":
+                _csv_header(input_file, dialect)
+            targets.clear()
+            summary = run_dask(rules_dir or default_rules_dir(), input_file, targets.out_partial, on,
+                               targets.errors_partial, explain=explain, lang=lang, out_format=fmt, dialect=dialect)
         else:
+            from .batch import run_batch
             from .batch_files import pyarrow_without_pandas
             pyarrow_without_pandas()
-            early = prefetch(input_file)  # read the CSV while the rules load
-            base = _load(rules_dir)
-            summary = run_batch(base, input_file, output, on, errors_file, explain=explain, lang=lang,
-                                progress=progress, prefetched=early, out_format=out_format, labels=labels)
-    except (BatchError, ReformError) as exc:
-        _fail(exc)
-    click.echo(summary.line(), err=True)
-    if verbose and engine_name == "local":
-        click.echo(summary.stages(), err=True)
+            early = prefetch(input_file, dialect)  # read the input while the rules load
+            try:
+                base = _load(rules_dir)
+            finally:
+                if early is not None:
+                    early.join()   # broken rules: the read ends before the process does
+            if early is not None:
+                early.get()   # an unreadable input stops the run here, before anything is written
+            targets.clear()
+            summary = run_batch(base, input_file, targets.out_partial, on, targets.errors_partial, explain=explain,
+                                lang=lang, progress=progress, prefetched=early, out_format=fmt, labels=labels)
+        targets.commit()
+    return summary, dialect.notes
 
 
 @main.command("impact")
@@ -538,28 +599,41 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
 @click.option("--from", "first", default=None, help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
 @click.option("--to", "last", default=None, help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the report.")
+@_dialect_options
 @_rules_option
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
-                   lang: str, rules_dir: Path | None) -> None:
+                   lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from .batch_files import pyarrow_without_pandas
+    from .batch_files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
     from .batch_layout import BatchError
     from .impact import compute_impact, default_months, month_starts, render_html, render_text
     pyarrow_without_pandas()
-    base = _load(rules_dir)
-    on = _date(at, "--at") if at else None
     try:
-        months = default_months(base)
-        if first or last:
-            months = month_starts(_date(first, "--from") if first else months[0],
-                                  _date(last, "--to") if last else months[-1])
-        result = compute_impact(base, input_file, on, months)
+        with StopOnSignal("impact"):
+            dialect = Dialect.of(delimiter, encoding)
+            base = _load(rules_dir)
+            on = _date(at, "--at") if at else None
+            months = default_months(base)
+            if first or last:
+                months = month_starts(_date(first, "--from") if first else months[0],
+                                      _date(last, "--to") if last else months[-1])
+            result = compute_impact(base, input_file, on, months, dialect=dialect)
+            for note in dialect.notes:
+                click.echo(f"reform impact: {note}", err=True)
+            click.echo(render_text(result, lang))
+            if html_file:   # written beside it and renamed into place, as the batch's output
+                with Targets(html_file, None) as target:
+                    target.clear()
+                    try:
+                        target.out_partial.write_text(render_html(result, lang), encoding="utf-8")
+                    except OSError as exc:
+                        raise BatchError(f"{html_file}: cannot write ({exc.strerror or exc})") from None
+                    target.commit()
+                click.echo(f"\nHTML report: {html_file}", err=True)
     except (BatchError, ReformError) as exc:
         _fail(exc)
-    click.echo(render_text(result, lang))
-    if html_file:
-        html_file.write_text(render_html(result, lang), encoding="utf-8")
-        click.echo(f"\nHTML report: {html_file}", err=True)
+    except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 70
+        _internal_error("impact", exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

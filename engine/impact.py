@@ -83,7 +83,7 @@ class Impact:
 
 
 def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
-                   chunk_rows: int = CHUNK_ROWS) -> Impact:
+                   chunk_rows: int = CHUNK_ROWS, dialect=None) -> Impact:
     at = at or last_phase_start(base)
     before = at - timedelta(days=1)
     months = list(months) if months is not None else default_months(base)
@@ -93,7 +93,7 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
                     names={lang: _names(base.ruleset, lang) for lang in ("da", "en")})
     fmt = _format(inp, "input")
     if fmt == "csv":
-        table, bad, _ = read_csv_table(inp)
+        table, bad, _ = read_csv_table(inp, dialect)
         result.errors += len(bad)
         chunks = ((batch.run_table(table.slice(o, chunk_rows), first_row=o + 1), None)
                   for o in range(0, table.num_rows, chunk_rows))

@@ -18,6 +18,7 @@ from engine.batch import batch_frame, parse_row, run_batch
 from engine.batch_layout import Layout, output_fields
 from engine.errors import CitizenError
 
+from batch_helpers import assert_rows_add_up
 from conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "tests" / "fixtures" / "batch"
@@ -123,6 +124,8 @@ def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_ca
     s2 = run_batch(base, path, out_csv, DAYS, progress=False, chunk_rows=700)  # several chunks, caches carried over
     assert s1.rows_in == s2.rows_in == len(rows) and s1.errors == s2.errors == 0
     assert s1.rows_out == s2.rows_out == len(rows) * len(DAYS)
+    assert_rows_add_up(path, len(DAYS), out=out_json, summary=s1)
+    assert_rows_add_up(path, len(DAYS), out=out_csv, summary=s2)
     lines = [json.loads(line) for line in out_json.read_text(encoding="utf-8").splitlines()]
     with open(out_csv, newline="", encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
@@ -150,6 +153,7 @@ def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeyp
     fresh = RuleBase.load(ROOT / "rules")  # nothing cached: every derivation goes to the helpers
     summary = run_batch(fresh, path, two, DAYS[1:3], progress=False, workers=2)
     assert summary.stats["derived"] >= 16
+    assert_rows_add_up(path, 2, out=two, summary=summary)
     assert one.read_bytes() == two.read_bytes()
 
 
@@ -169,6 +173,7 @@ def test_fast_path_equals_slow_path(base, random_caseload, tmp_path, monkeypatch
     monkeypatch.setattr(engine.batch, "convert", all_slow)
     summary = run_batch(base, path, slow, DAYS[2:], progress=False)
     assert summary.stats["slow_rows"] == len(rows)
+    assert_rows_add_up(path, 2, out=slow, summary=summary)
     assert fast.read_bytes() == slow.read_bytes()
 
 
@@ -198,12 +203,24 @@ def test_random_rows_valid_or_not_are_answered_or_refused_exactly(base, tmp_path
             citizen = parse_row({k: (v if v != "" else None) for k, v in row.items()}, base.ruleset.vocabulary,
                                 f"row {n}")
         except CitizenError as exc:
-            want_errors.append({"row": str(n), "id": row["id"], "message": " | ".join(exc.messages)})
+            message = " | ".join(exc.messages)
+            want_errors.append({"row": str(n), "id": errors_file_id(row["id"], message, n), "message": message})
             continue
         want_lines += [expected_answer(base, citizen, d) for d in days]
     assert lines == want_lines
     assert errors == want_errors
     assert summary.rows_in == len(rows) == summary.rows_out // len(days) + summary.errors
+    assert_rows_add_up(path, len(days), out=out, summary=summary)
+
+
+def errors_file_id(cid: str, message: str, n: int) -> str:
+    """The id cell of an error record: blank when the message is about the id (a refused id is never
+    repeated), a leading ' when it would start a spreadsheet formula and is not a number."""
+    if any(part.startswith(f"row {n}: id:") for part in message.split(" | ")):
+        return ""
+    if cid[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"[+-]?[0-9]+([.,][0-9]+)?", cid):
+        return "'" + cid
+    return cid
 
 
 def test_bad_rows_go_to_the_errors_file_and_rows_add_up(tmp_path):
@@ -214,6 +231,7 @@ def test_bad_rows_go_to_the_errors_file_and_rows_add_up(tmp_path):
     rows_in, rows_out, days, errors = (int(x.replace(",", "")) for x in m.groups())
     assert (rows_in, days) == (14, 2)
     assert rows_in == rows_out // days + errors
+    assert_rows_add_up(FIXTURES / "bad.csv", 2, out=out, stderr=r.stderr)
     with open(tmp_path / "out.csv.errors.csv", newline="", encoding="utf-8") as fh:
         bad = {int(e["row"]): e["message"] for e in csv.DictReader(fh)}
     assert errors == len(bad) == 10
@@ -240,6 +258,7 @@ def test_jsonl_in_jsonl_out_with_explanation(base, tmp_path):
                 "--lang", "en")
     assert r.returncode == 0, r.stderr
     assert "6 rows in, 3 rows out (1 date), 3 rows in errors" in r.stderr
+    assert_rows_add_up(FIXTURES / "small.jsonl", 1, out=out, stderr=r.stderr)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     by_id = {}
     for n, line in enumerate((FIXTURES / "small.jsonl").read_text(encoding="utf-8").splitlines(), 1):
@@ -268,6 +287,8 @@ def test_dask_engine_equals_the_default_engine(tmp_path):
         rb = run_cli("batch", str(path), "--date", "2026-02-01", "--date", "2027-01-01", "--out", str(b),
                      "--engine", "dask")
         assert ra.returncode == rb.returncode == 0, rb.stderr
+        assert_rows_add_up(path, 2, out=a, stderr=ra.stderr)
+        assert_rows_add_up(path, 2, out=b, stderr=rb.stderr)
         assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
         assert Path(str(a) + ".errors.csv").read_text(encoding="utf-8") == \
             Path(str(b) + ".errors.csv").read_text(encoding="utf-8")
@@ -289,6 +310,9 @@ def test_batch_frame_is_a_pure_map_over_partitions(base):
                        batch_frame(df.iloc[5:], ["2027-01-01"], base=base, first_row=6)], ignore_index=True)
     key = ["row", "citizen"]
     assert whole.sort_values(key).reset_index(drop=True).equals(parts.sort_values(key).reset_index(drop=True))
+    errors = int(whole["error"].notna().sum())   # rows in = rows out (1 date) + rows in errors
+    assert (len(df), len(whole) - errors, errors) == (13, 4, 9)
+    assert sorted(whole.loc[whole["error"].isna(), "citizen"]) == ["anna", "hans", "ida", "lise"]
     assert list(whole.columns) == list(OUTPUT_FIELDS) + ["row", "error"]
 
 
@@ -389,6 +413,8 @@ def test_output_to_stdout_with_errors_on_stderr(tmp_path):
     assert r.returncode == 0, r.stderr
     s = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", "-")
     assert s.returncode == 0, s.stderr
+    assert_rows_add_up(FIXTURES / "bad.csv", 1, out=out, stderr=r.stderr)
+    assert_rows_add_up(FIXTURES / "bad.csv", 1, stdout=s.stdout, error_text=s.stderr, stderr=s.stderr)
     assert s.stdout == out.read_text(encoding="utf-8")
     errors = (tmp_path / "a.csv.errors.csv").read_text(encoding="utf-8").replace("\r\n", "\n")
     assert errors.startswith("row,id,message\n") and errors.count("\n") > 2
