@@ -116,8 +116,7 @@ from .compiler import situation_facts
 from .conditions import DERIVED
 from .errors import CitizenError
 from .query import RuleBase, _obligation, build_answer, default_rules_dir
-from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _format, _progress, _record_numbers, _Writer,
-                          errors_file_for, iter_jsonl, output_format, read_csv_table, use_fast_allocator,
+from .batch_files import (CHUNK_ROWS, Prefetch, Summary, _progress, _record_numbers, errors_file_for, iter_jsonl, read_csv_table, use_fast_allocator,
                           write_errors)
 from .batch_layout import BatchError, Layout, _id_text, _json_item, output_fields, parse_row
 from .batch_formats import (Labeller, check_columns, check_xlsx_rows, count_jsonl_rows, input_format, labelled,

@@ -143,9 +143,11 @@ def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table
 
     for attempt in (1, 2):
         table = None
+        # text that is not UTF-8 is never handed to pyarrow: it cannot show a bad row's bytes to the handler
+        utf8 = dialect.encoding != "utf-8" or _is_utf8(data)
         try:
-            table = read(data, True)
-        except pa.ArrowInvalid:   # not UTF-8, or a record longer than a block (the careful path names it)
+            table = read(data, True) if utf8 else None
+        except pa.ArrowInvalid:   # a record longer than a block (the careful path names it)
             pass
         if table is not None and not malformed and _one_line_each(data, table):
             return table, [], []
@@ -337,7 +339,7 @@ def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
             hint = "; if the cells are separated by another character, give it as --delimiter"
         shown = ", ".join(printable(h) for h in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         raise BatchError(f"{path}: unknown column(s) {shown} (the columns are: {', '.join(dialect.fields or ())}){hint}")
-    if "id" not in header:
+    if "id" not in header and dialect.fields is not None:   # checked once the layout is known (the rules loaded)
         raise BatchError(f"{path}: the column 'id' is missing")
     if len(set(header)) != len(header):
         raise BatchError(f"{path}: a column is named twice")

@@ -28,7 +28,7 @@ from .batch_files import _Writer, _format, is_stdout, output_format as _csv_or_j
 from .batch_layout import BatchError, Layout
 
 if TYPE_CHECKING:
-    from .batch import Batch, ChunkResult
+    from .batch import ChunkResult
 
 PARQUET = (".parquet", ".pq")
 XLSX_MAX_ROWS = 1_048_575          # a sheet's 1,048,576 rows, less the header

@@ -114,24 +114,30 @@ def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:
     return day
 
 
+def shown(raw: Any, most: int = 60) -> str:
+    """A refused value as a message shows it: its repr, cut short (a long cell is never echoed whole)."""
+    text = repr(raw)
+    return text if len(text) <= most else f"{text[:most - 1]}… ({len(str(raw)):,} characters)"
+
+
 def fact_value(fact: Fact, raw: Any, vocabulary: Vocabulary, path: tuple, errors: _Errors) -> Any:
     """One declared fact's value from input (None when absent or refused; refusals recorded)."""
     if raw is None:
         return None
     if fact.type == "bool":
         if not isinstance(raw, bool):
-            errors.add(path, f"{raw!r} is not true or false")
+            errors.add(path, f"{shown(raw)} is not true or false")
             return None
         return raw
     if fact.type == "date":
         return _date_field(raw, path, errors)
     if fact.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int) or not fact.minimum <= raw <= fact.maximum:  # type: ignore[operator]
-            errors.add(path, f"{raw!r} is not a whole number from {fact.minimum} to {fact.maximum}")
+            errors.add(path, f"{shown(raw)} is not a whole number from {fact.minimum} to {fact.maximum}")
             return None
         return raw
     if not isinstance(raw, str):
-        errors.add(path, f"{raw!r} is not a single value")
+        errors.add(path, f"{shown(raw)} is not a single value")
         return None
     table = vocabulary.table(fact.values or "")
     found = table.lookup(raw)
@@ -139,7 +145,7 @@ def fact_value(fact: Fact, raw: Any, vocabulary: Vocabulary, path: tuple, errors
         near = table.suggest(raw)
         hint = f"; did you mean {' or '.join(near)}?" if near else \
             (f" (one of: {', '.join(table)})" if len(table) <= 12 else "")
-        errors.add(path, f"{raw!r} is not {_a(fact, vocabulary)}{hint}")
+        errors.add(path, f"{shown(raw)} is not {_a(fact, vocabulary)}{hint}")
     return found
 
 
@@ -240,7 +246,7 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
     table = vocab.table(kind.values)
     ident = table.lookup(name) if isinstance(name, str) else None
     if ident is None:
-        errors.add(path + (kind.kind,), f"{name!r} is not a known {kind.kind} (one of: {', '.join(table)})")
+        errors.add(path + (kind.kind,), f"{shown(name)} is not a known {kind.kind} (one of: {', '.join(table)})")
     if "from" not in raw or raw["from"] is None:
         errors.add(path + ("from",), "missing: the first day of the spell")
         start = None

@@ -583,6 +583,10 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
                     early.join()   # broken rules: the read ends before the process does
             if early is not None:
                 early.get()   # an unreadable input stops the run here, before anything is written
+            if in_fmt == "csv":   # the columns the rules' vocabulary gives the layout, checked before writing
+                from .batch_layout import Layout
+                _csv_header(input_file, Dialect(dialect.delimiter if delimiter is None else dialect.delimiter,
+                                                dialect.encoding, fields=Layout(base.ruleset.vocabulary).fields))
             targets.clear()
             summary = run_batch(base, input_file, targets.out_partial, on, targets.errors_partial, explain=explain,
                                 lang=lang, progress=progress, prefetched=early, out_format=fmt, labels=labels)
