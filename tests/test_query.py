@@ -44,7 +44,8 @@ def test_explanation_cites_sources_in_order_of_the_answer(base):
     order = [r.rule for r in a.explanation]
     assert order[0] == "phase-2" and order.index("dagpengemodtagere") < order.index("kontakt-dagpenge-akasse")
     assert all(r.source for r in a.explanation)
-    assert a.trial == "forsoeg-frit-valg"
+    # the persona gives no trial selection: the free-choice trial is an open question, not an answer
+    assert a.trial is None and "forsoeg-frit-valg-udvaelgelse-ukendt" in {q["rule"] for q in a.open_questions}
 
 
 @pytest.mark.parametrize("lang, words", [("da", ["Begrundelse", "Målgruppe", "Kilde"]),
