@@ -45,7 +45,7 @@ class CheckReport:
             return f"{head}; completeness not checked ({self.seconds:.1f} s)"
         return (f"{head}; every field of the answer proved decided over {self.situations} situations and "
                 f"{self.dates} change dates: {self.pairs} field × situation × date cells checked "
-                f"({self.distinct} distinct derivations): {self.gaps} silent, {self.overlaps} overlaps, "
+                f"({self.distinct} distinct derivations): {self.gaps} gaps (fields silent), {self.overlaps} overlaps, "
                 f"{len(self.undetermined)} undetermined ({self.seconds:.1f} s)")
 
     def lines(self, verbose: bool = False) -> list[str]:

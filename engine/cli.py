@@ -295,7 +295,10 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
         click.echo(json.dumps(tl.to_json(), ensure_ascii=False, indent=2))
         return
     from .timeline_svg import _label, lanes
-    click.echo(f"{citizen.id}: {on} – {off}, {len(tl.periods)} periods")
+    from .web.i18n import UI
+    from .web.timeline_view import cause_text
+    words = UI[lang]
+    click.echo(f"{citizen.id}: {on} – {off}, {words['tl_n_periods'].format(n=len(tl.periods))}")
     for p in tl.periods:
         a = p.answer
         click.echo(f"\n{p.start} – {p.end}")
@@ -305,11 +308,10 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
             if not f.in_lanes and a.get(f.id):
                 click.echo(f"  {f.label[lang]}: {names.get(a[f.id], a[f.id]) if isinstance(a[f.id], str) else a[f.id]}")
         if p.changed:
-            click.echo(f"  changed: {', '.join(p.changed)}")
+            changed = [shape.by_id(c).label[lang] if shape.by_id(c) else words.get(c, c) for c in p.changed]
+            click.echo(f"  {words['cli_changed']}: {', '.join(changed)}")
         for e in p.causes:
-            what = e.get("rule") or e.get("id") or ""
-            extra = f" ({e['months']} months)" if "months" in e else (f" (age {e['age']})" if "age" in e else "")
-            click.echo(f"    because: {e['kind']} {what}{extra}")
+            click.echo(f"    {words['because'].lower()}: {cause_text(e, base.ruleset, lang)}")
 
 
 @main.command()
