@@ -34,7 +34,7 @@ class Reason:
 
 @dataclass
 class Answer:
-    """The answer: the fields the rules declare (``rules/answer.yaml``) in ``values``, in order, and
+    """The answer: the fields the rules declare (``rules/the-answer.yaml``) in ``values``, in order, and
     what every answer has: the status, the open questions and the reasons. ``answer.<field>`` reads a
     declared field."""
     citizen: str

@@ -1,4 +1,4 @@
-"""The answer's shape as the rules declare it (``rules/answer.yaml``): its fields in order, what a
+"""The answer's shape as the rules declare it (``rules/the-answer.yaml``): its fields in order, what a
 rule's ``then`` gives each, their values and labels. Nothing here names a field of the law."""
 from __future__ import annotations
 

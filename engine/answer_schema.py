@@ -48,12 +48,12 @@ def field_schema(f: Any, ruleset: RuleSet) -> dict[str, Any]:
 
 
 def answer_schema(ruleset: RuleSet) -> dict[str, Any]:
-    """The answer of ``reform query --json``, field by field as ``rules/answer.yaml`` declares it."""
+    """The answer of ``reform query --json``, field by field as ``rules/the-answer.yaml`` declares it."""
     fields = ruleset.answer.fields
     status = {"enum": list(STATUS_ORDER)}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "The answer contract (generated from rules/answer.yaml and the rules by `reform schema`)",
+        "title": "The answer contract (generated from rules/the-answer.yaml and the rules by `reform schema`)",
         "type": "object",
         "required": ["citizen", "date", *(f.id for f in fields), "status", "open_questions", "explanation"],
         "properties": {

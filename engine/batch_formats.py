@@ -12,7 +12,7 @@
   spreadsheet stores what a user types after ``'``: it shows the text and is never read as a formula.
 - *Labels* (``--labels da|en``): beside each id or value column a column ``<field>_label`` with its
   name in that language, taken from the rules (the names rules give the ids they set, the titles of
-  the vocabulary, the labels ``rules/answer.yaml`` declares for values); nothing is named here.
+  the vocabulary, the labels ``rules/the-answer.yaml`` declares for values); nothing is named here.
 """
 from __future__ import annotations
 

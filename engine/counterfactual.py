@@ -10,7 +10,7 @@ target group, the contact requirements, sanctions, programmes, the trial …), w
 or stop applying — the rules that make the difference.
 
 Nothing here names a fact of the law: the facts, their types, labels and measures come from the
-vocabulary (``rules/vocabulary.yaml``), the answer fields from ``rules/answer.yaml``.
+vocabulary (``rules/vocabulary.yaml``), the answer fields from ``rules/the-answer.yaml``.
 """
 from __future__ import annotations
 

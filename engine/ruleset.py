@@ -140,14 +140,14 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
     if len(answer_docs) > 1:
         errors.append(f"{answer_docs[1].file}:1: subject: a second answer file (the first is {answer_docs[0].file}); keep one")
     elif not answer_docs:
-        errors.append(f"{directory}: no answer file (a file with 'subject: answer' declaring the answer's fields)")
+        if not errors:   # (a broken answer file is reported as broken, not as missing)
+            errors.append(f"{directory}: no answer file (a file with 'subject: answer' declaring the answer's fields)")
     elif not validate(answer_docs[0], "answer-fields"):
         shape, found = read_answer(answer_docs[0])
         errors.extend(found)
-    for doc in docs:
-        if not (isinstance(doc.data.get("subject"), str) and doc.data["subject"] in SPECIAL):
-            errors.extend(validate(doc, "rules", rules_validator(shape) if shape else None)
-                          or document_errors(doc, "rules"))
+    for doc in docs:   # (without the answer's declaration a rule's `then` cannot be checked: that error is reported)
+        if shape is not None and not (isinstance(doc.data.get("subject"), str) and doc.data["subject"] in SPECIAL):
+            errors.extend(validate(doc, "rules", rules_validator(shape)) or document_errors(doc, "rules"))
     return docs, errors
 
 

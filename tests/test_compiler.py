@@ -27,7 +27,7 @@ def test_no_legal_fact_in_engine_python():
 
 
 def test_no_citizen_fact_or_answer_value_named_in_the_engine():
-    """Facts and answer values are declared in rules/ (vocabulary.yaml, answer.yaml), never named in Python."""
+    """Facts and answer values are declared in rules/ (vocabulary.yaml, the-answer.yaml), never named in Python."""
     pattern = re.compile(r"work_duty|exempted|sick_from|expected_absence_weeks|uncomplicated|vocational_education|"
                          r"jobpraemie|kontanthjaelp|no-as-a-rule")
     hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "engine").rglob("*") if p.suffix == ".py"

@@ -61,7 +61,7 @@ def _small_rules(tmp_path: Path, overlap: bool = False) -> Path:
     """A small rule set (the real phases, vocabulary and sources; one target group) whose full check is quick."""
     rules = tmp_path / "rules"
     rules.mkdir()
-    for name in ("vocabulary.yaml", "municipalities.yaml", "answer.yaml", "sources.yaml", "phases.yaml"):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "the-answer.yaml", "sources.yaml", "phases.yaml"):
         shutil.copyfile(RULES / name, rules / name)
     (rules / "groups.yaml").write_text(GROUPS + (OVERLAP if overlap else ""), encoding="utf-8")
     return rules

@@ -298,7 +298,7 @@ def obligation_text(site: Site, spec: dict) -> str:
 
 
 def decides(site: Site, rule) -> str:
-    """What a rule decides, in words, by the kind of answer field it decides (``rules/answer.yaml``)."""
+    """What a rule decides, in words, by the kind of answer field it decides (``rules/the-answer.yaml``)."""
     kind, value = rule.then_kind, rule.then_value
     if kind is None:
         return "nothing of its own: it waives " + ", ".join(site.rule_link(t) for t in rule.overrides) + \
