@@ -352,21 +352,9 @@ def status_text(status: str) -> str:
 
 # --- seeds: where a quoted phrase is in the seed text ------------------------------------------------
 def _normalise(text: str) -> tuple[str, list[int]]:
-    out, lines = [], []
-    line, space = 1, False
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        if ch.isspace():
-            space = True
-            continue
-        if space and out:
-            out.append(" ")
-            lines.append(line)
-        space = False
-        out.append(ch.casefold())
-        lines.append(line)
-    return "".join(out), lines
+    """The seed text as the web app matches quotes in it (one function for both)."""
+    from engine.web.sources import normalise_text
+    return normalise_text(text)
 
 
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')

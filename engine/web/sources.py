@@ -32,7 +32,7 @@ def seed_path(rules_dir: Path, src: Source) -> Path | None:
     return path
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
+def normalise_text(text: str) -> tuple[str, list[int]]:
     """Text casefolded with runs of white space as one space, and the line of each character."""
     out: list[str] = []
     lines: list[int] = []
@@ -91,14 +91,14 @@ class SeedTexts:
         """The lines of the seed where the citation's quoted phrases are (empty when none is found)."""
         if citation.ref not in self._norm:
             text = self.text(citation.ref)
-            self._norm[citation.ref] = _normalise(text) if text is not None else None
+            self._norm[citation.ref] = normalise_text(text) if text is not None else None
         found = self._norm[citation.ref]
         if not found:
             return []
         norm, lines = found
         out = set()
         for phrase in phrases(citation):
-            needle, _ = _normalise(phrase)
+            needle, _ = normalise_text(phrase)
             i = norm.find(needle)
             if i >= 0:
                 out.add(lines[i])
