@@ -13,11 +13,11 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
-	$(BIN)/python -m compileall -q engine  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
+	$(BIN)/python -m compileall -q reform_rules  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
-	$(BIN)/python -m compileall -q engine  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
+	$(BIN)/python -m compileall -q reform_rules  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
 
 run: install-web
 	$(BIN)/reform check --quick
@@ -27,7 +27,7 @@ run: install-web
 
 install-web: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[web]'
-	$(BIN)/python -m compileall -q engine  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
+	$(BIN)/python -m compileall -q reform_rules  # byte-code once: faster start (PYTHONDONTWRITEBYTECODE machines)
 
 test: install-test browser-deps docs
 	$(BIN)/reform check --quick

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from engine import RuleBase  # noqa: E402
-from engine.loader import load_file  # noqa: E402
-from engine.web import LOG_CONFIG, create_app  # noqa: E402
+from reform_rules import RuleBase  # noqa: E402
+from reform_rules.law.loader import load_file  # noqa: E402
+from reform_rules.web import LOG_CONFIG, create_app  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

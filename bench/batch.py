@@ -7,7 +7,7 @@ With ``--parquet`` each size is also run Parquet in -> Parquet out (the same cit
 Parquet file of string columns; ``reform batch IN.parquet --out OUT.parquet``), and its wall time is
 printed beside the CSV figure.
 
-For each size N it writes N synthetic citizens as a flat CSV (the layout of ``engine/batch.py``),
+For each size N it writes N synthetic citizens as a flat CSV (the layout of ``reform_rules/caseload/batch.py``),
 runs the batch as the command line does (``reform batch IN.csv --date D --out OUT.csv``, in a
 fresh process, so start-up, rule loading, reading and writing are all in the wall time) and prints
 rows/s, the wall time, the in-memory evaluation time (what the batch reports on stderr, without
@@ -190,7 +190,7 @@ def run_batch(inp: Path, out: Path, day: str) -> dict:
     """``reform batch`` in a fresh process; its wall time, peak memory and reported figures."""
     code = ("import resource, sys, time\n"
             "t = time.perf_counter()\n"
-            "from engine.cli import main\n"
+            "from reform_rules.cli.main import main\n"
             "try:\n"
             "    main(standalone_mode=False, args=sys.argv[1:])\n"
             "finally:\n"
@@ -217,8 +217,8 @@ def run_batch(inp: Path, out: Path, day: str) -> dict:
 def jsonl_figures(n: int, day: date, seed: int, where: Path, day_text: str) -> None:
     """The same synthetic citizens as JSON Lines objects (the contract layout): the general, slower path."""
     import json
-    from engine import RuleBase
-    from engine.batch_layout import row_record
+    from reform_rules import RuleBase
+    from reform_rules.caseload.layout import row_record
     vocabulary = RuleBase.load().ruleset.vocabulary
     inp = where / f"caseload-{n}.jsonl"
     with open(inp, "w", encoding="utf-8") as fh:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 t0 = time.perf_counter()
-from engine import RuleBase  # noqa: E402
+from reform_rules import RuleBase  # noqa: E402
 t_import = time.perf_counter() - t0
 
 

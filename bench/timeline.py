@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import RuleBase  # noqa: E402
-from engine.timeline import timeline  # noqa: E402
+from reform_rules import RuleBase  # noqa: E402
+from reform_rules.answer.timeline import timeline  # noqa: E402
 
 
 def main() -> None:

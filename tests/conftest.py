@@ -15,7 +15,7 @@ EXAMPLES = ROOT / "scenarios" / "examples"
 
 @pytest.fixture(scope="session")
 def base():
-    from engine import RuleBase
+    from reform_rules import RuleBase
     return RuleBase.load(RULES)
 
 
@@ -28,7 +28,7 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.Co
     """``reform ARGS`` in a fresh process; stdout and stderr captured as text (the timeout only guards against a hang)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("REFORM_RULES", None)
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "reform_rules", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance, status_code_conformance)
 
 from conftest import EXAMPLES, RULES  # noqa: E402
-from engine.web import create_app  # noqa: E402
+from reform_rules.web import create_app  # noqa: E402
 
 EXAMPLES_PER_OPERATION = 15  # × 16 operations × positive and negative: a few hundred in all
 MODES = ("positive", "negative")

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine import RuleBase
-from engine.batch import batch_frame, parse_row, run_batch
-from engine.batch_layout import Layout, output_fields
-from engine.errors import CitizenError
+from reform_rules import RuleBase
+from reform_rules.caseload.batch import batch_frame, parse_row, run_batch
+from reform_rules.caseload.layout import Layout, output_fields
+from reform_rules.basics.errors import CitizenError
 
 from batch_helpers import assert_rows_add_up
 from conftest import ROOT, run_cli
@@ -90,7 +90,7 @@ def expected_answer(base, citizen, day) -> dict:
 
 
 def compact(answer: dict) -> dict[str, str]:
-    """The CSV cells of an answer, per the documented layout (written independently of engine/batch.py)."""
+    """The CSV cells of an answer, per the documented layout (written independently of reform_rules/caseload/batch.py)."""
     def ob(o: dict) -> str:
         text = f"{o['requirement']}:{o['kind']}:{'' if o['count'] is None else o['count']}:{o['by'] or ''}"
         if o.get("first_by"):
@@ -142,14 +142,14 @@ def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_ca
 
 
 def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeypatch):
-    import engine.batch as batch_module
+    import reform_rules.caseload.batch as batch_module
     if not batch_module._can_fork():  # noqa
         pytest.skip("no fork here")
     path, _ = random_caseload
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     run_batch(base, path, one, DAYS[1:3], progress=False, workers=1)
     monkeypatch.setattr(batch_module, "POOL_MIN_ROWS", 1)
-    from engine import RuleBase
+    from reform_rules import RuleBase
     fresh = RuleBase.load(ROOT / "rules")  # nothing cached: every derivation goes to the helpers
     summary = run_batch(fresh, path, two, DAYS[1:3], progress=False, workers=2)
     assert summary.stats["derived"] >= 16
@@ -159,18 +159,18 @@ def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeyp
 
 def test_fast_path_equals_slow_path(base, random_caseload, tmp_path, monkeypatch):
     """Every row forced through parse_citizen and situation() gives the same output as the vectorised path."""
-    import engine.batch
+    import reform_rules.caseload.batch
     path, rows = random_caseload
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     run_batch(base, path, fast, DAYS[2:], progress=False)
-    original = engine.batch.convert
+    original = reform_rules.caseload.batch.convert
 
     def all_slow(table, conv, threads):
         c = original(table, conv, threads)
         c.ok[:] = False
         return c
 
-    monkeypatch.setattr(engine.batch, "convert", all_slow)
+    monkeypatch.setattr(reform_rules.caseload.batch, "convert", all_slow)
     summary = run_batch(base, path, slow, DAYS[2:], progress=False)
     assert summary.stats["slow_rows"] == len(rows)
     assert_rows_add_up(path, 2, out=slow, summary=summary)
@@ -330,7 +330,7 @@ def test_bad_invocations_exit_2(tmp_path):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
-    from engine.batch import _progress
+    from reform_rules.caseload.batch import _progress
     monkeypatch.setenv("CI", "1")
     assert _progress(10, None) is None
     monkeypatch.delenv("CI")
@@ -376,7 +376,7 @@ def test_impact_in_danish(random_caseload, tmp_path):
 
 
 def test_factorize_numbers_values_in_order_of_appearance():
-    from engine.batch import _factorize
+    from reform_rules.caseload.batch import _factorize
     rng = np.random.default_rng(7)
     values = rng.integers(-5, 50, 10_000) * 1_000_003
     dense, first = _factorize(values)
@@ -395,7 +395,7 @@ def test_command_line_batch_does_not_import_pandas(tmp_path):
     import subprocess
     import sys
     out = tmp_path / "a.csv"
-    code = ("import sys\nfrom engine.cli import main\n"
+    code = ("import sys\nfrom reform_rules.cli.main import main\n"
             "try:\n    main(standalone_mode=False, args=sys.argv[1:])\n"
             "finally:\n    print('PANDAS', 'pandas' in sys.modules, file=sys.stderr)\n")
     r = subprocess.run([sys.executable, "-c", code, "batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01",

@@ -148,9 +148,9 @@ def test_the_exit_codes_are_the_ones_the_analyst_guide_lists(tmp_path, monkeypat
 
     from click.testing import CliRunner
 
-    import engine.batch
-    from engine.cli import main
-    monkeypatch.setattr(engine.batch, "run_batch", lambda *a, **k: 1 / 0)
+    import reform_rules.caseload.batch
+    from reform_rules.cli.main import main
+    monkeypatch.setattr(reform_rules.caseload.batch, "run_batch", lambda *a, **k: 1 / 0)
     result = CliRunner().invoke(main, ["batch", str(bad), "--date", DAY, "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 70 and "internal error" in codes[70]
     # 130 and 143 are run in tests/test_batch_safety.py (a batch stopped by SIGINT, SIGTERM)

@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from engine import batch_formats
-from engine.batch import run_batch
-from engine.batch_layout import BatchError
-from engine.cli import main
-from engine.explain import _names
+from reform_rules.caseload import formats as batch_formats
+from reform_rules.caseload.batch import run_batch
+from reform_rules.basics.errors import BatchError
+from reform_rules.cli.main import main
+from reform_rules.answer.explain import _names
 
 from conftest import run_cli
 from test_batch import CSV_FIELDS, FIXTURES, OUTPUT_FIELDS, random_row, write_rows

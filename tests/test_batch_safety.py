@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch_files import MAX_CELL
+from reform_rules.caseload.files import MAX_CELL
 from test_batch import CSV_FIELDS
 
 from batch_helpers import assert_rows_add_up
@@ -164,7 +164,7 @@ def big_caseload(tmp_path_factory) -> Path:
 def start_batch(inp: Path, out: Path, *args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), CI="1")
     env.pop("REFORM_RULES", None)
-    return subprocess.Popen([sys.executable, "-m", "engine", "batch", str(inp), "--date", DAY, "--date", "2026-01-01",
+    return subprocess.Popen([sys.executable, "-m", "reform_rules", "batch", str(inp), "--date", DAY, "--date", "2026-01-01",
                              "--out", str(out), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -262,12 +262,12 @@ def test_an_output_that_is_the_input_is_refused(tmp_path):
 def test_an_unexpected_failure_is_one_line_and_exit_70(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    import engine.batch
-    from engine.cli import main
+    import reform_rules.caseload.batch
+    from reform_rules.cli.main import main
 
     def broken(*args, **kwargs):
         raise ValueError("something\x1b[2J unexpected")
-    monkeypatch.setattr(engine.batch, "run_batch", broken)
+    monkeypatch.setattr(reform_rules.caseload.batch, "run_batch", broken)
     inp = write_lines(tmp_path / "in.csv", [line(row("a"))])
     result = CliRunner().invoke(main, ["batch", str(inp), "--date", DAY, "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 70

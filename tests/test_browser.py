@@ -69,7 +69,7 @@ def _free_port() -> int:
 def _serving(app):
     """(base URL, the server's log as text) of a uvicorn server for ``app``, set up as ``reform serve`` sets it up."""
     import uvicorn
-    from engine.web import LOG_CONFIG
+    from reform_rules.web import LOG_CONFIG
 
     names = ("reform.web", "uvicorn", "uvicorn.error", "uvicorn.access")
     saved = {n: (logging.getLogger(n).level, logging.getLogger(n).propagate, list(logging.getLogger(n).handlers))
@@ -106,7 +106,7 @@ def _serving(app):
 @pytest.fixture(scope="module")
 def server(chromium_path, base):
     """(base URL, the server's log as text) of a uvicorn server set up as ``reform serve`` sets it up."""
-    from engine.web import create_app
+    from reform_rules.web import create_app
     with _serving(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False)) as served:
         yield served
 
@@ -160,7 +160,7 @@ def page(browser, server):
 
 
 def _expected(base, citizen: dict, day: str, lang: str):
-    from engine.explain import _names
+    from reform_rules.answer.explain import _names
     answer = base.evaluate(base.parse_citizen(citizen), day, lang=lang)
     return answer, _names(base.ruleset, lang)
 
@@ -351,7 +351,7 @@ def _lone_by_hand(page) -> None:
 
 def test_thomas_timeline_on_the_page(page, base):
     from datetime import date
-    from engine.timeline import timeline
+    from reform_rules.answer.timeline import timeline
     page.goto(page.base + "/?lang=da&example=thomas&date=2027-03-01")
     page.wait_for_selector("#timeline-list .tl-period")
     thomas = base.load_citizen(EXAMPLES / "thomas.yaml")
@@ -551,8 +551,8 @@ def test_the_form_follows_the_declaration(page, base):
 
 
 def test_a_new_fact_in_the_rules_appears_on_the_page(browser, chromium_path, tmp_path):
-    from engine import RuleBase
-    from engine.web import create_app
+    from reform_rules import RuleBase
+    from reform_rules.web import create_app
     from test_web_form import rules_with_new_facts
     directory = rules_with_new_facts(tmp_path / "rules")
     app = create_app(RuleBase.load(directory), rules_dir=directory, examples_dir=EXAMPLES, completeness=False)
@@ -581,7 +581,7 @@ def test_a_new_fact_in_the_rules_appears_on_the_page(browser, chromium_path, tmp
 # -- issue 17 item 5: what could change the answer ---------------------------------------------------------
 def test_what_could_change_the_answer(page, base):
     from datetime import date
-    from engine.counterfactual import what_would_change
+    from reform_rules.answer.counterfactual import what_would_change
     page.goto(page.base + "/?lang=da")
     _lone_by_hand(page)
     _show(page)

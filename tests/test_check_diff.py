@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import RuleBase, RuleFileError
-from engine.completeness import check_completeness
-from engine.diff import answer_changes, rule_changes
+from reform_rules import RuleBase, RuleFileError
+from reform_rules.logic.completeness import check_completeness
+from reform_rules.answer.diff import answer_changes, rule_changes
 
 from conftest import run_cli
 

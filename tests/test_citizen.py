@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from engine import CitizenError, parse_citizen
+from reform_rules import CitizenError, parse_citizen
 
 
 def ok(vocab, **extra):

@@ -1,13 +1,13 @@
-"""The column date functions equal engine.dates value for value (the batch relies on it)."""
+"""The column date functions equal reform_rules.basics.dates value for value (the batch relies on it)."""
 from datetime import date, timedelta
 
 import numpy as np
 import pytest
 
-from engine import column_dates as cd
-from engine import dates
-from engine.batch_codes import date_value as _date_value
-from engine.citizen import YEARS
+from reform_rules.basics import column_dates as cd
+from reform_rules.basics import dates
+from reform_rules.caseload.columns import date_value as _date_value
+from reform_rules.law.citizen import YEARS
 
 DAYS = ([date(1999, 12, 31) + timedelta(days=i) for i in range(0, 366 * 4 + 2)]   # four years incl. 2000
         + [date(2025, 12, 1) + timedelta(days=i) for i in range(0, 1000)])                # around the query days
@@ -35,7 +35,7 @@ def test_age_and_completed_months_equal_engine_dates(day):
 
 
 def test_bands_equal_bisect():
-    from engine.batch_codes import Components
+    from reform_rules.logic.situation_codes import Components
     thresholds = [18, 25, 30, 67]
     values = np.arange(-2, 80)
     assert cd.bands(thresholds, values).tolist() == [Components.band(thresholds, int(v)) for v in values]

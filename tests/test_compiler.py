@@ -6,8 +6,8 @@ from pathlib import Path
 
 from hypothesis import given, strategies as st
 
-from engine import RuleBase
-from engine.compiler import canonical, situation_facts
+from reform_rules import RuleBase
+from reform_rules.logic.compiler import canonical, situation_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ def test_canonical_value_answers_every_threshold_alike(ks, v):
 
 def test_no_legal_fact_in_engine_python():
     pattern = re.compile(r"20[2-3][0-9]-[01][0-9]-[0-3][0-9]|aktivitetspar|sygedagpeng|ressourcefor|jobafklaring|dagpenge")
-    hits = [f"{p.name}:{i}" for p in (ROOT / "engine").rglob("*.py")
+    hits = [f"{p.name}:{i}" for p in (ROOT / "reform_rules").rglob("*.py")
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert hits == []
 
@@ -30,17 +30,17 @@ def test_no_citizen_fact_or_answer_value_named_in_the_engine():
     """Facts and answer values are declared in rules/ (vocabulary.yaml, the-answer.yaml), never named in Python."""
     pattern = re.compile(r"work_duty|exempted|sick_from|expected_absence_weeks|uncomplicated|vocational_education|"
                          r"jobpraemie|kontanthjaelp|no-as-a-rule")
-    hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "engine").rglob("*") if p.suffix == ".py"
+    hits = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "reform_rules").rglob("*") if p.suffix == ".py"
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert hits == []
 
 
 def test_only_the_condition_parser_reads_a_rules_raw_when():
-    """The typed condition tree (engine/conditions.py) is the only reader of a rule's raw ``when``."""
-    readers = [f"{p.relative_to(ROOT)}:{i}" for base in (ROOT / "engine", ROOT / "docs" / "_ext") for p in base.rglob("*.py")
+    """The typed condition tree (reform_rules/law/conditions.py) is the only reader of a rule's raw ``when``."""
+    readers = [f"{p.relative_to(ROOT)}:{i}" for base in (ROOT / "reform_rules", ROOT / "docs" / "_ext") for p in base.rglob("*.py")
                for i, line in enumerate(p.read_text().splitlines(), 1)
                if re.search(r"""\.when\b|\[["']when["']\]|get\(["']when["']\)""", line)]
-    assert readers == ["engine/ruleset.py:" + readers[0].split(":")[1]] if readers else True, readers
+    assert readers == ["reform_rules/law/ruleset.py:" + readers[0].split(":")[1]] if readers else True, readers
 
 
 def test_program_carries_rule_ids_in_heads(base):

@@ -37,6 +37,6 @@ def test_a_group_or_an_open_question_always(base):
 
 def test_the_contract_schema_is_generated_from_the_declaration(base):
     """tests/answer.schema.json is what `reform schema` generates from rules/the-answer.yaml and the rules."""
-    from engine.answer_schema import answer_schema
+    from reform_rules.law.answer_schema import answer_schema
     assert answer_schema(base.ruleset) == SCHEMA, \
         "tests/answer.schema.json is stale: run `reform schema > tests/answer.schema.json` and commit it"

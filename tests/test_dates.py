@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from engine import dates
+from reform_rules.basics import dates
 
 
 @pytest.mark.parametrize("start, months, end", [

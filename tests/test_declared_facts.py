@@ -1,6 +1,6 @@
 """The law's vocabulary declared once: a fictional fact added to a copy of the rules — a yes/no fact on the
 citizen and a date on programme spells — goes through a citizen file, ``reform query``, a batch CSV column,
-the JSON API and its OpenAPI schema, and the docs catalogue, with no change to ``engine/``."""
+the JSON API and its OpenAPI schema, and the docs catalogue, with no change to ``reform_rules/``."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from engine import RuleBase
+from reform_rules import RuleBase
 
 FACT = '''  - id: test_flag
     type: bool
@@ -65,7 +65,7 @@ def rules(tmp_path_factory) -> Path:
 
 
 def test_the_engine_does_not_know_the_fact_by_name():
-    hits = [p for p in (ROOT / "engine").rglob("*") if p.suffix in (".py", ".js", ".html")
+    hits = [p for p in (ROOT / "reform_rules").rglob("*") if p.suffix in (".py", ".js", ".html")
             and re.search(r"test_flag|test_date|programme_tested", p.read_text("utf-8"))]
     assert hits == []
 
@@ -116,7 +116,7 @@ def test_a_batch_csv_column(rules, tmp_path):
 def test_the_json_api_and_its_openapi_schema(rules):
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
-    from engine.web.app import create_app
+    from reform_rules.web.app import create_app
     client = TestClient(create_app(RuleBase.load(rules), rules_dir=rules))
     r = client.post("/api/query", json={"citizen": CITIZEN, "date": "2026-03-10"})
     assert r.status_code == 200, r.text

@@ -39,7 +39,7 @@ def yaml_ids() -> list[str]:
 
 @pytest.fixture(scope="module")
 def ruleset():
-    from engine import RuleBase
+    from reform_rules import RuleBase
     return RuleBase.load(ROOT / "rules").ruleset
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine import CitizenError, RuleFileError, parse_citizen
-from engine.citizen import parse_citizen_text
-from engine.errors import ReformError
-from engine.compiler import compile_rules
-from engine.ruleset import read_rules
+from reform_rules import CitizenError, RuleFileError, parse_citizen
+from reform_rules.law.citizen import parse_citizen_text
+from reform_rules.basics.errors import ReformError
+from reform_rules.logic.compiler import compile_rules
+from reform_rules.law.ruleset import read_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),

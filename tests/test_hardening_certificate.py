@@ -74,8 +74,8 @@ def _query(tmp_path: Path, rules: Path, *extra: str):
 
 
 def test_the_committed_certificate_is_for_the_current_rules():
-    from engine import RuleBase
-    from engine.certificate import read_certificate
+    from reform_rules import RuleBase
+    from reform_rules.logic.certificate import read_certificate
     current = RuleBase.load(RULES).rules_hash
     cert = read_certificate(RULES)
     assert cert is not None, "rules/.certificate.json is missing: run `reform check` and commit the file"
@@ -142,12 +142,12 @@ def test_no_certificate_is_a_warning_never_a_refusal(tmp_path):
 def test_serve_refuses_broken_rules_unless_unchecked(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    import engine.web
-    from engine.cli import main
+    import reform_rules.web
+    from reform_rules.cli.main import main
     rules = _small_rules(tmp_path, overlap=True)
     assert run_cli("check", "--rules", str(rules)).returncode == 1
     served = []
-    monkeypatch.setattr(engine.web, "serve", lambda base, **kw: served.append(base))
+    monkeypatch.setattr(reform_rules.web, "serve", lambda base, **kw: served.append(base))
     refused = CliRunner().invoke(main, ["serve", "--rules", str(rules)])
     assert refused.exit_code == 1 and served == []
     assert "reform check found these rules" in refused.stderr and "--unchecked" in refused.stderr
@@ -161,8 +161,8 @@ def test_health_says_whether_the_rules_are_checked(tmp_path):
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-    from engine import RuleBase
-    from engine.web import create_app
+    from reform_rules import RuleBase
+    from reform_rules.web import create_app
     rules = _small_rules(tmp_path)
     with TestClient(create_app(RuleBase.load(rules), rules_dir=rules)) as client:
         assert client.get("/api/health").json()["checked"] is False
@@ -171,7 +171,7 @@ def test_health_says_whether_the_rules_are_checked(tmp_path):
 
 
 def test_receipt_checked_must_be_true_or_false():
-    from engine.receipt import receipt_errors
+    from reform_rules.answer.receipt import receipt_errors
     receipt = {"engine": "0.1.0", "rules_hash": "a" * 64, "rules_revision": None, "rules_dirty": False,
                "query_date": "2027-03-01", "lang": "da", "made_at": "2027-03-01T12:00:00+00:00",
                "input": {"id": "p1"}}

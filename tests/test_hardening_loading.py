@@ -6,7 +6,7 @@ import gc
 import sys
 import tracemalloc
 
-from engine.loader import load_file, parse_text
+from reform_rules.law.loader import load_file, parse_text
 
 
 def test_a_parsed_value_is_held_by_nothing_but_its_reader():
@@ -62,7 +62,7 @@ def _rules_with(tmp_path: Path, file: str, old: str, new: str, count: int = 1) -
 
 
 def _load_errors(rules: Path) -> list[str]:
-    from engine import RuleBase, RuleFileError
+    from reform_rules import RuleBase, RuleFileError
     try:
         RuleBase.load(rules)
     except RuleFileError as exc:
@@ -198,7 +198,7 @@ def test_check_warns_of_rules_that_can_never_apply_and_of_hidden_files(tmp_path)
 def test_an_unlistable_rules_directory_via_reform_rules_is_one_line(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from engine.cli import main
+    from reform_rules.cli.main import main
     rules = _copy(tmp_path)
     real = Path.iterdir
 
@@ -214,7 +214,7 @@ def test_an_unlistable_rules_directory_via_reform_rules_is_one_line(tmp_path, mo
 
 
 def test_a_rules_directory_that_cannot_be_searched_is_one_line(tmp_path, monkeypatch):
-    from engine import RuleBase, RuleFileError
+    from reform_rules import RuleBase, RuleFileError
     rules = _copy(tmp_path)
     real = Path.lstat
 

@@ -12,7 +12,7 @@ from conftest import run_cli
     "borger 290200-1234 (skudår)", "id-3112991234",
 ])
 def test_cpr_like_numbers_are_recognised(text):
-    from engine.privacy import looks_like_cpr
+    from reform_rules.basics.privacy import looks_like_cpr
     assert looks_like_cpr(text)
 
 
@@ -24,12 +24,12 @@ def test_cpr_like_numbers_are_recognised(text):
     "01018012345", "123e4567-e89b-12d3-a456-426614174000",
 ])
 def test_dates_hashes_and_ids_are_not_cpr_numbers(text):
-    from engine.privacy import looks_like_cpr
+    from reform_rules.basics.privacy import looks_like_cpr
     assert not looks_like_cpr(text)
 
 
 def test_redact_hides_each_cpr_like_number_and_keeps_the_rest():
-    from engine.privacy import redact_cpr
+    from reform_rules.basics.privacy import redact_cpr
     assert redact_cpr("a 010180-1234 b 0202801234 on 2026-01-01") == \
         "a [CPR-like number hidden] b [CPR-like number hidden] on 2026-01-01"
 

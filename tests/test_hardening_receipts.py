@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from engine.receipt import HistoryError, RulesLocation
+from reform_rules.answer.receipt import HistoryError, RulesLocation
 
 CITIZEN = "id: p1\nborn: 1980-01-01\nspells:\n  - {benefit: dagpenge, from: 2027-02-01}\n"
 
@@ -79,7 +79,7 @@ def test_every_receipt_field_is_validated(saved, tmp_path, field, value, message
 
 
 def test_a_missing_receipt_field_is_named(saved):
-    from engine.receipt import receipt_errors
+    from reform_rules.answer.receipt import receipt_errors
     receipt = dict(saved["receipt"])
     del receipt["made_at"]
     assert receipt_errors(receipt, "a.json") == ["a.json: receipt.made_at: missing"]
@@ -95,7 +95,7 @@ def test_a_cpr_number_in_a_receipt_is_refused_without_echoing_it(saved, tmp_path
 
 
 def test_a_cpr_number_in_the_receipt_input_is_named_by_its_path(saved):
-    from engine.receipt import receipt_errors
+    from reform_rules.answer.receipt import receipt_errors
     receipt = json.loads(json.dumps(saved["receipt"]))
     receipt["input"]["spells"][0]["benefit"] = "0101801234"
     errors = receipt_errors(receipt, "a.json")

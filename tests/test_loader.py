@@ -1,6 +1,6 @@
 import pytest
 
-from engine.loader import LoadError, load_file, parse_text
+from reform_rules.law.loader import LoadError, load_file, parse_text
 
 
 def test_line_marks_for_nested_values():
@@ -53,7 +53,7 @@ RULE_FILES = sorted(p for p in __import__("pathlib").Path(__file__).resolve().pa
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
 def test_libyaml_and_python_parsers_give_the_same_document(path, monkeypatch):
     """The fast (libyaml) path must build exactly what the pure-Python parser builds, lines included."""
-    import engine.loader as loader
+    import reform_rules.law.loader as loader
     if loader._C_LOADER is None:
         pytest.skip("PyYAML without libyaml")
     fast = loader.load_file(path)
@@ -65,7 +65,7 @@ def test_libyaml_and_python_parsers_give_the_same_document(path, monkeypatch):
 
 @pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: [1,\n", "a:\n\tb: 1\n", "a: 1\nb: 2\na: 3\n", "a: \x07\n"])
 def test_libyaml_path_words_errors_as_the_python_parser(text, monkeypatch):
-    import engine.loader as loader
+    import reform_rules.law.loader as loader
     with pytest.raises(LoadError) as fast:
         parse_text(text, "t.yaml")
     monkeypatch.setattr(loader, "_C_LOADER", None)

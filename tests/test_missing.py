@@ -1,5 +1,5 @@
 """Ask for what is missing (issue 17 item 6): the facts left empty that a rule behind the answer tests as not
-known, named with their declared label and help and what they decide (engine.missing, /api/explain's view)."""
+known, named with their declared label and help and what they decide (reform_rules.answer.missing, /api/explain's view)."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from conftest import EXAMPLES, RULES
-from engine.loader import load_file
-from engine.missing import missing_facts
+from reform_rules.law.loader import load_file
+from reform_rules.answer.missing import missing_facts
 
 SICK = {"id": "syg", "born": "1986-03-10", "municipality": "Odense",
         "spells": [{"benefit": "sygedagpenge", "sick_from": "employment", "from": "2026-03-02"}]}
@@ -66,7 +66,7 @@ def test_the_api_view_carries_what_is_missing(base):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from fastapi.testclient import TestClient
-    from engine.web import create_app
+    from reform_rules.web import create_app
     with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False)) as client:
         view = client.post("/api/explain", json={"citizen": SICK, "date": "2026-05-01"}).json()["view"]
         assert [m["fact"] for m in view["missing"]] == ["expected_absence_weeks"]

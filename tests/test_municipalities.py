@@ -9,7 +9,7 @@ import json
 import pytest
 
 from conftest import run_cli
-from engine import CitizenError
+from reform_rules import CitizenError
 
 
 def _citizen(name: str) -> dict:
@@ -66,7 +66,7 @@ def test_a_batch_row_with_an_unknown_name_is_an_error_row(tmp_path):
 def test_the_api_answers_422(base):
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
-    from engine.web.app import create_app
+    from reform_rules.web.app import create_app
     client = TestClient(create_app(base, completeness=False))
     r = client.post("/api/query", json={"citizen": _citizen("Gentofe"), "date": "2027-02-15"})
     assert r.status_code == 422

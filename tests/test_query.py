@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.explain import render_text
+from reform_rules.answer.explain import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

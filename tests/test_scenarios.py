@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import RuleBase
-from engine.errors import ReformError
-from engine.scenarios import load_scenario, run_expectation, scenario_files
+from reform_rules import RuleBase
+from reform_rules.basics.errors import ReformError
+from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -56,7 +56,7 @@ def test_a_malformed_scenario_names_file_line_and_field(tmp_path):
 
 
 def test_compare_reports_only_named_fields():
-    from engine.scenarios import compare
+    from reform_rules.answer.scenarios import compare
     answer = {"phase": "phase-2", "target_group": {"id": "x", "structure": "new-5"},
               "programmes": [{"id": "p", "status": "abolished"}], "obligations": [], "open_questions": []}
     assert compare({"phase": "phase-2", "programmes": {"p": "abolished"}}, answer) == []

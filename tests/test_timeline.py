@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine import parse_citizen
-from engine.timeline import _key, timeline
+from reform_rules import parse_citizen
+from reform_rules.answer.timeline import _key, timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAS = sorted((ROOT / "scenarios" / "examples").glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""The web API and pages (engine.web) through FastAPI's TestClient: the contract, bad input, safety."""
+"""The web API and pages (reform_rules.web) through FastAPI's TestClient: the contract, bad input, safety."""
 from __future__ import annotations
 
 import io
@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from conftest import EXAMPLES, RULES, run_cli  # noqa: E402
-from engine.loader import load_file  # noqa: E402
-from engine.web import create_app  # noqa: E402
-from engine.web.middleware import MAX_BODY  # noqa: E402
+from reform_rules.law.loader import load_file  # noqa: E402
+from reform_rules.web import create_app  # noqa: E402
+from reform_rules.web.middleware import MAX_BODY  # noqa: E402
 
 PERSONAS = [("lone", "2026-08-10", "da"), ("dagpenge-koebenhavn-2027", "2027-03-01", "da"),
             ("anna", "2026-03-01", "en"), ("thomas", "2027-06-01", "en")]
@@ -267,8 +267,8 @@ def test_check_summary(client, base):
 
 def test_full_check_runs_in_the_background(base, monkeypatch):
     import threading
-    from engine.check import CheckReport
-    import engine.web.app as web_app
+    from reform_rules.answer.check import CheckReport
+    import reform_rules.web.app as web_app
     release = threading.Event()
     calls = []
 
@@ -298,7 +298,7 @@ def test_timeline(client, base):
     body = {"citizen": lone(), "from": "2026-01-01", "to": "2027-12-31"}
     r = client.post("/api/timeline", json=body)
     try:
-        from engine.timeline import timeline
+        from reform_rules.answer.timeline import timeline
     except ImportError:
         assert r.status_code == 501 and r.json()["error"] == "not_implemented"
         return
@@ -589,7 +589,7 @@ def test_explain_has_linked_citations_and_a_statement_of_reasons(client, base):
 
 def test_timeline_view_marks_the_date_and_says_why(client, base):
     from datetime import date
-    from engine.timeline import timeline
+    from reform_rules.answer.timeline import timeline
     r = client.post("/api/timeline/view", json={"citizen": raw("thomas"), "date": "2027-03-01", "lang": "da"})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -608,7 +608,7 @@ def test_timeline_view_marks_the_date_and_says_why(client, base):
 
 def test_error_patterns_are_valid_and_cover_the_common_messages():
     import re as _re
-    from engine.web.i18n import ERROR_PATTERNS
+    from reform_rules.web.i18n import ERROR_PATTERNS
     samples = ["'2026-02-30' is not a date (no such day)", "'x' is not a date (YYYY-MM-DD)",
                "missing: the date to answer for (YYYY-MM-DD)", "'understøttelse' is not a known benefit (one of: a)",
                "missing or empty: give a pseudonymous id", "2026-01-01 is before from (2026-02-01)"]

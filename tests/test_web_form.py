@@ -1,5 +1,5 @@
 """The citizen form is derived from the rules' declaration of facts (issue 14): no fact of the law is named
-in the web code, and a fact added to the rules appears in the form and the API with no change to engine/."""
+in the web code, and a fact added to the rules appears in the form and the API with no change to reform_rules/."""
 from __future__ import annotations
 
 import json
@@ -19,9 +19,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import EXAMPLES, ROOT, RULES  # noqa: E402
-from engine.web import create_app  # noqa: E402
+from reform_rules.web import create_app  # noqa: E402
 
-WEB = ROOT / "engine" / "web"
+WEB = ROOT / "reform_rules" / "web"
 # Names of the law's facts, values and answer values the web code must not know (issue 14's acceptance).
 LAW_NAMES = re.compile(r"work_duty|exempted|sick_from|expected_absence_weeks|uncomplicated|vocational_education|"
                        r"jobpraemie|kontanthjaelp|no-as-a-rule")
@@ -53,7 +53,7 @@ def rules_with_new_facts(target: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def copied(tmp_path_factory):
-    from engine import RuleBase
+    from reform_rules import RuleBase
     directory = rules_with_new_facts(tmp_path_factory.mktemp("rules") / "rules")
     return RuleBase.load(directory), directory
 

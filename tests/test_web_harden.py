@@ -22,10 +22,10 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import EXAMPLES, RULES  # noqa: E402
-from engine.explain import render_text, safe_text  # noqa: E402
-from engine.loader import MAX_DEPTH, LoadError, nesting_depth, parse_text  # noqa: E402
-from engine.web import create_app  # noqa: E402
-import engine.web.app as web_app  # noqa: E402
+from reform_rules.answer.explain import render_text, safe_text  # noqa: E402
+from reform_rules.law.loader import MAX_DEPTH, LoadError, nesting_depth, parse_text  # noqa: E402
+from reform_rules.web import create_app  # noqa: E402
+import reform_rules.web.app as web_app  # noqa: E402
 
 GUARD = 60  # seconds: only against a hang; no assertion depends on it
 
@@ -230,7 +230,7 @@ def test_a_body_that_trickles_in_is_answered_408(base):
 
 def test_serve_gives_uvicorn_read_timeouts(monkeypatch, base):
     import uvicorn
-    from engine import web
+    from reform_rules import web
     got = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: got.update(kwargs))
     web.serve(base, rules_dir=RULES, examples_dir=EXAMPLES)

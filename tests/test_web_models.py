@@ -1,4 +1,4 @@
-"""The API's request bodies are Pydantic models (engine.web.models): the OpenAPI document comes from them,
+"""The API's request bodies are Pydantic models (reform_rules.web.models): the OpenAPI document comes from them,
 and a bad body is still answered in the project's error shape with every field named."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import EXAMPLES, RULES  # noqa: E402
-from engine.web import create_app  # noqa: E402
+from reform_rules.web import create_app  # noqa: E402
 
 LONE = {"id": "lone", "born": "1986-03-10", "municipality": "Odense",
         "spells": [{"benefit": "sygedagpenge", "sick_from": "employment", "expected_absence_weeks": 12,

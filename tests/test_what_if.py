@@ -1,4 +1,4 @@
-"""What would change the answer (issue 17 item 5): engine.counterfactual, `reform query --what-if` and
+"""What would change the answer (issue 17 item 5): reform_rules.answer.counterfactual, `reform query --what-if` and
 POST /api/what-if."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from conftest import EXAMPLES, RULES, run_cli
-from engine.compiler import canonical
-from engine.counterfactual import _bands, lines, what_would_change
+from reform_rules.logic.compiler import canonical
+from reform_rules.answer.counterfactual import _bands, lines, what_would_change
 
 
 def _changes(base, name: str, day: date, lang: str = "da"):
@@ -86,7 +86,7 @@ def test_one_fact_at_a_time(base):
             moved = date.fromisoformat(change.values[0])
             for other in kind.measures:
                 if other.of == "from" and other.kind != "date":
-                    from engine.citizen import measure_value
+                    from reform_rules.law.citizen import measure_value
                     cuts = base.program.thresholds.get(other.id, [])
                     assert canonical(measure_value(other.kind, spell.start, day), cuts) == \
                         canonical(measure_value(other.kind, moved, day), cuts), (name, change.text)
@@ -128,14 +128,14 @@ def client(base):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from fastapi.testclient import TestClient
-    from engine.web import create_app
+    from reform_rules.web import create_app
     with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES, completeness=False),
                     raise_server_exceptions=False) as c:
         yield c
 
 
 def test_api_what_if(client, base):
-    from engine.loader import load_file
+    from reform_rules.law.loader import load_file
     citizen = load_file(EXAMPLES / "lone.yaml").data
     r = client.post("/api/what-if", json={"citizen": citizen, "date": "2026-08-10", "lang": "da"})
     assert r.status_code == 200, r.text

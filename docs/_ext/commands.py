@@ -190,7 +190,7 @@ class Result:
 def _argv(cmd: Command) -> list[str]:
     head, *rest = cmd.argv
     if head == "reform":
-        return [sys.executable, "-m", "engine", *rest]
+        return [sys.executable, "-m", "reform_rules", *rest]
     if head == "python":
         return [sys.executable, *rest]
     return list(cmd.argv)
@@ -235,7 +235,7 @@ def run(cmd: Command, timeout: float = 120) -> Result:
         return Result(cmd, p.returncode, p.stdout, p.stderr, diff=diff)
 
 
-INPUTS = ("engine", "rules", "scenarios", "docs/guide-files", "pyproject.toml")
+INPUTS = ("reform_rules", "rules", "scenarios", "docs/guide-files", "pyproject.toml")
 
 
 def inputs_digest() -> str:

@@ -262,31 +262,28 @@ def mapping_svg(left: list[Node], right: list[Node], edges: list[Edge], left_hea
 
 # --- the engine's architecture ----------------------------------------------------------------------
 PIPELINE = (
-    ("loader", "safe YAML, line marks"),
-    ("schema", "JSON Schema: file:line: field"),
-    ("ruleset", "typed rules, cross-checks"),
-    ("compiler", "rules → Datalog text"),
-    ("kb", "pyDatalog: holds / set aside"),
-    ("query", "RuleBase.evaluate → Answer"),
-    ("explain", "reasons, da / en"),
-    ("cli", "reform …: text, JSON"),
+    ("law", "rule files, vocabulary, citizen records"),
+    ("logic", "Datalog, situations, the proof"),
+    ("answer", "RuleBase.evaluate → Answer, reasons"),
+    ("caseload", "batch, formats, impact"),
+    ("cli · web", "reform …, the page, the API"),
 )
 
 
 def architecture_svg() -> str:
-    """The engine's modules as one pipeline, with where rule files and citizen files come in."""
+    """The package's stages as one pipeline, with where rule files and citizen files come in."""
     bw, bh, gap, x0, y0 = 128.0, 54.0, 22.0, 20.0, 96.0
     width = x0 * 2 + len(PIPELINE) * bw + (len(PIPELINE) - 1) * gap
-    body = [_t(x0, 28, "The engine: one direction, from rule files to answers", 16, "bold"),
-            _t(x0, 46, "Each box is a module of engine/; the query layer never reads YAML, the command line never "
-                       "touches Datalog.", 11, fill=MUTED),
+    body = [_t(x0, 28, "reform_rules: one direction, from rule files to answers", 16, "bold"),
+            _t(x0, 46, "Each box is a subpackage of reform_rules/ (basics/ serves all); a stage imports only the "
+                       "stages before it (import-linter checks it).", 11, fill=MUTED),
             '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
             f'<path d="M0,0 L8,4 L0,8 z" fill="{INK}"/></marker></defs>']
     centres = {}
     for i, (name, what) in enumerate(PIPELINE):
         x = x0 + i * (bw + gap)
         centres[name] = x + bw / 2
-        fill = "#e3f2fd" if name in ("compiler", "kb") else "#eceff1"
+        fill = "#e3f2fd" if name == "logic" else "#eceff1"
         body.append(f'<rect x="{x:.1f}" y="{y0}" width="{bw}" height="{bh}" rx="6" fill="{fill}" stroke="#90a4ae"/>')
         body.append(_t(x + bw / 2, y0 + 21, name, 13, "bold", "middle", family=MONO))
         for j, line in enumerate(wrap(what, bw - 12, 9.5)):
@@ -295,11 +292,11 @@ def architecture_svg() -> str:
             body.append(f'<line x1="{x - gap + 2:.1f}" y1="{y0 + bh / 2}" x2="{x - 3:.1f}" y2="{y0 + bh / 2}" '
                         f'stroke="{INK}" stroke-width="1.5" marker-end="url(#arrow)"/>')
     top = y0 - 30
-    body.append(_t(centres["loader"], top, "rules/*.yaml", 11, "bold", "middle", family=MONO))
-    body.append(f'<line x1="{centres["loader"]:.1f}" y1="{top + 5}" x2="{centres["loader"]:.1f}" y2="{y0 - 3}" '
+    body.append(_t(centres["law"], top, "rules/*.yaml", 11, "bold", "middle", family=MONO))
+    body.append(f'<line x1="{centres["law"]:.1f}" y1="{top + 5}" x2="{centres["law"]:.1f}" y2="{y0 - 3}" '
                 f'stroke="{INK}" stroke-width="1.5" marker-end="url(#arrow)"/>')
     cy = y0 + bh + 56
-    cx = centres["query"]
+    cx = centres["answer"]
     body.append(f'<rect x="{cx - bw / 2:.1f}" y="{cy - 18}" width="{bw}" height="36" rx="6" fill="#fff8e1" '
                 f'stroke="#ffb300"/>')
     body.append(_t(cx, cy - 2, "citizen", 12, "bold", "middle", family=MONO))
@@ -309,4 +306,4 @@ def architecture_svg() -> str:
     body.append(_t(cx - bw / 2 - 8, cy + 4, "citizen file (YAML/JSON) →", 11, "bold", "end", family=MONO))
     height = cy + 40
     return _svg(width, height, "The engine's architecture",
-                "loader, schema, ruleset, compiler, kb, query, explain and cli in one pipeline.", body)
+                "law, logic, answer, caseload, and the command line and web page, in one pipeline.", body)

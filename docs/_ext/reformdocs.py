@@ -146,7 +146,7 @@ class Output:
 @dataclass
 class Site:
     root: Path                         # the project
-    base: Any                          # engine.RuleBase
+    base: Any                          # reform_rules.RuleBase
     hits: dict = field(default_factory=lambda: defaultdict(dict))       # rule → {file: [dates]}
     persona_hits: dict = field(default_factory=lambda: defaultdict(dict))
     scenario_problems: list = field(default_factory=list)
@@ -197,7 +197,7 @@ class Site:
         src = self.rs.sources.get(source_id)
         if src is None:
             return lit(source_id)
-        from engine.explain import source_name
+        from reform_rules.answer.explain import source_name
         if src.kind == "seed":
             return ref(f"seed-text-{src.id}", source_name(src))
         return ref(f"source-{src.id}", source_name(src))
@@ -277,7 +277,7 @@ def conditions(site: Site, when: dict) -> list[str]:
 
 
 def obligation_text(site: Site, spec: dict) -> str:
-    from engine.explain import kind_label
+    from reform_rules.answer.explain import kind_label
     kind = kind_label(site.rs.answer, spec["kind"], None, "en")
     if spec.get("hours_per_week"):
         text = f"{kind}: up to {spec['hours_per_week']} hours a week"
@@ -345,7 +345,7 @@ def validity(rule) -> str:
 
 
 def status_text(status: str) -> str:
-    from engine.explain import STATUS
+    from reform_rules.answer.explain import STATUS
     label = STATUS.get(status, {})
     return f"{lit(status)}: *{esc(label.get('da', status))}* / {esc(label.get('en', status))}"
 
@@ -353,7 +353,7 @@ def status_text(status: str) -> str:
 # --- seeds: where a quoted phrase is in the seed text ------------------------------------------------
 def _normalise(text: str) -> tuple[str, list[int]]:
     """The seed text as the web app matches quotes in it (one function for both)."""
-    from engine.web.sources import normalise_text
+    from reform_rules.web.sources import normalise_text
     return normalise_text(text)
 
 
@@ -431,8 +431,8 @@ def change_dates(rs) -> list[date]:
 
 
 def compute_exercised(site: Site) -> None:
-    from engine.errors import ReformError
-    from engine.scenarios import load_scenario
+    from reform_rules.basics.errors import ReformError
+    from reform_rules.answer.scenarios import load_scenario
     base, rs = site.base, site.rs
     scen_root = site.root / "scenarios"
     files = sorted(p for p in scen_root.rglob("*.yaml") if "examples" not in p.relative_to(scen_root).parts)
@@ -516,8 +516,8 @@ def subject_pages(site: Site, out: Output) -> None:
         out.write(f"rules/{subject}.rst", "\n".join(subject_page(site, subject, file, title, rules,
                                                                  overridden_by)) + "\n")
     index += list_table(["Subject", "File", "Rules", "By status"], rows, [20, 35, 10, 35])
-    from engine.explain import STATUS
-    from engine.model import STATUS_ORDER
+    from reform_rules.answer.explain import STATUS
+    from reform_rules.law.model import STATUS_ORDER
     index += heading("Status: how sure a rule is", "-") + [
         "From strongest to weakest; an answer reports the weakest status among the rules it used.", ""]
     index += list_table(["Status", "Dansk", "English", "Rules"],
@@ -569,7 +569,7 @@ def sources_page(site: Site, out: Output) -> None:
     for p in rs.parameters:
         for c in p.source:
             cited[c.ref].append(f"parameter:{p.id}")
-    from engine.explain import STATUS, source_name, source_url
+    from reform_rules.answer.explain import STATUS, source_name, source_url
     lines = heading("Sources", "=") + [
         "The source registry (``rules/sources.yaml``): every document a rule cites, once. A rule's citation",
         "names its source by the name below and adds where in it (``at``) and, sometimes, a quote. The seed",
@@ -604,7 +604,7 @@ def seed_pages(site: Site, out: Output) -> None:
         for c in r.source:
             if r.id not in citing[c.ref]:
                 citing[c.ref].append(r.id)
-    from engine.explain import source_name
+    from reform_rules.answer.explain import source_name
     index = heading("Seed documents", "=") + [
         "The Danish source documents the project was founded on, cited by their titles. Each page shows the",
         "text of the copy kept in the project, with the lines the rules quote highlighted (the web app serves",
@@ -870,7 +870,7 @@ def _pick_date(test: dict, default: date) -> date:
 def citizen_for(site: Site, branch: dict, day: date, name: str) -> dict:
     """A citizen record that meets every condition of ``branch`` on ``day`` (and the day after the cut),
     built from the vocabulary's declaration: each fact by its type, each measure by the date it counts from."""
-    from engine import dates
+    from reform_rules.basics import dates
     v = site.rs.vocabulary
     cur = v.current
     paid_by = {t.id: list(t.paid_by) for k in v.beside for t in v.table(k.values).terms.values()}
@@ -969,7 +969,7 @@ class Landing:
 
 
 def mapping(site: Site, out: Output) -> None:
-    from engine.errors import ReformError
+    from reform_rules.basics.errors import ReformError
     rs, base = site.rs, site.base
     groups = [r for r in rs.rules if r.then_kind == "target_group" and isinstance(r.then_value, dict)]
     new_rules = [r for r in groups if r.then_value.get("structure") == "new-5"]
@@ -1174,30 +1174,32 @@ def coverage_fragment(site: Site, out: Output) -> None:
     out.write("coverage.inc", "\n".join(lines) + "\n")
 
 
-# The engine's modules in the order data flows through them; any other module follows, alphabetically.
-PIPELINE = ("loader", "schema", "ruleset", "model", "compiler", "kb", "citizen", "query", "answer", "explain",
-            "dates", "errors", "check", "scenarios")
-NOT_API = ("__init__", "__main__", "cli")
+# The stages of the package in the order data flows through them; each stage's modules alphabetically.
+STAGES = ("basics", "law", "logic", "answer", "caseload", "web", "cli")
+NOT_API = ("__init__", "__main__")
 
 
 def api_fragment(root: Path, out: Output) -> None:
-    """An ``automodule`` for every module of ``engine/`` (so a new module is documented without an edit)."""
-    names = [p.stem for p in sorted((root / "engine").glob("*.py")) if p.stem not in NOT_API]
-    ordered = [n for n in PIPELINE if n in names] + [n for n in names if n not in PIPELINE]
+    """An ``automodule`` for every module of ``reform_rules/``, stage by stage (a new module is documented
+    without an edit)."""
+    package = root / "reform_rules"
     lines = []
-    for name in ordered:
-        lines += [f".. automodule:: engine.{name}", ""]
+    for stage in STAGES:
+        lines += [f".. automodule:: reform_rules.{stage}", "   :no-members:", ""]
+        for p in sorted((package / stage).glob("*.py")):
+            if p.stem not in NOT_API:
+                lines += [f".. automodule:: reform_rules.{stage}.{p.stem}", ""]
     out.write("api-modules.inc", "\n".join(lines) + "\n")
 
 
 # Names the developer's guide points to: if one is renamed, the build says so (and -W fails it).
 GUIDE_NAMES = (
-    ("engine.facts", "Vocabulary"), ("engine.conditions", "parse_condition"), ("engine.citizen", "parse_citizen"),
-    ("engine.citizen_schema", "citizen_schema"),
-    ("engine.compiler", "compile_rules"), ("engine.compiler", "situation_facts"),
-    ("engine.citizen", "situation"), ("engine.ruleset", "read_rules"), ("engine.query", "RuleBase"),
-    ("engine.kb", "KnowledgeBase"), ("engine.explain", "render_text"), ("engine.loader", "load_file"),
-    ("engine.schema", "validate"),
+    ("reform_rules.law.facts", "Vocabulary"), ("reform_rules.law.conditions", "parse_condition"), ("reform_rules.law.citizen", "parse_citizen"),
+    ("reform_rules.law.citizen_schema", "citizen_schema"),
+    ("reform_rules.logic.compiler", "compile_rules"), ("reform_rules.logic.compiler", "situation_facts"),
+    ("reform_rules.law.citizen", "situation"), ("reform_rules.law.ruleset", "read_rules"), ("reform_rules.answer.rulebase", "RuleBase"),
+    ("reform_rules.logic.kb", "KnowledgeBase"), ("reform_rules.answer.explain", "render_text"), ("reform_rules.law.loader", "load_file"),
+    ("reform_rules.law.schema", "validate"),
 )
 
 
@@ -1225,8 +1227,8 @@ def generate(app) -> None:
                for c in command_list.slow_first(command_list.COMMANDS)}
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    from engine import RuleBase
-    from engine.errors import ReformError
+    from reform_rules import RuleBase
+    from reform_rules.basics.errors import ReformError
     try:
         base = RuleBase.load(root / "rules")
     except ReformError as exc:

@@ -1,5 +1,5 @@
 """The Python API in a few lines (run from the project root: python docs/guide-files/api_example.py)."""
-from engine import RuleBase
+from reform_rules import RuleBase
 
 base = RuleBase.load("rules")                       # read, validate and compile every rule file
 print(len(base.ruleset.rules), "rules in", len(base.ruleset.subjects), "subjects")

@@ -3,7 +3,7 @@ python docs/guide-files/batch_example.py). Dask's map_partitions and Spark's map
 the same way, once per partition."""
 import pandas as pd
 
-from engine.batch import batch_frame
+from reform_rules.caseload.batch import batch_frame
 
 partition = pd.read_csv("docs/guide-files/caseload.csv", dtype=str, keep_default_na=False, na_values=[""])
 answers = batch_frame(partition, ["2026-12-31", "2027-01-01"], rules_dir="rules", lang="en")

@@ -1,5 +1,5 @@
 """The Datalog clauses one default rule and its exception compile to (python docs/guide-files/datalog_example.py)."""
-from engine import RuleBase
+from reform_rules import RuleBase
 
 base = RuleBase.load("rules")
 wanted = ("'kontakt-sygemeldte'", "'kontakt-sygemeldte-fra-job-undtagelse'", "_obligation(C, R)")

@@ -1,0 +1,3 @@
+from reform_rules.cli.main import main
+
+main()

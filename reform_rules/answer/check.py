@@ -1,0 +1,176 @@
+"""``reform check``: the rule files load, validate and compile, and the rules are complete.
+
+Beyond the schema and the cross-references (done while loading), it checks dates for sanity,
+that every source in the registry is cited, and — the part no other rules-as-code system does —
+that every situation the rules can tell apart gets exactly one phase and one target group (or a
+declared ``undetermined``) and no conflicting values, on every date where a rule changes.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from reform_rules.basics.errors import ReformError
+
+SANE_YEARS = (2020, 2040)
+
+
+@dataclass
+class CheckReport:
+    directory: str
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    undetermined: list[str] = field(default_factory=list)
+    rules: int = 0
+    sources: int = 0
+    pairs: int = 0
+    distinct: int = 0
+    situations: int = 0
+    dates: int = 0
+    gaps: int = 0
+    overlaps: int = 0
+    completeness: bool = False
+    seconds: float = 0.0
+    rules_hash: str | None = None  # of the rules checked, when they loaded (the certificate's key)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        head = f"{self.directory}: {self.rules} rules, {self.sources} sources"
+        if not self.completeness:
+            return f"{head}; completeness not checked ({self.seconds:.1f} s)"
+        return (f"{head}; every field of the answer proved decided over {self.situations} situations and "
+                f"{self.dates} change dates: {self.pairs} field × situation × date cells checked "
+                f"({self.distinct} distinct derivations): {self.gaps} gaps (fields silent), {self.overlaps} overlaps, "
+                f"{len(self.undetermined)} undetermined ({self.seconds:.1f} s)")
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        out = list(self.errors) + [f"warning: {w}" for w in self.warnings]
+        if verbose and self.undetermined:
+            out += ["undetermined (declared open questions, not errors):"] + [f"  {u}" for u in self.undetermined]
+        if self.ok:
+            out.append(self.summary() + ": clean")
+        elif not self.rules:
+            out.append(f"{len(self.errors)} error(s) in {self.directory}; nothing was loaded.")
+        else:
+            out.append(self.summary() + f": {len(self.errors)} error(s)")
+        return out
+
+    def to_json(self) -> dict:
+        return {"directory": self.directory, "ok": self.ok, "errors": self.errors, "warnings": self.warnings,
+                "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
+                "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
+                "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
+                "completeness": self.completeness, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
+
+
+def static_checks(ruleset) -> tuple[list[str], list[str]]:
+    """Date sanity and source use: (errors, warnings)."""
+    errors, warnings = [], []
+    lo, hi = SANE_YEARS
+    for rule in ruleset.rules:
+        for name, day in (("valid.from", rule.valid_from), ("valid.to", rule.valid_to)):
+            if day and not lo <= day.year <= hi:
+                errors.append(f"{rule.file}:{rule.line_of('valid')}: {rule.id}: {name}: {day} is outside {lo}–{hi}; "
+                              "is it a typo?")
+    cited = {c.ref for r in ruleset.rules for c in r.source} | {c.ref for p in ruleset.parameters for c in p.source} \
+        | {c.ref for t in ruleset.vocabulary.tables.values() for c in t.source}
+    for src in ruleset.sources.values():
+        if src.id not in cited:
+            warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")
+    warnings += never_apply(ruleset)
+    phases = sorted((r for r in ruleset.in_family("phase")), key=lambda r: r.valid_from or date.min)
+    for a, b in zip(phases, phases[1:]):
+        if a.valid_to is None or b.valid_from is None or (b.valid_from - a.valid_to).days != 1:
+            errors.append(f"{b.file}:{b.line_of('valid')}: {b.id}: valid.from: phase {b.id} does not start the day "
+                          f"after phase {a.id} ends ({a.valid_to})")
+    return errors, warnings
+
+
+def _impossible_tests(when: dict, path: str = "when") -> list[tuple[str, str]]:
+    """(field, why) for each number or date test in ``when`` that no value can pass."""
+    out: list[tuple[str, str]] = []
+    for key, test in when.items():
+        if key == "any_of" and isinstance(test, list):
+            for i, branch in enumerate(test):
+                if isinstance(branch, dict):
+                    out += _impossible_tests(branch, f"{path}.any_of[{i}]")
+            continue
+        if not isinstance(test, dict):
+            continue
+        if {"before", "on_or_after"} <= test.keys():
+            if str(test["before"]) <= str(test["on_or_after"]):
+                out.append((f"{path}.{key}", f"no date is before {test['before']} and on or after "
+                                             f"{test['on_or_after']}"))
+            continue
+        number = {k: v for k, v in test.items() if isinstance(v, int) and not isinstance(v, bool)}
+        lows = [v + (k == "over") for k, v in number.items() if k in ("at_least", "over")]
+        highs = [v - (k == "under") for k, v in number.items() if k in ("at_most", "under")]
+        if lows and highs and max(lows) > min(highs):
+            shown = ", ".join(f"{k}: {test[k]}" for k in ("under", "at_least", "over", "at_most") if k in test)
+            out.append((f"{path}.{key}", f"no number passes {{{shown}}}"))
+    return out
+
+
+def never_apply(ruleset) -> list[str]:
+    """Warnings for rules that can never apply: valid wholly outside the vocabulary's horizon (the
+    check never tests them), or a condition no value can meet."""
+    out = []
+    horizon = ruleset.vocabulary.horizon if ruleset.vocabulary else None
+    for rule in ruleset.rules:
+        if horizon and ((rule.valid_to and rule.valid_to < horizon[0])
+                        or (rule.valid_from and rule.valid_from > horizon[1])):
+            out.append(f"{rule.file}:{rule.line_of('valid')}: {rule.id}: valid: {rule.valid_from or '…'} – "
+                       f"{rule.valid_to or '…'} lies wholly outside the vocabulary's horizon {horizon[0]} – "
+                       f"{horizon[1]}, so reform check never tests it")
+        for where, why in _impossible_tests(rule.condition.data()):
+            parts = tuple(int(p) if p.isdigit() else p for p in where.replace("[", ".").replace("]", "").split("."))
+            out.append(f"{rule.file}:{rule.line_of(*parts)}: {rule.id}: {where}: can never hold: {why}")
+    return out
+
+
+def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
+    """Load, compile and check the rules of ``directory``; report every error found."""
+    from reform_rules.logic.completeness import check_completeness
+    from reform_rules.answer.rulebase import RuleBase
+    from reform_rules.law.ruleset import rule_file_warnings
+    start = time.perf_counter()
+    report = CheckReport(directory=str(directory))
+    try:
+        base = RuleBase.load(directory)
+    except ReformError as exc:
+        report.errors = list(exc.messages)
+        report.seconds = time.perf_counter() - start
+        return report
+    rs = base.ruleset
+    report.rules_hash = base.rules_hash
+    report.rules, report.sources = len(rs.rules), len(rs.sources)
+    report.errors, report.warnings = static_checks(rs)
+    report.warnings += rule_file_warnings(directory)
+    if completeness:
+        lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
+        cov = check_completeness(base, lo, hi)
+        report.completeness = True
+        report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
+        report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
+        for f in cov.findings:
+            if f.kind == "undetermined":
+                report.undetermined.append(f"{', '.join(f.rules)}: {f.situation}: {f.span()}")
+                continue
+            family_rules = rs.in_family(f.family)
+            if f.kind == "gap":
+                first = family_rules[0]
+                field = rs.answer.by_then(f.family)
+                name = field.label["en"].lower() if field else f.family.replace("_", " ")
+                report.errors.append(f"{first.file}:{first.line}: (silent): no rule decides the {name} for "
+                                     f"{f.situation} on {f.span()}")
+            else:
+                r = rs.rule(f.rules[0])
+                report.errors.append(f"{r.file}:{r.line}: {r.id}: overlaps {', '.join(f.rules[1:])}: two "
+                                     f"{f.family.replace('_', ' ')} values for {f.situation} on {f.span()}")
+    report.seconds = time.perf_counter() - start
+    return report

@@ -1,0 +1,171 @@
+"""``reform diff OLD NEW``: what an edit of the rules changes — in the rules, and in the answers.
+
+OLD and NEW are rules directories or git revisions (``HEAD~1``, ``main``, ``abc123:rules``). The
+answers are compared over the situation space both rule sets can tell apart (see situations.py),
+on every date on which a rule of either changes.
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from reform_rules.logic.compiler import situation_facts
+from reform_rules.law.conditions import DERIVED
+from reform_rules.basics.errors import ReformError
+from reform_rules.law.model import UNDETERMINED, Rule
+from reform_rules.answer.rulebase import RuleBase
+from reform_rules.logic.situations import Bands, check_dates, family_keys, possible_on, probes
+
+RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",
+               "effect", "then_kind", "then_value")
+
+
+class DiffError(ReformError):
+    exit_code = 2
+
+
+def resolve(spec: str, workdir: Path) -> Path:
+    """A rules directory for ``spec``: the directory itself, or ``rules/`` of a git revision."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    rev, _, sub = spec.partition(":")
+    sub = sub or "rules"
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+        data = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, sub], capture_output=True, check=True).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        raise DiffError(f"{spec}: neither a rules directory nor a git revision with {sub}/") from None
+    import io
+    import tarfile
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(workdir, filter="data")
+    return workdir / sub
+
+
+@dataclass
+class RuleChange:
+    kind: str  # added | removed | edited
+    rule: str
+    file: str
+    fields: list[str] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnswerChange:
+    field: str
+    old: str
+    new: str
+    dates: set[date] = field(default_factory=set)
+    situations: set[str] = field(default_factory=set)
+
+    def line(self) -> str:
+        ds = sorted(self.dates)
+        when = f"on {ds[0]}" if len(ds) == 1 else f"from {ds[0]} ({len(ds)} change dates, last {ds[-1]})"
+        return (f"{when}: {len(self.situations)} situation(s) move {self.field} from {self.old} to {self.new}")
+
+
+def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
+    a, b = old.ruleset.by_id, new.ruleset.by_id
+    out = []
+    for rid in sorted(set(a) | set(b)):
+        if rid not in b:
+            out.append(RuleChange("removed", rid, a[rid].file))
+        elif rid not in a:
+            out.append(RuleChange("added", rid, b[rid].file))
+        else:
+            changed = [f for f in RULE_FIELDS if getattr(a[rid], f) != getattr(b[rid], f)]
+            if changed:
+                detail = [f"{f}: {_show(getattr(a[rid], f))} → {_show(getattr(b[rid], f))}" for f in changed
+                          if f in ("valid_from", "valid_to", "status", "effect", "overrides")]
+                out.append(RuleChange("edited", rid, b[rid].file, changed, detail))
+    return out
+
+
+def _show(value) -> str:
+    return "—" if value in (None, ()) else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+
+
+def _value(rule: Rule, shape) -> str:
+    v = rule.then_value
+    f = shape.by_then(rule.then_kind or "")
+    kind = f.kind if f else ""
+    if kind == "status":
+        return f"{v['id']}: {v['status']}"
+    if kind == "obligation":
+        return UNDETERMINED if v == UNDETERMINED else \
+            f"{v.get('count')}× {v['kind']} {v.get('within_months') or v.get('every_months') or '-'}m @{v.get('by_whom') or '-'}"
+    return v["id"] if isinstance(v, dict) and "id" in v else str(v)
+
+
+BATCH = 200
+
+
+def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
+                   families: tuple[str, ...] | None = None) -> tuple[list[AnswerChange], int]:
+    """Situations whose decided values differ, per answer field, over the space that field depends on."""
+    if families is None:
+        families = tuple(dict.fromkeys(new.ruleset.families + old.ruleset.families))
+    touched = set()
+    for ch in changed:
+        for base in (old, new):
+            r = base.ruleset.by_id.get(ch.rule)
+            if r:
+                touched.add(r.family)
+    if DERIVED in touched:   # fields whose rules read the derived target group move with it
+        touched |= {r.family for base in (old, new) for r in base.ruleset.rules if DERIVED in r.condition.keys()}
+    bands = Bands([old.program, new.program], new.ruleset.vocabulary)
+    days = check_dates([old.program, new.program], lo, hi)
+    groups: dict[tuple, AnswerChange] = {}
+    pairs = 0
+    for family in families:
+        if family not in touched:
+            continue
+        keys = {new.ruleset.vocabulary.current.kind} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
+        shape = new.ruleset.answer.by_then(family) or old.ruleset.answer.by_then(family)
+        if shape is not None and shape.kind == "obligation":  # many dimensions: vary only those the changed rules test
+            keys = {new.ruleset.vocabulary.current.kind}
+            for ch in changed:
+                for base in (old, new):
+                    r = base.ruleset.by_id.get(ch.rule)
+                    if r and r.family == family:
+                        keys |= r.condition.keys()
+        todo: list[tuple[str, date, tuple, tuple]] = []
+        for probe in probes(new.ruleset, bands, keys):
+            desc = probe.describe(bands)
+            for day in days:
+                if possible_on(probe, day, bands):
+                    sit = probe.situation(day)
+                    todo.append((desc, day, situation_facts(sit, old.program), situation_facts(sit, new.program)))
+        pairs += len(todo)
+        results = []
+        for base, idx in ((old, 2), (new, 3)):
+            distinct = list(dict.fromkeys(item[idx] for item in todo))
+            got: dict[tuple, tuple] = {}
+            if family in base.program.families:
+                for i in range(0, len(distinct), BATCH):
+                    chunk = distinct[i:i + BATCH]
+                    got.update(zip(chunk, base.kb.holding(chunk, family)))
+            results.append({k: ", ".join(sorted({_value(base.ruleset.rule(r), base.ruleset.answer) for r in got.get(k, ())
+                                                  if base.ruleset.rule(r).then_kind})) or "—" for k in distinct})
+        for desc, day, fa, fb in todo:
+            va, vb = results[0][fa], results[1][fb]
+            if va != vb:
+                g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
+                g.dates.add(day)
+                g.situations.add(desc)
+    return sorted(groups.values(), key=lambda g: (min(g.dates), g.field, -len(g.situations))), pairs
+
+
+def diff(old_spec: str, new_spec: str) -> tuple[list[RuleChange], list[AnswerChange], int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        old = RuleBase.load(resolve(old_spec, Path(tmp) / "old"))
+        new = RuleBase.load(resolve(new_spec, Path(tmp) / "new"))
+    changes = rule_changes(old, new)
+    horizon = new.ruleset.vocabulary.horizon or old.ruleset.vocabulary.horizon or (date.min, date.max)
+    answers, pairs = answer_changes(old, new, changes, *horizon)
+    return changes, answers, pairs

@@ -1,0 +1,235 @@
+"""``RuleBase.load(path).evaluate(citizen, date) -> Answer``: the typed Python API."""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from reform_rules.basics import dates
+from reform_rules.answer.answer import Answer, Obligation, Reason
+from reform_rules.law.citizen import Citizen, Situation, load_citizen, parse_citizen, situation
+from reform_rules.logic.compiler import Program, compile_rules, situation_facts
+from reform_rules.basics.errors import CitizenError
+from reform_rules.answer.explain import citation_text, reason_text
+from reform_rules.logic.kb import Derivation, KnowledgeBase
+from reform_rules.law.model import NONE, UNDETERMINED, Rule, RuleSet, weakest
+from reform_rules.answer.receipt import RulesLocation, make_receipt, rules_hash
+from reform_rules.law.ruleset import read_rules
+
+CACHE_SIZE = 100_000
+
+
+def default_rules_dir() -> Path:
+    """``$REFORM_RULES``, else ``./rules``, else the rules beside the installed package."""
+    env = os.environ.get("REFORM_RULES")
+    if env:
+        return Path(env)
+    here = Path("rules")
+    try:
+        if here.is_dir():
+            return here
+    except OSError:  # a working directory that cannot be searched: loading ./rules names the problem
+        return here
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def parse_query_date(value: Any, field: str = "date") -> date:
+    """A query date, or a CitizenError naming the field."""
+    try:
+        day = dates.parse_date(value)
+    except ValueError as exc:
+        raise CitizenError(f"{field}: {exc}") from None
+    if not 1900 <= day.year <= 2200:
+        raise CitizenError(f"{field}: {day} is outside the years 1900–2200")
+    return day
+
+
+class RuleBase:
+    """A loaded, compiled rule set that answers questions about citizens."""
+
+    def __init__(self, ruleset: RuleSet, revision: tuple[str, bool] | None | bool = True):
+        self.ruleset = ruleset
+        self.program: Program = compile_rules(ruleset)
+        self.kb = KnowledgeBase(self.program)
+        self._cache: OrderedDict[tuple, Derivation] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.rules_hash = rules_hash(ruleset.documents)
+        self._revision = revision  # True: ask git lazily; None: no history; or (hash, dirty)
+
+    @property
+    def rules_revision(self) -> str | None:
+        return self._resolve_revision()[0]
+
+    @property
+    def rules_dirty(self) -> bool:
+        return self._resolve_revision()[1]
+
+    def _resolve_revision(self) -> tuple[str | None, bool]:
+        if self._revision is True:
+            loc = RulesLocation.of(self.ruleset.directory)
+            self._revision = loc.revision() if loc else None
+        return self._revision if self._revision else (None, False)
+
+    @cached_property
+    def certificate(self):
+        """Whether ``reform check`` certified exactly these rules (:mod:`reform_rules.logic.certificate`)."""
+        from reform_rules.logic.certificate import status
+        return status(self.ruleset.directory, self.rules_hash)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "RuleBase":
+        """Read, validate and compile every rule file in ``path`` (all or nothing)."""
+        return cls(read_rules(path or default_rules_dir()))
+
+    # -- citizens ---------------------------------------------------------------------------
+    def load_citizen(self, path: str | Path) -> Citizen:
+        return load_citizen(path, self.ruleset.vocabulary)
+
+    def parse_citizen(self, data: Any, label: str = "citizen") -> Citizen:
+        return parse_citizen(data, self.ruleset.vocabulary, label)
+
+    # -- reasoning --------------------------------------------------------------------------
+    def situation(self, citizen: Citizen, day: date) -> Situation:
+        return situation(citizen, day, self.ruleset.vocabulary)
+
+    def derive_facts(self, facts: tuple) -> Derivation:
+        """The derivation for canonical facts, from the cache or the Datalog engine."""
+        with self._cache_lock:
+            hit = self._cache.get(facts)
+            if hit is not None:
+                self._cache.move_to_end(facts)
+                return hit
+        result = self.kb.derive(facts)
+        with self._cache_lock:
+            self._cache[facts] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def derive(self, citizen: Citizen, day: date) -> tuple[Situation, Derivation]:
+        sit = self.situation(citizen, day)
+        return sit, self.derive_facts(situation_facts(sit, self.program))
+
+    def evaluate(self, citizen: Citizen, day: date | str, lang: str = "da", receipt: bool = False) -> Answer:
+        """The answer for ``citizen`` on ``day``, with reasons in ``lang`` ('da' or 'en').
+
+        With ``receipt``, the answer carries the receipt that lets ``reform verify`` check it later.
+        """
+        if not isinstance(day, date):
+            day = parse_query_date(day)
+        sit, (holding, setaside) = self.derive(citizen, day)
+        answer = build_answer(self.ruleset, citizen, sit, holding, setaside, lang)
+        if receipt:
+            from reform_rules.basics.version import __version__
+            answer.receipt = make_receipt(self, citizen, day, __version__, lang)
+        return answer
+
+
+def _name(rule: Rule, lang: str) -> str | None:
+    value = rule.then_value
+    if isinstance(value, dict) and "name" in value:
+        return value["name"].get(lang)
+    return None
+
+
+def _obligation(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obligation:
+    spec = rule.then_value
+    start = sit.spell.start if sit.spell else None
+    within = spec.get("within_months")
+    every = spec.get("every_months")
+    by = None
+    if start and within:
+        by = dates.window_end(start, within)
+    elif start and every:
+        cycle = max(dates.completed_months(start, sit.day), 0) // every
+        by = dates.window_end(start, every * (cycle + 1))
+    first_by = None
+    if start and spec.get("first_within_weeks"):
+        first_by = dates.weeks_end(start, spec["first_within_weeks"])
+    return Obligation(kind=spec["kind"], count=spec.get("count"), within_months=within, by=dates.iso(by),
+                      waived=waived_by is not None, rule=waived_by.id if waived_by else rule.id,
+                      requirement=rule.id, by_whom=spec.get("by_whom"), first_by=dates.iso(first_by),
+                      every_months=every, hours_per_week=spec.get("hours_per_week"))
+
+
+def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tuple[str, ...],
+                 setaside: tuple[tuple[str, str], ...], lang: str = "da") -> Answer:
+    """Assemble the answer from the rules that hold and the exceptions that set others aside, field by
+    field as the answer's declaration says."""
+    shape = ruleset.answer
+    order = {family: i for i, family in enumerate(shape.families)}
+    rules = sorted((ruleset.rule(r) for r in holding), key=lambda r: (order.get(r.family, len(order)), r.position))
+    aside_by: dict[str, list[Rule]] = {}
+    for target, by in setaside:
+        aside_by.setdefault(target, []).append(ruleset.rule(by))
+    values: dict[str, Any] = {f.id: [] if f.kind in ("status", "obligation") else (False if f.kind == "flag" else None)
+                              for f in shape.fields}
+    deciding: dict[str, list[Rule]] = {f.id: [] for f in shape.fields}
+    questions: list[dict] = []
+    used: list[Rule] = []
+    reasons: list[Reason] = []
+
+    def reason(rule: Rule, effect: str = "applies", detail: str = "") -> None:
+        reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
+                              source=citation_text(rule, ruleset.sources), status=rule.status,
+                              title=rule.title[lang], effect=effect, undetermined=rule.undetermined))
+        if rule.undetermined and rule.question:
+            questions.append({"rule": rule.id, "text": rule.question[lang]})
+
+    for rule in rules:
+        f, value = shape.by_then(rule.then_kind or rule.family), rule.then_value
+        used.append(rule)
+        detail = ""
+        if f is not None and rule.then_kind:
+            deciding[f.id].append(rule)
+            if value == NONE:
+                pass   # decided: the field holds nothing, and the reason says why
+            elif f.kind == "id":
+                if value != UNDETERMINED:
+                    values[f.id] = {"id": value["id"], **{k: value[k] for k in f.carry}} if f.carry else value["id"]
+            elif f.kind == "value":
+                values[f.id] = None if value == UNDETERMINED else value
+            elif f.kind == "flag":
+                values[f.id] = bool(value)
+            elif f.kind == "status":
+                if not any(p["id"] == value["id"] for p in values[f.id]):
+                    values[f.id].append({"id": value["id"], "status": value["status"]})
+            elif f.kind == "obligation" and value != UNDETERMINED:
+                ob = _obligation(rule, sit, None)
+                values[f.id].append(ob)
+                detail = ob.by or ""
+        reason(rule, "sets-aside" if rule.overrides else "applies", detail)
+        # Obligations an exception waives are still reported, marked waived, beside it.
+        for target, by in setaside:
+            if by == rule.id and rule.effect == "waive":
+                base = ruleset.rule(target)
+                bf = shape.by_then(base.then_kind or "")
+                if bf is not None and bf.kind == "obligation" and base.then_value not in (UNDETERMINED, NONE):
+                    values[bf.id].append(_obligation(base, sit, rule))
+                    used.append(base)
+                    reason(base, "waived")
+    for f in shape.fields:
+        if f.decide != "exactly-one" or not ruleset.in_family(f.then):
+            continue
+        found = deciding[f.id]
+        if len(found) > 1:
+            values[f.id] = None
+            questions.append({"rule": ",".join(r.id for r in found),
+                              "text": _CONFLICT[lang].format(f.label[lang].lower(), ", ".join(r.id for r in found))})
+        elif not found:
+            questions.append({"rule": f.id.replace("_", "-"), "text": _NO_RULE[lang].format(f.label[lang].lower())})
+    counted = {f.then for f in shape.fields if f.in_status}
+    return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
+                  status=weakest(r.status for r in used if r.family in counted), open_questions=questions,
+                  explanation=reasons, lang=lang)
+
+
+_NO_RULE = {"da": "Ingen regel afgør {} for denne situation (mangler der oplysninger, fx fødselsdato eller "
+                  "visitation?).",
+            "en": "No rule decides the {} for this situation (is information missing, e.g. date of birth or "
+                  "assessment?)."}
+_CONFLICT = {"da": "Flere regler afgør hver sin {}: {}", "en": "Several rules each decide a {}: {}"}

@@ -1,0 +1,1 @@
+"""What every stage shares: dates, error records, personal-number checks."""

@@ -1,0 +1,1 @@
+"""The ``reform`` command line."""

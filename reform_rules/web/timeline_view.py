@@ -1,0 +1,82 @@
+"""A timeline for the caseworker page: the periods in which the answer holds, what changes at each
+boundary and why (the events, and the rules that start or stop applying, with their sources), the
+SVG lanes of :mod:`reform_rules.answer.timeline_svg`, in Danish or English."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from reform_rules.answer.explain import LABELS, _names, status_label
+from reform_rules.law.model import RuleSet
+from reform_rules.answer.timeline import Timeline
+from reform_rules.answer.timeline_svg import _label, lanes as drawn_lanes, render_svg
+from reform_rules.web.i18n import UI
+from reform_rules.web.views import reason_citations
+
+# the answer's fields (reform_rules.answer.timeline.FIELDS, and "explanation") by their names on the page
+# what every answer has beside its declared fields, and the word for it
+FIELD_WORDS = {"status": "status", "open_questions": "questions", "explanation": "because"}
+
+
+def _what(event: dict, ruleset: RuleSet, lang: str) -> str:
+    """The display name of a spell's value (a benefit, a programme …)."""
+    ident = event.get("id") or ""
+    v = ruleset.vocabulary
+    term = next((t for k in v.spell_kinds if (t := v.table(k.values).get(ident))), None)
+    return term.title.get(lang, ident) if term else ident
+
+
+def cause_text(event: dict, ruleset: RuleSet, lang: str) -> str:
+    words = UI[lang]
+    kind = event.get("kind", "")
+    template = words.get(f"cause_{kind}")
+    rule = ruleset.by_id.get(event.get("rule", ""))
+    values = {"rule": rule.title.get(lang) if rule else event.get("rule", ""), "what": _what(event, ruleset, lang),
+              "months": event.get("months", ""), "age": event.get("age", "")}
+    if template is None:
+        return " ".join(str(v) for v in (kind, event.get("rule") or event.get("id") or "") if v)
+    return template.format(**values)
+
+
+def _rule_item(rule_id: str, ruleset: RuleSet, lang: str, anchor=None) -> dict[str, Any]:
+    rule = ruleset.by_id.get(rule_id)
+    return {"rule": rule_id, "title": rule.title.get(lang) if rule else rule_id,
+            "status": rule.status if rule else None,
+            "status_label": status_label(rule.status, lang) if rule else None,
+            "citations": reason_citations(rule_id, ruleset, anchor)}
+
+
+def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None = None, anchor=None) -> dict[str, Any]:
+    """The periods of ``tl`` with labels, changes, causes and rules; the SVG; which period holds ``mark``."""
+    names = _names(ruleset, lang)
+    shape = ruleset.answer
+    open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then) if r.undetermined)
+    w = LABELS[lang]
+    periods = []
+    before: list[str] = []
+    for i, p in enumerate(tl.periods):
+        a = p.answer
+        rules = [e["rule"] for e in a.get("explanation", [])]
+        lanes = [{"field": f.id, "title": f.label[lang], "label": _label(f, a, names, lang, open_rules, shape)}
+                 for f in drawn_lanes(shape)]
+        for f in shape.fields:
+            if not f.in_lanes and f.kind == "id" and a.get(f.id):
+                lanes.append({"field": f.id, "title": f.label[lang], "label": names.get(a[f.id], a[f.id])})
+        periods.append({
+            "from": p.start.isoformat(), "to": p.end.isoformat(),
+            "holds_date": bool(mark and p.start <= mark <= p.end),
+            "lanes": lanes,
+            "status": {"id": a.get("status"), "label": status_label(a.get("status", ""), lang)},
+            "changed": [{"field": f, "label": shape.by_id(f).label[lang] if shape.by_id(f)
+                         else w.get(FIELD_WORDS.get(f, ""), f)} for f in p.changed],
+            "causes": [{**e, "text": cause_text(e, ruleset, lang)} for e in p.causes],
+            "now_apply": [_rule_item(r, ruleset, lang, anchor) for r in rules if i and r not in before],
+            "no_longer": [_rule_item(r, ruleset, lang, anchor) for r in before if r not in rules],
+        })
+        before = rules
+    return {"citizen": tl.citizen, "from": tl.start.isoformat(), "to": tl.end.isoformat(),
+            "date": mark.isoformat() if mark else None, "periods": periods,
+            "svg": render_svg(tl, names, lang, open_rules, mark=mark, shape=shape)}
+
+
+__all__ = ["cause_text", "timeline_view"]
