@@ -33,3 +33,6 @@ html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+# Type hints name `date` (datetime.date) beside attributes called `date`; an ambiguous hint links to neither,
+# which is right, so that one kind of warning is not an error.
+suppress_warnings = ["ref.python"]

@@ -1,0 +1,84 @@
+"""What every ``reform`` command shares: the rules and language options, failing with an exit code, the
+certificate gate, dates from options, CSV dialect options."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reform_rules.basics.errors import CitizenError, ReformError
+from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
+
+
+LANG = click.Choice(["da", "en"])
+
+
+def rules_option(f):
+    return click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Rules directory (default: $REFORM_RULES or ./rules).")(f)
+
+
+def fail(exc: ReformError) -> None:
+    """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
+    from reform_rules.basics.privacy import redact_cpr
+    for line in exc.messages:
+        click.echo(redact_cpr(line), err=True)
+    if len(exc.messages) > 1:
+        click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
+    sys.exit(exc.exit_code)
+
+
+def load_rules(rules_dir: Path | None) -> RuleBase:
+    try:
+        return RuleBase.load(rules_dir or default_rules_dir())
+    except ReformError as exc:
+        fail(exc)
+        raise  # unreachable
+
+
+def unchecked_option(f):
+    return click.option("--unchecked", is_flag=True,
+                        help="Use the rules even when reform check found them broken (see .certificate.json).")(f)
+
+
+def gate(base: RuleBase, unchecked: bool) -> None:
+    """One line on stderr when the rules are not certified by reform check; exit 1 when it found them broken."""
+    status = base.certificate
+    if status.kind == "broken" and not unchecked:
+        click.echo(status.line(), err=True)
+        sys.exit(1)
+    if status.kind == "broken":
+        click.echo(f"warning: reform check found the rules in {status.path.parent} ({status.rules_hash[:12]}) "
+                   "broken; using them anyway (--unchecked)", err=True)
+    elif not status.checked:
+        click.echo(status.line(), err=True)
+
+
+def option_date(value: str, field: str = "--date"):
+    try:
+        return parse_query_date(value, field)
+    except CitizenError as exc:
+        fail(exc)
+
+
+_DIALECT_OPTIONS = (
+    click.option("--delimiter", default=None,
+                 help="The separator of a CSV input: , ; or tab (default: detected from the header)."),
+    click.option("--encoding", default="auto", show_default=True,
+                 help="The encoding of a CSV input: utf-8, cp1252, latin-1 … (auto: UTF-8 with or without BOM, "
+                      "UTF-16 with a BOM, else Windows-1252)."))
+
+
+def dialect_options(f):
+    for option in reversed(_DIALECT_OPTIONS):
+        f = option(f)
+    return f
+
+
+def internal_error(command: str, exc: BaseException) -> None:
+    """One line instead of a traceback, for a failure that is a bug (exit 70, as the analyst guide says)."""
+    from reform_rules.caseload.layout import printable
+    click.echo(f"reform {command}: internal error ({type(exc).__name__}: {printable(str(exc))[:300]}); "
+               f"this is a bug: please report it with the command you ran", err=True)
+    sys.exit(70)
