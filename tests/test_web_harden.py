@@ -25,7 +25,9 @@ from conftest import EXAMPLES, RULES  # noqa: E402
 from reform_rules.answer.explain import render_text, safe_text  # noqa: E402
 from reform_rules.law.loader import MAX_DEPTH, LoadError, nesting_depth, parse_text  # noqa: E402
 from reform_rules.web import create_app  # noqa: E402
-import reform_rules.web.app as web_app  # noqa: E402
+import reform_rules.web.bodies as web_bodies  # noqa: E402
+import reform_rules.web.state as web_state  # noqa: E402
+import reform_rules.web.api_rules as web_rules  # noqa: E402
 
 GUARD = 60  # seconds: only against a hang; no assertion depends on it
 
@@ -58,12 +60,12 @@ def test_nesting_depth_counts_brackets_and_block_indicators():
 
 
 def test_nesting_counts_escapes_and_quotes_right():
-    assert web_app.json_depth(b'{"a": "[[[[\\"[[", "b": [[1]]}') == 3  # an escaped quote does not end the string
+    assert web_bodies.json_depth(b'{"a": "[[[[\\"[[", "b": [[1]]}') == 3  # an escaped quote does not end the string
     assert nesting_depth('a: "[[[\\"[["\nb: [[1]]')[0] == 3  # the mapping, and two brackets on line 2
     # a backslash outside a string hides no bracket (YAML reads `[\[` as two sequences)
-    assert nesting_depth("[\\" * 1000)[0] > MAX_DEPTH and web_app.json_depth(b"[\\" * 1000) > MAX_DEPTH
+    assert nesting_depth("[\\" * 1000)[0] > MAX_DEPTH and web_bodies.json_depth(b"[\\" * 1000) > MAX_DEPTH
     # an unterminated string of escaped quotes (quadratic for a backtracking pattern) is one string
-    assert web_app.json_depth(b'"' + b'\\"' * 200_000 + b"[") == 0
+    assert web_bodies.json_depth(b'"' + b'\\"' * 200_000 + b"[") == 0
     assert nesting_depth('"' + '\\"' * 200_000)[0] == 1
 
 
@@ -88,7 +90,7 @@ def test_deeply_nested_json_body_is_refused_with_the_limit(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 422
     message = r.json()["messages"][0]
-    assert message.startswith("body: nested too deeply") and f"more than {web_app.MAX_NESTING} levels" in message
+    assert message.startswith("body: nested too deeply") and f"more than {web_bodies.MAX_NESTING} levels" in message
     # brackets inside strings are not nesting
     r = client.post("/api/query", json={"citizen": lone(id="[" * 200), "date": "2026-08-10"})
     assert r.status_code == 200, r.text
@@ -130,7 +132,7 @@ def _health_during(client, post, block_target, attr):
 
 def test_health_answers_during_a_slow_parse(client):
     r = _health_during(client, lambda: client.post("/api/citizen/parse", json={"text": "id: x\nspells: []\n"}),
-                       web_app, "parse_text")
+                       web_rules, "parse_text")
     assert r.status_code == 200 and r.json()["citizen"]["id"] == "x"
 
 
@@ -170,9 +172,9 @@ def test_full_check_is_off_the_event_loop(base, monkeypatch):
         seen.append(threading.current_thread())
         entered.set()
         release.wait(GUARD)
-        return web_app.run_check(directory, completeness=False)
+        return web_state.run_check(directory, completeness=False)
 
-    monkeypatch.setattr(web_app, "full_check", blocking_full_check)
+    monkeypatch.setattr(web_state, "full_check", blocking_full_check)
     try:
         with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES)) as c:
             assert c.get("/api/check").json()["running"] is True
@@ -192,7 +194,7 @@ def _child_pid(_directory):
 
 
 def test_full_check_runs_in_another_process():
-    assert web_app.full_check(RULES, job=_child_pid) != os.getpid()
+    assert web_state.full_check(RULES, job=_child_pid) != os.getpid()
 
 
 # -- body deadline and server options -------------------------------------------------------------------
@@ -289,16 +291,16 @@ def test_waiting_for_the_full_check_holds_no_worker_thread(base, monkeypatch):
     def blocking_full_check(directory):
         entered.set()
         release.wait(GUARD)
-        return web_app.run_check(directory, completeness=False)
+        return web_state.run_check(directory, completeness=False)
 
-    monkeypatch.setattr(web_app, "full_check", blocking_full_check)
+    monkeypatch.setattr(web_state, "full_check", blocking_full_check)
     checks = threading.Semaphore(0)
-    real_check = web_app.WebState.check
+    real_check = web_state.WebState.check
 
     def counted_check(self, *args, **kwargs):
         checks.release()  # one more request has reached the check (and, with wait, is waiting)
         return real_check(self, *args, **kwargs)
-    monkeypatch.setattr(web_app.WebState, "check", counted_check)
+    monkeypatch.setattr(web_state.WebState, "check", counted_check)
     tokens = 3
     waiters: list[threading.Thread] = []
     try:
@@ -332,7 +334,7 @@ def test_waiting_for_the_full_check_holds_no_worker_thread(base, monkeypatch):
 
 def test_health_answers_while_a_json_body_is_read(client):
     r = _health_during(client, lambda: client.post("/api/query", json={"citizen": lone(), "date": "2026-08-10"}),
-                       web_app, "_json_body_sync")
+                       web_bodies, "_json_body_sync")
     assert r.status_code == 200
 
 
@@ -346,24 +348,24 @@ def test_stopping_the_server_stops_a_running_full_check():
 
     def run():
         try:
-            outcome["report"] = web_app.full_check(RULES, job=_sleep_long)
+            outcome["report"] = web_state.full_check(RULES, job=_sleep_long)
         except RuntimeError as exc:
             outcome["error"] = str(exc)
     waiter = threading.Thread(target=run)
     waiter.start()
     try:
         for _ in range(GUARD * 20):  # until the child is running
-            with web_app._CHILDREN_LOCK:
-                started = [p for p in web_app._CHILDREN if p.is_alive()]
+            with web_state._CHILDREN_LOCK:
+                started = [p for p in web_state._CHILDREN if p.is_alive()]
             if started:
                 break
             threading.Event().wait(0.05)
         assert started, "the full check's process never started"
-        web_app._stop_children()  # what the server's exit runs
+        web_state._stop_children()  # what the server's exit runs
         waiter.join(GUARD)
         assert not waiter.is_alive()
         assert "report" not in outcome and "ended without a report" in outcome["error"]
         assert not started[0].is_alive()
     finally:
-        web_app._stop_children()
+        web_state._stop_children()
         waiter.join(GUARD)

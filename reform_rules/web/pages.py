@@ -19,7 +19,7 @@ from reform_rules.web import views
 from reform_rules.web.i18n import ERROR_PATTERNS, LANGS, UI
 
 if TYPE_CHECKING:
-    from reform_rules.web.app import WebState
+    from reform_rules.web.state import WebState
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _cache: dict[str, Template] = {}
