@@ -6,6 +6,7 @@ unexpected with a 500 JSON without a stack trace (see :mod:`reform_rules.web.mid
 """
 import inspect
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,6 +71,9 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         examples_dir = guess if guess.is_dir() else None
     state = WebState(base, rules_path, Path(examples_dir) if examples_dir else None, completeness)
 
+    # a body without a Content-Type is read as JSON, as before the bodies were models
+    lenient: dict[str, Any] = ({"strict_content_type": False}
+                               if "strict_content_type" in inspect.signature(FastAPI).parameters else {})
     app = FastAPI(
         title="reform-rules",
         version=__version__,
@@ -77,8 +81,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         description=openapi.DESCRIPTION,
         docs_url=None, redoc_url=None,  # the default pages load their scripts from a CDN; /docs is ours
         openapi_tags=openapi.TAGS,
-        # a body without a Content-Type is read as JSON, as before the bodies were models
-        **({"strict_content_type": False} if "strict_content_type" in inspect.signature(FastAPI).parameters else {}),
+        **lenient,
     )
     app.state.web = state
     example = openapi.example(base, state.example_files())

@@ -53,11 +53,9 @@ def favicon() -> RedirectResponse:
 
 def add_page_routes(router: APIRouter) -> None:
     """The pages (GET and HEAD), outside the API's OpenAPI document."""
-    page = {"methods": ["GET", "HEAD"], "response_class": HTMLResponse, "include_in_schema": False}
-    router.add_api_route("/", page_citizen, **page)
-    router.add_api_route("/rules", page_rules, **page)
-    router.add_api_route("/docs", page_docs, **page)
-    router.add_api_route("/sources", page_sources, **page)
+    for path, endpoint in (("/", page_citizen), ("/rules", page_rules), ("/docs", page_docs),
+                           ("/sources", page_sources), ("/sources/{source_id}", page_source)):
+        router.add_api_route(path, endpoint, methods=["GET", "HEAD"], response_class=HTMLResponse,
+                             include_in_schema=False)
     router.add_api_route("/sources/{source_id}.txt", source_text, methods=["GET", "HEAD"], include_in_schema=False)
-    router.add_api_route("/sources/{source_id}", page_source, **page)
     router.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
