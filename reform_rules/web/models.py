@@ -171,21 +171,21 @@ class RequestModels:
             """A citizen and a date: the question ``reform query FILE --date D`` answers."""
             model_config = forbid
             citizen: Citizen
-            date: QueryDate
+            date: QueryDate  # type: ignore[valid-type]  # an Annotated type made per rule base
             lang: Lang = "da"
 
         class TimelineRequest(BaseModel):
             """A citizen and, optionally, the span of the timeline."""
             model_config = forbid
             citizen: Citizen
-            start: From = Field(None, alias="from")
-            end: To = Field(None, alias="to")
+            start: From = Field(None, alias="from")  # type: ignore[valid-type]  # an Annotated type made per rule base
+            end: To = Field(None, alias="to")  # type: ignore[valid-type]  # an Annotated type made per rule base
             lang: Lang = "da"
 
         class TimelineViewRequest(TimelineRequest):
             """A timeline request that may mark a date."""
             model_config = forbid
-            date: Mark = None
+            date: Mark = None  # type: ignore[valid-type]  # an Annotated type made per rule base
 
         class WhatIfRequest(QueryRequest):
             """A citizen and a date: what would change the answer."""

@@ -232,7 +232,7 @@ def _errors_in_our_shape(doc: dict[str, Any]) -> None:
         for operation in operations.values():
             answer = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
             content = (answer or {}).get("content", {}).get("application/json", {})
-            if content.get("schema", {}).get("$ref") == fastapi_422:
+            if answer is not None and content.get("schema", {}).get("$ref") == fastapi_422:
                 answer["description"] = "Bad input; every message names its field"
                 content["schema"] = _ref("Error")
     schemas_ = doc.get("components", {}).get("schemas", {})

@@ -54,7 +54,8 @@ def normalise_text(text: str) -> tuple[str, list[int]]:
 
 def phrases(citation: Citation) -> list[str]:
     """The quoted phrases of a citation (its ``quote``, and text in quotes in ``at``), long enough to find."""
-    found = [citation.quote] if getattr(citation, "quote", None) else []
+    quote = getattr(citation, "quote", None)
+    found: list[str] = [quote] if quote else []
     for m in _QUOTED.finditer(citation.at or ""):
         found.append(next(g for g in m.groups() if g))
     out = []

@@ -126,7 +126,7 @@ class WebState:
         d = self.examples_dir
         if d is None or not d.is_dir():
             return {}
-        out = {}
+        out: dict[str, Path] = {}
         for p in sorted(d.iterdir()):
             if p.is_file() and p.suffix in _EXAMPLE_SUFFIXES and _EXAMPLE_NAME.match(p.stem):
                 out.setdefault(p.stem, p)
