@@ -10,8 +10,11 @@ from pathlib import Path
 import click
 
 from reform_rules.basics.errors import CitizenError, ReformError
-from reform_rules.answer.explain import render_text
+from reform_rules.answer.explain import _names, render_text
 from reform_rules.answer.rulebase import default_rules_dir
+from reform_rules.answer.timeline import timeline as build
+from reform_rules.answer.timeline_svg import render_svg
+from reform_rules.answer.timeline_text import timeline_lines
 
 
 from reform_rules.cli.common import (LANG, fail, gate, load_rules, option_date, rules_option, unchecked_option)
@@ -108,9 +111,6 @@ def _known_line(known_on: str, commit: tuple, lang: str) -> str:
 def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bool, svg_file: Path | None,
              lang: str, rules_dir: Path | None) -> None:
     """What changes for the citizen, and when: periods of constant answer, and their causes."""
-    from reform_rules.answer.explain import _names
-    from reform_rules.answer.timeline import timeline as build
-    from reform_rules.answer.timeline_svg import render_svg
     base = load_rules(rules_dir)
     try:
         citizen = base.load_citizen(citizen_file)
@@ -132,24 +132,7 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
     if as_json:
         click.echo(json.dumps(tl.to_json(), ensure_ascii=False, indent=2))
         return
-    from reform_rules.answer.timeline_svg import _label, lanes
-    from reform_rules.web.i18n import UI
-    from reform_rules.web.timeline_view import cause_text
-    words = UI[lang]
-    click.echo(f"{citizen.id}: {on} – {off}, {words['tl_n_periods'].format(n=len(tl.periods))}")
-    for p in tl.periods:
-        a = p.answer
-        click.echo(f"\n{p.start} – {p.end}")
-        for f in lanes(shape):
-            click.echo(f"  {f.label[lang]}: {_label(f, a, names, lang, open_rules, shape)}")
-        for f in shape.fields:
-            if not f.in_lanes and a.get(f.id):
-                click.echo(f"  {f.label[lang]}: {names.get(a[f.id], a[f.id]) if isinstance(a[f.id], str) else a[f.id]}")
-        if p.changed:
-            changed = [shape.by_id(c).label[lang] if shape.by_id(c) else words.get(c, c) for c in p.changed]
-            click.echo(f"  {words['cli_changed']}: {', '.join(changed)}")
-        for e in p.causes:
-            click.echo(f"    {words['because'].lower()}: {cause_text(e, base.ruleset, lang)}")
+    click.echo("\n".join(timeline_lines(tl, base.ruleset, lang)))
 
 
 
