@@ -1,0 +1,110 @@
+"""The one catalogue of the program's own words: every msgid in the code has its Danish, the placeholders
+agree, an unknown language is Danish, and a command's text is in one language throughout."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, Words, gettext, ngettext, pick_lang, po_path, translator
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": ((1, "c"), 2)}   # as in babel.cfg's documented command
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# Words that are English and never Danish: none may be in a Danish text (the rules' own labels are Danish there).
+ENGLISH = {"period", "periods", "phase", "because", "changed", "none", "and", "the", "of", "rule", "rules", "benefit",
+           "begins", "ends", "ended", "months", "since", "yes", "true", "false", "open_questions", "target", "group",
+           "programme", "programmes", "sanctions", "contact", "requirements", "meetings", "meeting", "under",
+           "previous", "before", "after", "reform", "undetermined", "waived", "comes", "into", "force", "citizen",
+           "turns", "new", "questions", "errors", "error", "nothing", "loaded", "clean", "sources", "situations",
+           "change", "dates", "gaps", "overlaps", "checked", "warning", "certificate", "edited", "added", "removed"}
+# ("forløb" is left out: the rules' English labels keep it as a term of art)
+DANISH = {"perioder", "periode", "fase", "begrundelse", "ændret", "ingen", "og", "reglen", "ydelsen", "begynder",
+          "målgruppe", "kontaktkrav", "sanktioner", "samtaler", "fejl", "regler", "kilder", "ja", "nej",
+          "uafklaret", "situationer"}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d]+(?:_[^\W\d]+)*", text)}
+
+
+def _extracted() -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """Every msgid the code uses, by (context, singular): its (singular, plural) and where it is."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    out: dict[tuple[str | None, str], tuple[str, ...]] = {}
+    for file, line, msg, _comments, context in extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        ids = msg if isinstance(msg, tuple) else (msg,)
+        out.setdefault((context, ids[0]), (*ids, f"{file}:{line}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    with po_path("da").open("rb") as f:
+        return read_po(f, locale="da")
+
+
+def test_every_msgid_in_the_code_has_its_danish(catalog):
+    used = _extracted()
+    assert len(used) > 200   # the extraction found the code's words (a wrong babel.cfg finds none)
+    missing = []
+    for (context, msgid), (*ids, where) in used.items():
+        entry = catalog.get(msgid, context=context)
+        strings = entry.string if entry is not None else None
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or entry.fuzzy or not all(strings) or (len(ids) == 2) != isinstance(entry.id, tuple):
+            missing.append(f"{where}: {msgid!r}")
+    assert not missing, "not (or not fully) translated in reform.po:\n" + "\n".join(missing)
+
+
+def test_the_catalogue_has_no_word_the_code_no_longer_uses(catalog):
+    used = set(_extracted())
+    stale = [m.id for m in catalog if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in used]
+    assert not stale, f"in reform.po but not in the code (run pybabel update): {stale}"
+
+
+def test_placeholders_agree(catalog):
+    wrong = []
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        want = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+        if any(set(PLACEHOLDER.findall(s)) != want and set(PLACEHOLDER.findall(s)) - want for s in strings) or \
+                any(not set(PLACEHOLDER.findall(s)) for s in strings if want):
+            wrong.append(m.id)
+    assert not wrong, f"placeholders differ between English and Danish: {wrong}"
+
+
+@pytest.mark.parametrize("asked", [None, "", "de", "DA", "english", 7])
+def test_a_missing_or_unknown_language_is_danish(asked):
+    assert pick_lang(asked) == DEFAULT_LANG == "da"
+    assert translator(asked).gettext("none") == "ingen"
+    assert Words({"none": "none"})[asked]["none"] == "ingen"
+
+
+def test_english_is_the_msgid_and_danish_comes_from_the_po():
+    assert LANGS == ("da", "en")
+    assert gettext("none", "en") == "none" and gettext("none", "da") == "ingen"
+    assert [ngettext("{n} period", "{n} periods", n, "da").format(n=n) for n in (1, 2)] == ["1 periode", "2 perioder"]
+    assert [ngettext("{n} period", "{n} periods", n, "en").format(n=n) for n in (1, 2)] == ["1 period", "2 periods"]
+
+
+def test_timeline_in_danish_has_no_english_word(cli):
+    r = cli("timeline", "scenarios/examples/thomas.yaml", "--lang", "da")
+    assert r.returncode == 0, r.stderr
+    assert "perioder" in r.stdout and "ændret:" in r.stdout and "begrundelse:" in r.stdout
+    assert not _words(r.stdout) & ENGLISH, sorted(_words(r.stdout) & ENGLISH)
+
+
+def test_timeline_in_english_has_no_danish_word(cli):
+    r = cli("timeline", "scenarios/examples/thomas.yaml", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "periods" in r.stdout and "changed:" in r.stdout and "because:" in r.stdout
+    assert not _words(r.stdout) & DANISH, sorted(_words(r.stdout) & DANISH)
