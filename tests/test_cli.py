@@ -42,7 +42,7 @@ def test_missing_citizen_file(cli):
 
 def test_check_clean_and_broken(cli, tmp_path):
     ok = cli("check")
-    assert ok.returncode == 0 and "clean" in ok.stdout
+    assert ok.returncode == 0 and ": ingen fejl" in ok.stdout   # no --lang: Danish, as every command
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy)
     p = copy / "programmes.yaml"
@@ -50,7 +50,9 @@ def test_check_clean_and_broken(cli, tmp_path):
     bad = cli("check", "--rules", str(copy))
     assert bad.returncode == 1
     assert "programmes.yaml:" in bad.stderr and "'2026-13-01' is not a date" in bad.stderr
-    assert "nothing was loaded" in bad.stderr and "Traceback" not in bad.stderr
+    assert "intet blev indlæst" in bad.stderr and "Traceback" not in bad.stderr
+    en = cli("check", "--quick", "--lang", "en", "--rules", str(copy))
+    assert en.returncode == 1 and "nothing was loaded" in en.stderr
     q = cli("query", "scenarios/examples/anna.yaml", "--date", "2026-03-01", "--rules", str(copy))
     assert q.returncode == 1 and "2026-13-01" in q.stderr
 

@@ -111,7 +111,7 @@ def test_check_records_broken_rules_and_query_refuses_them(tmp_path):
 
 def test_check_certifies_clean_rules_and_an_edit_makes_them_unchecked(tmp_path):
     rules = _small_rules(tmp_path)
-    check = run_cli("check", "--rules", str(rules))
+    check = run_cli("check", "--lang", "en", "--rules", str(rules))
     assert check.returncode == 0, check.stderr
     assert "certificate: " in check.stdout and "as clean; commit it with the rules" in check.stdout
     written = (rules / ".certificate.json").read_bytes()

@@ -108,3 +108,12 @@ def test_timeline_in_english_has_no_danish_word(cli):
     assert r.returncode == 0, r.stderr
     assert "periods" in r.stdout and "changed:" in r.stdout and "because:" in r.stdout
     assert not _words(r.stdout) & DANISH, sorted(_words(r.stdout) & DANISH)
+
+
+def test_check_in_danish_has_no_english_word_and_in_english_no_danish(cli):
+    da = cli("check", "--quick", "--lang", "da")
+    en = cli("check", "--quick", "--lang", "en")
+    assert da.returncode == en.returncode == 0, da.stderr + en.stderr
+    prose = [r.stdout.split(":", 1)[1] for r in (da, en)]   # after the rules directory's path
+    assert "regler" in prose[0] and "ingen fejl" in prose[0] and not _words(prose[0]) & ENGLISH, prose[0]
+    assert "rules" in prose[1] and "clean" in prose[1] and not _words(prose[1]) & DANISH, prose[1]

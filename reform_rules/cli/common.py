@@ -8,10 +8,18 @@ from pathlib import Path
 import click
 
 from reform_rules.basics.errors import CitizenError, ReformError
+from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, ngettext
+from reform_rules.basics.privacy import redact_cpr
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 
 
-LANG = click.Choice(["da", "en"])
+LANG = click.Choice(list(LANGS))
+
+
+def lang_option(f):
+    """``--lang da|en`` for a command that prints prose; without it, Danish (the one fallback rule, basics.i18n)."""
+    return click.option("--lang", type=LANG, default=DEFAULT_LANG, show_default=True,
+                        help="Language of the text (the program's words; the rules' labels in that language).")(f)
 
 
 def rules_option(f):
@@ -19,13 +27,14 @@ def rules_option(f):
                         help="Rules directory (default: $REFORM_RULES or ./rules).")(f)
 
 
-def fail(exc: ReformError) -> None:
-    """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
-    from reform_rules.basics.privacy import redact_cpr
+def fail(exc: ReformError, lang: str | None = None) -> None:
+    """Print the error's messages (CPR-like numbers hidden) and exit with its code; the count in ``lang``."""
     for line in exc.messages:
         click.echo(redact_cpr(line), err=True)
-    if len(exc.messages) > 1:
-        click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
+    n = len(exc.messages)
+    if n > 1:
+        click.echo(ngettext("{n} error; nothing was loaded.", "{n} errors; nothing was loaded.", n, lang).format(n=n),
+                   err=True)
     sys.exit(exc.exit_code)
 
 

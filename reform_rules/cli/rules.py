@@ -10,39 +10,43 @@ import click
 
 from reform_rules.basics.version import __version__
 from reform_rules.basics.errors import ReformError
+from reform_rules.answer.check import run_check
 from reform_rules.answer.explain import status_label
 from reform_rules.answer.rulebase import default_rules_dir
+from reform_rules.basics.i18n import translator
+from reform_rules.logic.certificate import record
 
-
-from reform_rules.cli.common import (LANG, fail, load_rules, option_date, rules_option)
+from reform_rules.cli.common import LANG, fail, lang_option, load_rules, option_date, rules_option
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers.")
+@lang_option
 @rules_option
-def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> None:
+def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path | None) -> None:
     """Validate the rule files and prove them complete; exit 0 when clean."""
-    from reform_rules.logic.certificate import record
-    from reform_rules.answer.check import run_check
+    t = translator(lang)
     directory = rules_dir or default_rules_dir()
     report = run_check(directory, completeness=not quick)
     try:
         written, problem = record(directory, report, __version__), None
     except OSError as exc:
-        written, problem = None, f"warning: the certificate was not written ({exc.strerror or exc})"
+        written = None
+        problem = t.gettext("warning: the certificate was not written ({reason})").format(reason=exc.strerror or exc)
     if as_json:
         click.echo(json.dumps({**report.to_json(), "certificate": str(written) if written else None},
                               ensure_ascii=False, indent=2))
     else:
-        for line in report.lines(verbose):
+        for line in report.lines(verbose, lang):
             click.echo(line, err=not report.ok)
         if written:
-            click.echo(f"certificate: {written} records these rules ({report.rules_hash[:12]}) as clean; commit it "
-                       "with the rules" if report.ok else
-                       f"certificate: {written} records these rules ({report.rules_hash[:12]}) as broken; "
-                       "reform query and serve refuse them until reform check passes", err=not report.ok)
+            clean = t.gettext("certificate: {path} records these rules ({hash}) as clean; commit it with the rules")
+            broken = t.gettext("certificate: {path} records these rules ({hash}) as broken; reform query and serve "
+                               "refuse them until reform check passes")
+            click.echo((clean if report.ok else broken).format(path=written, hash=report.rules_hash[:12]),
+                       err=not report.ok)
     if problem:
         click.echo(problem, err=True)
     sys.exit(0 if report.ok else 1)

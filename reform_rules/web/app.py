@@ -530,16 +530,17 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         return JSONResponse(views.vocabulary_json(base.ruleset))
 
     @app.get("/api/check", tags=["rules"], summary="reform check: are the rule files clean and complete?")
-    async def api_check(wait: bool = False) -> JSONResponse:
+    async def api_check(wait: bool = False, lang: str | None = None) -> JSONResponse:
         """The report of ``reform check --json``. The completeness part runs in the background once per version
-        of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
+        of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits).
+        ``lines`` is the text report with its summary in ``lang`` (da or en; anything else: da)."""
         report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
         event = state.full_event() if wait and running else None
         if event is not None:
             while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
                 await anyio.sleep(0.05)
             report, running = await run_in_threadpool(state.check)
-        return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
+        return JSONResponse({**report.to_json(), "lines": report.lines(lang=pick_lang(lang)), "running": running,
                              "loaded_at": state.loaded_at.isoformat(), "stale": state.stale})
 
     @app.get("/api/examples", tags=["examples"], summary="The persona citizen files")

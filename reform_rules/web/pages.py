@@ -150,7 +150,7 @@ def _check_box(state: "WebState", lang: str) -> str:
         notes.append(f'<p class="muted" id="check-running">{e(w["check_running"])}</p>')
     if state.stale:
         notes.append(f'<p class="warn">{e(w["check_stale"])}</p>')
-    lines = report.lines() if hasattr(report, "lines") else []
+    lines = report.lines(lang=lang) if hasattr(report, "lines") else []
     head = f"✓ {w['check_clean']}" if report.ok else f"✗ {w['check_broken']} ({len(report.errors)})"
     items = "".join(f"<li><code>{e(line)}</code></li>" for line in lines)
     undetermined = getattr(report, "undetermined", None) or []
