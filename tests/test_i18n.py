@@ -3,6 +3,7 @@ agree, an unknown language is Danish, and a command's text is in one language th
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from reform_rules.answer.diff import AnswerChange
 from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, Words, gettext, ngettext, pick_lang, po_path, translator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +119,13 @@ def test_check_in_danish_has_no_english_word_and_in_english_no_danish(cli):
     prose = [r.stdout.split(":", 1)[1] for r in (da, en)]   # after the rules directory's path
     assert "regler" in prose[0] and "ingen fejl" in prose[0] and not _words(prose[0]) & ENGLISH, prose[0]
     assert "rules" in prose[1] and "clean" in prose[1] and not _words(prose[1]) & DANISH, prose[1]
+
+
+def test_a_diff_line_is_in_one_language():
+    change = AnswerChange("felt", "a1", "b2", {date(2027, 1, 1), date(2027, 3, 1)}, {"s1", "s2"})
+    single = AnswerChange("felt", "a1", "b2", {date(2027, 1, 1)}, {"s1"})
+    assert change.line("en") == ("from 2027-01-01 (2 change dates, last 2027-03-01): 2 situations move felt from "
+                                 "a1 to b2")
+    assert single.line("en") == "on 2027-01-01: 1 situation moves felt from a1 to b2"
+    for line in (change.line("da"), single.line(None)):
+        assert "flytter felt fra a1 til b2" in line and not _words(line) & ENGLISH, line

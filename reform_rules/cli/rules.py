@@ -11,6 +11,12 @@ import click
 from reform_rules.basics.version import __version__
 from reform_rules.basics.errors import ReformError
 from reform_rules.answer.check import run_check
+from reform_rules.answer.diff import RULE_FIELDS, diff
+from reform_rules.answer.receipt import HistoryError, RulesLocation
+from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
+from reform_rules.law.answer_schema import answer_schema
+from reform_rules.law.citizen_schema import citizen_schema
+from reform_rules.law.ruleset import read_rules
 from reform_rules.answer.explain import status_label
 from reform_rules.answer.rulebase import default_rules_dir
 from reform_rules.basics.i18n import translator
@@ -86,10 +92,8 @@ def schema(what: str, rules_dir: Path | None) -> None:
     """The JSON Schema of the answer (or of a citizen record), generated from the rules' declarations."""
     base = load_rules(rules_dir)
     if what == "citizen":
-        from reform_rules.law.citizen_schema import citizen_schema
         data = citizen_schema(base.ruleset.vocabulary)
     else:
-        from reform_rules.law.answer_schema import answer_schema
         data = answer_schema(base.ruleset)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -100,7 +104,6 @@ def schema(what: str, rules_dir: Path | None) -> None:
 @rules_option
 def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) -> None:
     """Run scenario files (default: every scenario under ./scenarios)."""
-    from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
     base = load_rules(rules_dir)
     files = scenario_files(paths or [Path("scenarios")])
     passed = failed = 0
@@ -134,13 +137,14 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
 @click.argument("old")
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def diff_command(old: str, new: str, as_json: bool) -> None:
+@lang_option
+def diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
     """What changes from the rules OLD to NEW (directories or git revisions), and for whom."""
-    from reform_rules.answer.diff import diff
+    t = translator(lang)
     try:
         changes, answers, pairs = diff(old, new)
     except ReformError as exc:
-        fail(exc)
+        fail(exc, lang)
     if as_json:
         click.echo(json.dumps({
             "rules": [c.__dict__ for c in changes],
@@ -149,18 +153,21 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
             "pairs_compared": pairs}, ensure_ascii=False, indent=2))
         return
     counts = {k: sum(1 for c in changes if c.kind == k) for k in ("edited", "added", "removed")}
-    click.echo(f"Rules: {counts['edited']} edited, {counts['added']} added, {counts['removed']} removed")
+    click.echo(t.gettext("Rules: {edited} edited, {added} added, {removed} removed").format(**counts))
     for c in changes:
         mark = {"edited": "~", "added": "+", "removed": "-"}[c.kind]
         extra = f" [{', '.join(c.fields)}]" if c.fields else ""
         click.echo(f"  {mark} {c.rule} ({c.file}){extra}")
         for d in c.detail:
             click.echo(f"      {d}")
-    click.echo(f"Answers: {len(answers)} change(s) over {pairs} situation-date pairs compared")
+    click.echo(t.ngettext("Answers: {n} change over {pairs} situation-date pairs compared",
+                          "Answers: {n} changes over {pairs} situation-date pairs compared", len(answers)).format(
+        n=len(answers), pairs=pairs))
+    example = t.gettext("e.g. {situation}")
     for a in answers:
-        click.echo(f"  {a.line()}")
+        click.echo(f"  {a.line(lang)}")
         for s in sorted(a.situations)[:3]:
-            click.echo(f"      e.g. {s}")
+            click.echo("      " + example.format(situation=s))
 
 
 # Beside the declared fields, what carries an answer's decision (the explanation follows from the rules used).
@@ -171,9 +178,6 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
 @rules_option
 def history(rule_id: str | None, rules_dir: Path | None) -> None:
     """When each rule's dates, status or content changed, from git, with the commit message."""
-    from reform_rules.answer.diff import RULE_FIELDS
-    from reform_rules.answer.receipt import HistoryError, RulesLocation
-    from reform_rules.law.ruleset import read_rules
     directory = rules_dir or default_rules_dir()
     loc = RulesLocation.of(directory)
     if loc is None:
