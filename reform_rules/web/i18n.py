@@ -116,34 +116,35 @@ _PAGE = Words({
 
 # The API names a bad field in English (``citizen: spells[1].benefit: 'x' is not a known benefit``); the
 # Danish page says it in Danish: the field from its path, the message by these patterns (JavaScript
-# regular expressions, matched against the part after the field; $1 … are the groups). A message no
-# pattern knows is shown in Danish by its field, with the server's words beside it.
-ERROR_PATTERNS: list[tuple[str, dict[str, str]]] = [
-    (r"^'(.*)' is not a date \(YYYY-MM-DD\)$", {"da": "»$1« er ikke en dato (ÅÅÅÅ-MM-DD)"}),
-    (r"^'(.*)' is not a date \(no such day\)$", {"da": "»$1« er ikke en dato (den dag findes ikke)"}),
-    (r"^(\S+) is outside the years (\d+)–(\d+)$", {"da": "$1 ligger uden for årene $2–$3"}),
-    (r"^missing or empty: give a pseudonymous id$", {"da": "mangler: angiv et pseudonymt id (aldrig et CPR-nummer)"}),
-    (r"^missing: the first day of the spell$", {"da": "mangler: periodens første dag"}),
-    (r"^missing: the date to answer for \(YYYY-MM-DD\)$", {"da": "mangler: datoen, svaret skal gælde for"}),
-    (r"^missing\b.*$", {"da": "mangler"}),
-    (r"^'(.*)' is not a known benefit\b.*$", {"da": "»$1« er ikke en kendt ydelse"}),
-    (r"^'(.*)' is not a known programme\b.*$", {"da": "»$1« er ikke et kendt forløb"}),
-    (r"^'(.*)' is not a municipality name\b.*$", {"da": "»$1« er ikke navnet på en kommune"}),
-    (r"^(.*) is not true or false$", {"da": "$1 er hverken ja eller nej"}),
+# regular expressions, matched against the part after the field; $1 … are the groups; the words are the
+# catalogue's msgids, their Danish sent to the page). A message no pattern knows is shown in Danish by its
+# field, with the server's words beside it.
+ERROR_PATTERNS: list[tuple[str, str]] = [
+    (r"^'(.*)' is not a date \(YYYY-MM-DD\)$", N_("“$1” is not a date (YYYY-MM-DD)")),
+    (r"^'(.*)' is not a date \(no such day\)$", N_("“$1” is not a date (no such day)")),
+    (r"^(\S+) is outside the years (\d+)–(\d+)$", N_("$1 is outside the years $2–$3")),
+    (r"^missing or empty: give a pseudonymous id$", N_("missing: give a pseudonymous id (never a CPR number)")),
+    (r"^missing: the first day of the spell$", N_("missing: the first day of the period")),
+    (r"^missing: the date to answer for \(YYYY-MM-DD\)$", N_("missing: the date the answer is for")),
+    (r"^missing\b.*$", N_("missing")),
+    (r"^'(.*)' is not a known benefit\b.*$", N_("“$1” is not a known benefit")),
+    (r"^'(.*)' is not a known programme\b.*$", N_("“$1” is not a known programme")),
+    (r"^'(.*)' is not a municipality name\b.*$", N_("“$1” is not the name of a municipality")),
+    (r"^(.*) is not true or false$", N_("$1 is neither yes nor no")),
     (r"^benefit spells overlap: spells\[(\d+)\].* and spells\[(\d+)\].*$",
-     {"da": "ydelserne i række {$1} og række {$2} overlapper; en borger modtager én ydelse ad gangen"}),
-    (r"^(\S+) is before the citizen was born \((.*)\)$", {"da": "$1 er før borgerens fødsel ($2)"}),
-    (r"^(\S+) is before from \((.*)\)$", {"da": "$1 er før »fra« ($2)"}),
-    (r"^unknown field '(.*)'.*$", {"da": "ukendt felt »$1«"}),
-    (r"^an assessment only goes with: (.*)$", {"da": "en visitation hører kun til: $1"}),
-    (r"^'(.*)' is not one of: (.*)$", {"da": "»$1« er ikke en af: $2"}),
-    (r"^only goes with benefit (.*)$", {"da": "hører kun til ydelsen $1"}),
-    (r"^'?(.*?)'? is not a number of weeks \((.*)\)$", {"da": "»$1« er ikke et antal uger ($2)"}),
-    (r"^(?:a list|a mapping) is not (?:a single value|a date).*$", {"da": "skal være én enkelt værdi"}),
+     N_("the benefits in row {$1} and row {$2} overlap; a citizen receives one benefit at a time")),
+    (r"^(\S+) is before the citizen was born \((.*)\)$", N_("$1 is before the citizen's birth ($2)")),
+    (r"^(\S+) is before from \((.*)\)$", N_("$1 is before “from” ($2)")),
+    (r"^unknown field '(.*)'.*$", N_("unknown field “$1”")),
+    (r"^an assessment only goes with: (.*)$", N_("an assessment only goes with: $1")),
+    (r"^'(.*)' is not one of: (.*)$", N_("“$1” is not one of: $2")),
+    (r"^only goes with benefit (.*)$", N_("only goes with the benefit $1")),
+    (r"^'?(.*?)'? is not a number of weeks \((.*)\)$", N_("“$1” is not a number of weeks ($2)")),
+    (r"^(?:a list|a mapping) is not (?:a single value|a date).*$", N_("must be a single value")),
     (r"^the answer for (\S+) cannot be computed.*$",
-     {"da": "svaret for $1 kan ikke beregnes: en frist ville falde uden for kalenderen"}),
-    (r"^not valid JSON.*$", {"da": "er ikke gyldig JSON"}),
-    (r"^the request body is over (.*) bytes$", {"da": "forespørgslen er over $1 bytes"}),
+     N_("the answer for $1 cannot be computed: a deadline would fall outside the calendar")),
+    (r"^not valid JSON.*$", N_("is not valid JSON")),
+    (r"^the request body is over (.*) bytes$", N_("the request is over $1 bytes")),
 ]
 
 UI: dict[str, dict[str, str]] = {lang: {**LABELS[lang], **_PAGE[lang], **_SWITCH[lang]} for lang in LANGS}
