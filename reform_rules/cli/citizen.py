@@ -44,7 +44,7 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
     on = option_date(day)
     with tempfile.TemporaryDirectory() as tmp:
         base, commit = _load_known(rules_dir, known_on, Path(tmp))
-        gate(base, unchecked)
+        gate(base, unchecked, lang)
     try:
         citizen = base.load_citizen(citizen_file)
         answer = base.evaluate(citizen, on, lang=lang, receipt=True)

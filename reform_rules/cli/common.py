@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reform_rules.basics.errors import CitizenError, ReformError
-from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, ngettext
+from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, gettext, ngettext
 from reform_rules.basics.privacy import redact_cpr
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 
@@ -51,17 +51,19 @@ def unchecked_option(f):
                         help="Use the rules even when reform check found them broken (see .certificate.json).")(f)
 
 
-def gate(base: RuleBase, unchecked: bool) -> None:
-    """One line on stderr when the rules are not certified by reform check; exit 1 when it found them broken."""
+def gate(base: RuleBase, unchecked: bool, lang: str | None = None) -> None:
+    """One line on stderr (in ``lang``) when the rules are not certified by reform check; exit 1 when it found
+    them broken."""
     status = base.certificate
     if status.kind == "broken" and not unchecked:
-        click.echo(status.line(), err=True)
+        click.echo(status.line(lang), err=True)
         sys.exit(1)
     if status.kind == "broken":
-        click.echo(f"warning: reform check found the rules in {status.path.parent} ({status.rules_hash[:12]}) "
-                   "broken; using them anyway (--unchecked)", err=True)
+        click.echo(gettext("warning: reform check found the rules in {directory} ({hash}) broken; using them anyway "
+                           "(--unchecked)", lang).format(directory=status.path.parent, hash=status.rules_hash[:12]),
+                   err=True)
     elif not status.checked:
-        click.echo(status.line(), err=True)
+        click.echo(status.line(lang), err=True)
 
 
 def option_date(value: str, field: str = "--date"):
