@@ -129,9 +129,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("check-bad-date", ("reform", "check", "--lang", "en"), exit=1, guide="legal-editor", edits=BAD_DATE),
     Command("check-no-reason", ("reform", "check", "--lang", "en"), exit=1, guide="legal-editor", edits=NO_REASON),
     # tester
-    Command("scenario-pass", ("reform", "scenarios", "-v", "docs/guide-files/lone-scenario.yaml"), guide="tester"),
-    Command("scenario-fail", ("reform", "scenarios", "docs/guide-files/lone-scenario-wrong.yaml"), exit=1,
+    Command("scenario-pass", ("reform", "scenarios", "-v", "--lang", "en", "docs/guide-files/lone-scenario.yaml"),
             guide="tester"),
+    Command("scenario-fail", ("reform", "scenarios", "--lang", "en", "docs/guide-files/lone-scenario-wrong.yaml"),
+            exit=1, guide="tester"),
     # analyst
     Command("batch-caseload", ("reform", "batch", "docs/guide-files/caseload.csv", "--date", "2026-12-31", "--date",
                                "2027-01-01", "--out", "-"), guide="analyst"),

@@ -101,9 +101,11 @@ def schema(what: str, rules_dir: Path | None) -> None:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every expectation, not only failures.")
+@lang_option
 @rules_option
-def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) -> None:
+def scenarios(paths: tuple[Path, ...], verbose: bool, lang: str, rules_dir: Path | None) -> None:
     """Run scenario files (default: every scenario under ./scenarios)."""
+    t = translator(lang)   # the verdicts; the differences found are the scenario runner's (English)
     base = load_rules(rules_dir)
     files = scenario_files(paths or [Path("scenarios")])
     passed = failed = 0
@@ -119,15 +121,18 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
             if out.passed:
                 passed += 1
                 if verbose:
-                    click.echo(f"PASS {exp.name}")
+                    click.echo(t.gettext("PASS {name}").format(name=exp.name))
             else:
                 failed += 1
-                click.echo(f"FAIL {exp.name} (line {exp.line})")
+                click.echo(t.gettext("FAIL {name} (line {line})").format(name=exp.name, line=exp.line))
                 for d in out.differences:
                     click.echo(f"    {d}")
     for line in broken:
         click.echo(line, err=True)
-    click.echo(f"{passed} passed, {failed} failed" + (f", {len(broken)} file errors" if broken else ""))
+    total = t.gettext("{passed} passed, {failed} failed").format(passed=passed, failed=failed)
+    if broken:
+        total += ", " + t.ngettext("{n} file error", "{n} file errors", len(broken)).format(n=len(broken))
+    click.echo(total)
     sys.exit(0 if not failed and not broken else 1)
 
 
