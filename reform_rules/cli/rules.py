@@ -180,9 +180,11 @@ def diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
 
 @click.command()
 @click.argument("rule_id", required=False)
+@lang_option
 @rules_option
-def history(rule_id: str | None, rules_dir: Path | None) -> None:
+def history(rule_id: str | None, lang: str, rules_dir: Path | None) -> None:
     """When each rule's dates, status or content changed, from git, with the commit message."""
+    t = translator(lang)   # the program's words; the rule ids, field names and commit messages as they are
     directory = rules_dir or default_rules_dir()
     loc = RulesLocation.of(directory)
     if loc is None:
@@ -194,7 +196,7 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
             try:
                 rules = {r.id: r for r in read_rules(loc.checkout(rev, Path(tmp))).rules}
             except ReformError:
-                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    (the rules did not load at this commit)")
+                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    " + t.gettext("(the rules did not load at this commit)"))
                 continue
         lines = []
         for rid in sorted(set(previous) | set(rules)):
@@ -202,7 +204,8 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
                 continue
             a, b = previous.get(rid), rules.get(rid)
             if a is None and b is not None:
-                lines.append(f"+ {rid} ({b.status}, valid {b.valid_from or '…'} – {b.valid_to or '…'})")
+                valid = t.gettext("valid {first} – {last}").format(first=b.valid_from or "…", last=b.valid_to or "…")
+                lines.append(f"+ {rid} ({b.status}, {valid})")
             elif b is None and a is not None:
                 lines.append(f"- {rid}")
             elif a and b:
@@ -218,4 +221,5 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
             for line in lines[:200]:
                 click.echo(f"    {line}")
     if rule_id and not shown:
-        click.echo(f"{rule_id}: no change found in the history of {directory}")
+        click.echo(t.gettext("{rule}: no change found in the history of {directory}").format(rule=rule_id,
+                                                                                             directory=directory))
