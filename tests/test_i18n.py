@@ -3,6 +3,8 @@ agree, an unknown language is Danish, and a command's text is in one language th
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -127,3 +129,24 @@ def test_a_diff_line_is_in_one_language():
     assert single.line("en") == "on 2027-01-01: 1 situation moves felt from a1 to b2"
     for line in (change.line("da"), single.line(None)):
         assert "flytter felt fra a1 til b2" in line and not _words(line) & ENGLISH, line
+
+
+def test_query_with_what_if_is_english_or_danish_throughout(cli):
+    """The program's headings in the one language asked for (the sources quote Danish documents either way)."""
+    args = ("query", "scenarios/examples/lone.yaml", "--date", "2026-08-10", "--what-if")
+    en, da = cli(*args, "--lang", "en"), cli(*args)
+    assert en.returncode == da.returncode == 0, en.stderr + da.stderr
+    english = ["Because:", "Source:", "Receipt:", "What could change the answer?", "Rules that", "The answer rests on"]
+    danish = ["Begrundelse:", "Kilde:", "Kvittering:", "Hvad kunne ændre svaret?", "Regler, der", "Svaret hviler på"]
+    assert all(w in en.stdout for w in english[:5]) and not [w for w in danish if w in en.stdout]
+    assert all(w in da.stdout for w in danish[:5]) and not [w for w in english if w in da.stdout]
+
+
+def test_reform_timeline_does_not_load_the_web_package():
+    """The timeline's words are in the answer stage: the command line never reaches into the web package."""
+    code = ("import sys\nfrom reform_rules.cli.main import main\n"
+            "main(['timeline', 'scenarios/examples/thomas.yaml', '--lang', 'da'], standalone_mode=False)\n"
+            "print('web modules:', sorted(m for m in sys.modules if m.startswith('reform_rules.web')))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    assert "perioder" in r.stdout and r.stdout.strip().endswith("web modules: []"), r.stdout[-300:]
