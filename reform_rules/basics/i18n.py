@@ -99,8 +99,5 @@ class Words(Mapping[str, dict[str, str]]):
     def __len__(self) -> int:
         return len(LANGS)
 
-    def __or__(self, other: "Words") -> "Words":
-        return Words({**self.msgids, **other.msgids})
-
 
 __all__ = ["DEFAULT_LANG", "LANGS", "NP_", "N_", "Words", "gettext", "ngettext", "pick_lang", "po_path", "translator"]

@@ -22,14 +22,14 @@ from reform_rules.answer.timeline import timeline as build
 from reform_rules.answer.timeline_svg import render_svg
 from reform_rules.answer.timeline_text import timeline_lines
 
-from reform_rules.cli.common import LANG, fail, gate, lang_option, load_rules, option_date, rules_option, unchecked_option
+from reform_rules.cli.common import fail, gate, lang_option, load_rules, option_date, rules_option, unchecked_option
 
 
 @click.command()
 @click.argument("citizen_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--date", "day", required=True, help="The date to answer for (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the contract).")
-@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the text.")
+@lang_option
 @click.option("--as-known-on", "known_on", default=None,
               help="Answer with the rules as they stood in the repository's history on this date.")
 @click.option("--what-if", "what_if", is_flag=True,
@@ -106,7 +106,7 @@ def _known_line(known_on: str, commit: tuple, lang: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the periods as JSON.")
 @click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the timeline as SVG into this file.")
-@click.option("--lang", type=LANG, default="da", show_default=True)
+@lang_option
 @rules_option
 def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bool, svg_file: Path | None,
              lang: str, rules_dir: Path | None) -> None:

@@ -3,7 +3,9 @@ certificate gate, dates from options, CSV dialect options."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +18,7 @@ from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_quer
 LANG = click.Choice(list(LANGS))
 
 
-def lang_option(f):
+def lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--lang da|en`` for a command that prints prose; without it, Danish (the one fallback rule, basics.i18n)."""
     return click.option("--lang", type=LANG, default=DEFAULT_LANG, show_default=True,
                         help="Language of the text (the program's words; the rules' labels in that language).")(f)

@@ -22,7 +22,7 @@ from reform_rules.answer.rulebase import default_rules_dir
 from reform_rules.basics.i18n import translator
 from reform_rules.logic.certificate import record
 
-from reform_rules.cli.common import LANG, fail, lang_option, load_rules, option_date, rules_option
+from reform_rules.cli.common import fail, lang_option, load_rules, option_date, rules_option
 
 
 @click.command()
@@ -61,7 +61,7 @@ def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path 
 @click.command()
 @click.option("--date", "day", required=True, help="The date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@click.option("--lang", type=LANG, default="da", show_default=True)
+@lang_option
 @rules_option
 def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
     """Parameters in force on --date for municipalities and the country (jobpræmie, national savings, goals …)."""
