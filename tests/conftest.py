@@ -24,10 +24,14 @@ def vocab(base):
     return base.ruleset.vocabulary
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess:
-    """``reform ARGS`` in a fresh process; stdout and stderr captured as text (the timeout only guards against a hang)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("REFORM_RULES", None)
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``reform ARGS`` in a fresh process (``env`` added to the environment); stdout and stderr captured as text
+    (the timeout only guards against a hang)."""
+    base_env = dict(os.environ, PYTHONPATH=str(ROOT))
+    base_env.pop("REFORM_RULES", None)
+    base_env.pop("REFORM_LANG", None)
+    env = {**base_env, **(env or {})}
     return subprocess.run([sys.executable, "-m", "reform_rules", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -42,7 +42,10 @@ def test_missing_citizen_file(cli):
 
 def test_check_clean_and_broken(cli, tmp_path):
     ok = cli("check")
-    assert ok.returncode == 0 and "clean" in ok.stdout
+    assert ok.returncode == 0 and ": clean" in ok.stdout   # a tool's report: English unless asked
+    assert "0 gaps (fields silent), 0 overlaps" in ok.stdout
+    da = cli("check", "--quick", env={"REFORM_LANG": "da"})
+    assert da.returncode == 0 and ": ingen fejl" in da.stdout   # $REFORM_LANG sets the default
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy)
     p = copy / "programmes.yaml"
@@ -51,6 +54,8 @@ def test_check_clean_and_broken(cli, tmp_path):
     assert bad.returncode == 1
     assert "programmes.yaml:" in bad.stderr and "'2026-13-01' is not a date" in bad.stderr
     assert "nothing was loaded" in bad.stderr and "Traceback" not in bad.stderr
+    da = cli("check", "--quick", "--lang", "da", "--rules", str(copy))
+    assert da.returncode == 1 and "intet blev indlæst" in da.stderr
     q = cli("query", "scenarios/examples/anna.yaml", "--date", "2026-03-01", "--rules", str(copy))
     assert q.returncode == 1 and "2026-13-01" in q.stderr
 

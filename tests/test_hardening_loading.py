@@ -126,7 +126,7 @@ def _copy(tmp_path: Path) -> Path:
 def test_an_entry_named_like_a_rule_file_that_is_not_one_is_refused(tmp_path, make, message):
     rules = _copy(tmp_path)
     make(rules)
-    r = run_cli("check", "--quick", "--rules", str(rules))
+    r = run_cli("check", "--quick", "--lang", "en", "--rules", str(rules))
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert message in r.stderr and "nothing was loaded" in r.stderr
 
@@ -181,7 +181,7 @@ def test_check_warns_of_rules_that_can_never_apply_and_of_hidden_files(tmp_path)
     with (rules / "jobpraemie.yaml").open("a", encoding="utf-8") as f:
         f.write(OLD_RULE)
     (rules / ".draft.yaml").write_text("subject: draft\n")
-    r = run_cli("check", "--quick", "--rules", str(rules))
+    r = run_cli("check", "--quick", "--lang", "en", "--rules", str(rules))
     assert r.returncode == 0, r.stderr
     assert re.search(r"warning: \S*jobpraemie\.yaml:\d+: eksempel-forbi: valid: 2021-01-01 – 2022-12-31 lies "
                      r"wholly outside the vocabulary's horizon 2025-01-01 – 2030-12-31", r.stdout), r.stdout

@@ -71,11 +71,11 @@ def test_as_known_on_before_any_history_or_without_git(repo, tmp_path):
 def test_verify_still_stands_and_changed_by(repo, tmp_path):
     fresh = tmp_path / "fresh.json"
     fresh.write_text(json.dumps(query(repo)))
-    ok = run_cli("verify", str(fresh), "--rules", str(repo / "rules"))
+    ok = run_cli("verify", str(fresh), "--lang", "en", "--rules", str(repo / "rules"))
     assert ok.returncode == 0 and ok.stdout.startswith("still stands"), ok.stdout + ok.stderr
     old = tmp_path / "old.json"
     old.write_text(json.dumps(query(repo, "--as-known-on", "2026-05-31")))
-    changed = run_cli("verify", str(old), "--rules", str(repo / "rules"))
+    changed = run_cli("verify", str(old), "--lang", "en", "--rules", str(repo / "rules"))
     assert changed.returncode == 1 and changed.stdout.startswith("changed"), changed.stdout + changed.stderr
     assert "changed by phase-2" in changed.stdout and "phase" in changed.stdout
 
@@ -85,7 +85,7 @@ def test_verify_refuses_an_edited_answer(repo, tmp_path):
     a["target_group"] = {"id": "jobparate", "structure": "new-5"}
     f = tmp_path / "edited.json"
     f.write_text(json.dumps(a))
-    r = run_cli("verify", str(f), "--rules", str(repo / "rules"))
+    r = run_cli("verify", str(f), "--lang", "en", "--rules", str(repo / "rules"))
     assert r.returncode == 1 and "does not reproduce" in r.stdout
 
 

@@ -262,7 +262,9 @@ def test_check_summary(client, base):
     report = client.get("/api/check").json()
     assert report["ok"] is True and report["errors"] == []
     assert report["rules"] == len(base.ruleset.rules)
-    assert report["running"] is False and report["lines"][-1].endswith(": clean")
+    assert report["running"] is False and report["lines"][-1].endswith(": ingen fejl")   # no lang: Danish
+    assert client.get("/api/check", params={"lang": "en"}).json()["lines"][-1].endswith(": clean")
+    assert client.get("/api/check", params={"lang": "xx"}).json()["lines"] == report["lines"]
 
 
 def test_full_check_runs_in_the_background(base, monkeypatch):
@@ -281,7 +283,7 @@ def test_full_check_runs_in_the_background(base, monkeypatch):
     # the full check runs in a separate process (web_state.full_check); the seam is replaced here
     monkeypatch.setattr(web_state, "full_check", lambda directory: fake_run_check(directory, True))
     with TestClient(create_app(base, rules_dir=RULES, examples_dir=EXAMPLES)) as c:
-        first = c.get("/api/check").json()
+        first = c.get("/api/check", params={"lang": "en"}).json()
         assert first["running"] is True and first["completeness"] is False and first["rules"] == 7
         assert "completeness not checked" in first["lines"][-1]
         page = c.get("/rules").text
@@ -375,9 +377,9 @@ def test_rules_page(client, base):
     shown = re.findall(r'<article class="rule" id="([^"]+)"', page)
     assert shown == [r.id for r in base.ruleset.rules if r.id in valid]
     assert "Regelfilerne er rene" in page and "kontakt-sygemeldte-fra-job-undtagelse" in page
-    assert ": clean</code>" in page
+    assert ": ingen fejl</code>" in page
     en = client.get("/rules", params={"lang": "en", "subject": "phases"}).text
-    assert "The rule files are clean" in en
+    assert "The rule files are clean" in en and ": clean</code>" in en
     assert re.findall(r'<article class="rule" id="([^"]+)"', en) == ["pre-reform", "phase-1a", "phase-1b", "phase-2"]
     bad = client.get("/rules", params={"date": "2026-02-30"})
     assert bad.status_code == 200 and "date: &#x27;2026-02-30&#x27; is not a date" in bad.text

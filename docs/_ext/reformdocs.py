@@ -31,6 +31,7 @@ from sphinx.util import logging
 
 import commands as command_list
 import pictures
+from reform_rules.basics.i18n import gettext   # the program's own words in Danish, beside the English pages
 
 logger = logging.getLogger(__name__)
 
@@ -740,13 +741,13 @@ def open_questions_page(site: Site, out: Output) -> None:
     for r in undetermined:
         lines += [f"{site.rule_link(r.id)} ({ref('subject-' + r.subject, r.subject)}; {esc(validity(r))}; "
                   f"{lit(r.status)})", ""]
-        lines += indent(field_list([("Spørgsmål", esc(r.question["da"]) if r.question else "—"),
+        lines += indent(field_list([(gettext("Question", "da"), esc(r.question["da"]) if r.question else "—"),
                                     ("Question", esc(r.question["en"]) if r.question else "—"),
                                     ("Decides", decides(site, r))]), 3)
     lines += heading(f"Provisional readings ({len(provisional)})", "-")
     for r in provisional:
         lines += [f"{site.rule_link(r.id)} ({ref('subject-' + r.subject, r.subject)}; {esc(validity(r))})", ""]
-        lines += indent(field_list([("Begrundelse", esc(r.reason["da"]) if r.reason else "—"),
+        lines += indent(field_list([(gettext("Reason", "da"), esc(r.reason["da"]) if r.reason else "—"),
                                     ("Reason", esc(r.reason["en"]) if r.reason else "—"),
                                     ("Title", esc(r.title["en"]))]), 3)
     out.write("open-questions.rst", "\n".join(lines) + "\n")

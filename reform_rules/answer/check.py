@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from reform_rules.basics.errors import ReformError
+from reform_rules.basics.i18n import translator
 
 SANE_YEARS = (2020, 2040)
 
@@ -39,25 +40,36 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
-        head = f"{self.directory}: {self.rules} rules, {self.sources} sources"
+    def summary(self, lang: str | None = None) -> str:
+        """One line: how many rules and sources, and what the completeness check proved (in ``lang``)."""
+        t = translator(lang)
+        head = ", ".join((f"{self.directory}: " + t.ngettext("{n} rule", "{n} rules", self.rules).format(n=self.rules),
+                          t.ngettext("{n} source", "{n} sources", self.sources).format(n=self.sources)))
+        seconds = f"{self.seconds:.1f}"
         if not self.completeness:
-            return f"{head}; completeness not checked ({self.seconds:.1f} s)"
-        return (f"{head}; every field of the answer proved decided over {self.situations} situations and "
-                f"{self.dates} change dates: {self.pairs} field × situation × date cells checked "
-                f"({self.distinct} distinct derivations): {self.gaps} gaps (fields silent), {self.overlaps} overlaps, "
-                f"{len(self.undetermined)} undetermined ({self.seconds:.1f} s)")
+            return t.gettext("{head}; completeness not checked ({seconds} s)").format(head=head, seconds=seconds)
+        return t.gettext("{head}; every field of the answer proved decided over {situations} situations and "
+                         "{dates} change dates: {pairs} field × situation × date cells checked ({distinct} distinct "
+                         "derivations): {gaps} gaps (fields silent), {overlaps} overlaps, {undetermined} undetermined "
+                         "({seconds} s)").format(
+            head=head, situations=self.situations, dates=self.dates, pairs=self.pairs, distinct=self.distinct,
+            gaps=self.gaps, overlaps=self.overlaps, undetermined=len(self.undetermined), seconds=seconds)
 
-    def lines(self, verbose: bool = False) -> list[str]:
-        out = list(self.errors) + [f"warning: {w}" for w in self.warnings]
+    def lines(self, verbose: bool = False, lang: str | None = None) -> list[str]:
+        """The report as text: the errors and warnings (as found, in English), then the summary in ``lang``."""
+        t = translator(lang)
+        warning = t.gettext("warning")
+        out = list(self.errors) + [f"{warning}: {w}" for w in self.warnings]
         if verbose and self.undetermined:
-            out += ["undetermined (declared open questions, not errors):"] + [f"  {u}" for u in self.undetermined]
+            out += [t.gettext("undetermined (declared open questions, not errors):")] + [f"  {u}" for u in self.undetermined]
+        n = len(self.errors)
         if self.ok:
-            out.append(self.summary() + ": clean")
+            out.append(t.gettext("{summary}: clean").format(summary=self.summary(lang)))
         elif not self.rules:
-            out.append(f"{len(self.errors)} error(s) in {self.directory}; nothing was loaded.")
+            out.append(t.ngettext("{n} error in {directory}; nothing was loaded.",
+                                  "{n} errors in {directory}; nothing was loaded.", n).format(n=n, directory=self.directory))
         else:
-            out.append(self.summary() + f": {len(self.errors)} error(s)")
+            out.append(t.ngettext("{summary}: {n} error", "{summary}: {n} errors", n).format(summary=self.summary(lang), n=n))
         return out
 
     def to_json(self) -> dict:

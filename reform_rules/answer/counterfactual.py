@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable
 
 from reform_rules.basics import dates
+from reform_rules.basics.i18n import NP_, N_, Words
 from reform_rules.law.citizen import Citizen, spell_date
 from reform_rules.basics.errors import ReformError
 from reform_rules.answer.explain import LABELS, _names, obligation_text
@@ -29,26 +30,17 @@ from reform_rules.answer.rulebase import RuleBase
 ONE_DAY = timedelta(days=1)
 MAX_LISTED = 4          # values named in a text before "and N more"
 
-WORDS = {
-    "da": {"from": "Fra {date}", "until": "Til og med {date}", "if": "Hvis »{label}« var {value}",
-           "if_date": "Hvis {label} {value}",
-           "yes": "ja", "no": "nej", "not_given": "ikke oplyst", "at_most": "højst {n}", "or_more": "{n} eller mere",
-           "between": "{lo}–{hi}", "before": "før {date}", "on_or_after": "{date} eller senere",
-           "other": "en anden værdi, fx {value}", "one_of": "en af: {values}", "more": "og {n} andre",
-           "born_by": "født senest {date}", "born_after": "født {date} eller senere",
-           "starts": "Regler, der begynder at gælde", "stops": "Regler, der ikke længere gælder",
-           "title": "Hvad kunne ændre svaret?", "none": "Intet nærliggende ændrer svaret.",
-           "of_spell": "{label} ({kind} fra {start})"},
-    "en": {"from": "From {date}", "until": "Until {date}", "if": "If “{label}” were {value}",
-           "if_date": "If “{label}” were {value}",
-           "yes": "yes", "no": "no", "not_given": "not given", "at_most": "at most {n}", "or_more": "{n} or more",
-           "between": "{lo}–{hi}", "before": "before {date}", "on_or_after": "on or after {date}",
-           "other": "another value, e.g. {value}", "one_of": "one of: {values}", "more": "and {n} more",
-           "born_by": "born on or before {date}", "born_after": "born on or after {date}",
-           "starts": "Rules that start to apply", "stops": "Rules that no longer apply",
-           "title": "What could change the answer?", "none": "Nothing nearby changes the answer.",
-           "of_spell": "{label} ({kind} from {start})"},
-}
+WORDS = Words({
+    "from": N_("From {date}"), "until": N_("Until {date}"), "if": N_("If “{label}” were {value}"),
+    "if_date": NP_("date", "If “{label}” were {value}"), "yes": N_("yes"), "no": N_("no"),
+    "not_given": N_("not given"), "at_most": N_("at most {n}"), "or_more": N_("{n} or more"),
+    "between": N_("{lo}–{hi}"), "before": N_("before {date}"), "on_or_after": N_("on or after {date}"),
+    "other": N_("another value, e.g. {value}"), "one_of": N_("one of: {values}"), "more": N_("and {n} more"),
+    "born_by": N_("born on or before {date}"), "born_after": N_("born on or after {date}"),
+    "starts": N_("Rules that start to apply"), "stops": N_("Rules that no longer apply"),
+    "title": N_("What could change the answer?"), "none": N_("Nothing nearby changes the answer."),
+    "of_spell": N_("{label} ({kind} from {start})"),
+})
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from reform_rules.logic.compiler import situation_facts
 from reform_rules.law.conditions import DERIVED
 from reform_rules.basics.errors import ReformError
+from reform_rules.basics.i18n import translator
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.logic.situations import Bands, check_dates, family_keys, possible_on, probes
@@ -63,10 +64,16 @@ class AnswerChange:
     dates: set[date] = field(default_factory=set)
     situations: set[str] = field(default_factory=set)
 
-    def line(self) -> str:
+    def line(self, lang: str | None = None) -> str:
+        """The change in words, in ``lang`` (the values and situations as the rules name them)."""
+        t = translator(lang)
         ds = sorted(self.dates)
-        when = f"on {ds[0]}" if len(ds) == 1 else f"from {ds[0]} ({len(ds)} change dates, last {ds[-1]})"
-        return (f"{when}: {len(self.situations)} situation(s) move {self.field} from {self.old} to {self.new}")
+        when = t.gettext("on {date}").format(date=ds[0]) if len(ds) == 1 else \
+            t.gettext("from {first} ({n} change dates, last {last})").format(first=ds[0], n=len(ds), last=ds[-1])
+        n = len(self.situations)
+        return t.ngettext("{when}: {n} situation moves {field} from {old} to {new}",
+                          "{when}: {n} situations move {field} from {old} to {new}", n).format(
+            when=when, n=n, field=self.field, old=self.old, new=self.new)
 
 
 def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:

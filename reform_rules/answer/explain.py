@@ -4,14 +4,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from reform_rules.basics.i18n import LANGS, N_, Words
 from reform_rules.law.model import Rule, Source
 
 if TYPE_CHECKING:
     from reform_rules.answer.answer import Answer
     from reform_rules.law.answer_fields import AnswerShape
     from reform_rules.law.model import RuleSet
-
-LANGS = ("da", "en")
 
 # C0 and C1 control characters, DEL, and the bidirectional and line/paragraph separators: none may
 # reach a line of the text answer as such (a newline or a terminal escape in an id would forge lines).
@@ -35,13 +34,12 @@ def _escape(match: "re.Match[str]") -> str:
     code = ord(ch)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-STATUS = {
-    "law": {"da": "gældende lov", "en": "law in force"},
-    "guidance": {"da": "officiel vejledning", "en": "official guidance"},
-    "bill": {"da": "lovforslag, endnu ikke vedtaget", "en": "bill, not yet enacted"},
-    "agreement": {"da": "politisk aftale, ikke lov", "en": "political agreement, not law"},
-    "provisional": {"da": "foreløbig fortolkning", "en": "provisional reading"},
-}
+_STATUS = Words({
+    "law": N_("law in force"), "guidance": N_("official guidance"), "bill": N_("bill, not yet enacted"),
+    "agreement": N_("political agreement, not law"), "provisional": N_("provisional reading"),
+})
+# status -> {lang: words}, for the pages and the docs that list every status in both languages
+STATUS = {s: {lang: _STATUS[lang][s] for lang in LANGS} for s in _STATUS.msgids}
 def kind_label(shape: "AnswerShape", kind: str, count: int | None, lang: str) -> str:
     """``samtale`` for 1, ``samtaler`` for more; the neutral form when there is no count."""
     f = next(iter(shape.of_kind("obligation")), None)
@@ -59,24 +57,16 @@ def attribute_label(shape: "AnswerShape", field_id: str, name: str, value: Any, 
     return f.attribute_label(name, value, lang) if f else str(value)
 
 
-LABELS = {
-    "da": {"citizen": "Borger", "date": "Dato", "phase": "Fase", "group": "Målgruppe", "programmes": "Forløb",
-           "obligations": "Kontaktkrav", "sanction": "Sanktioner", "trial": "Forsøg", "none": "ingen",
-           "status": "Svaret hviler på", "questions": "Åbne spørgsmål", "because": "Begrundelse",
-           "source": "Kilde", "waived": "frafaldet", "by": "senest", "first_by": "første senest",
-           "within": "inden for {} måneder", "every": "hver {}. måned", "at_least": "mindst",
-           "as_needed": "efter kommunens vurdering", "hours": "op til {} timer om ugen",
-           "yes": "ja", "sets_aside": "tilsidesætter",
-           "waived_by": "frafaldet efter", "undetermined": "uafklaret", "whom": "hos"},
-    "en": {"citizen": "Citizen", "date": "Date", "phase": "Phase", "group": "Target group", "programmes": "Programmes",
-           "obligations": "Contact requirements", "sanction": "Sanctions", "trial": "Trial", "none": "none",
-           "status": "The answer rests on", "questions": "Open questions", "because": "Because",
-           "source": "Source", "waived": "waived", "by": "by", "first_by": "first by",
-           "within": "within {} months", "every": "every {} months", "at_least": "at least",
-           "as_needed": "as the municipality judges", "hours": "up to {} hours a week",
-           "yes": "yes", "sets_aside": "sets aside",
-           "waived_by": "waived under", "undetermined": "undetermined", "whom": "at"},
-}
+LABELS = Words({
+    "citizen": N_("Citizen"), "date": N_("Date"), "phase": N_("Phase"), "group": N_("Target group"),
+    "programmes": N_("Programmes"), "obligations": N_("Contact requirements"), "sanction": N_("Sanctions"),
+    "trial": N_("Trial"), "none": N_("none"), "status": N_("The answer rests on"), "questions": N_("Open questions"),
+    "because": N_("Because"), "source": N_("Source"), "waived": N_("waived"), "by": N_("by"),
+    "first_by": N_("first by"), "within": N_("within {} months"), "every": N_("every {} months"),
+    "at_least": N_("at least"), "as_needed": N_("as the municipality judges"), "hours": N_("up to {} hours a week"),
+    "yes": N_("yes"), "sets_aside": N_("sets aside"), "waived_by": N_("waived under"),
+    "undetermined": N_("undetermined"), "whom": N_("at"),
+})
 
 
 def status_label(status: str, lang: str = "da") -> str:

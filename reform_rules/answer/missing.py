@@ -13,11 +13,13 @@ from datetime import date
 from typing import Any
 
 from reform_rules.answer.answer import Answer
+from reform_rules.basics.i18n import N_, Words
 from reform_rules.law.citizen import Citizen
 from reform_rules.law.facts import Fact
 
-WORDS = {"da": {"decides": "{fact} afgør {fields}", "and": " og "},
-         "en": {"decides": "{fact} decides the {fields}", "and": " and "}}
+WORDS = Words({
+    "decides": N_("{fact} decides the {fields}"), "and": N_(" and "),
+})
 
 
 def _declared(ruleset, key: str) -> tuple[Fact, str] | None:

@@ -14,6 +14,7 @@ from reform_rules.answer.answer import Answer, Obligation, Reason
 from reform_rules.law.citizen import Citizen, Situation, load_citizen, parse_citizen, situation
 from reform_rules.logic.compiler import Program, compile_rules, situation_facts
 from reform_rules.basics.errors import CitizenError
+from reform_rules.basics.i18n import gettext
 from reform_rules.answer.explain import citation_text, reason_text
 from reform_rules.logic.kb import Derivation, KnowledgeBase
 from reform_rules.law.model import NONE, UNDETERMINED, Rule, RuleSet, weakest
@@ -219,17 +220,14 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
         if len(found) > 1:
             values[f.id] = None
             questions.append({"rule": ",".join(r.id for r in found),
-                              "text": _CONFLICT[lang].format(f.label[lang].lower(), ", ".join(r.id for r in found))})
+                              "text": gettext("Several rules each decide a {field}: {rules}", lang).format(
+                                  field=f.label[lang].lower(), rules=", ".join(r.id for r in found))})
         elif not found:
-            questions.append({"rule": f.id.replace("_", "-"), "text": _NO_RULE[lang].format(f.label[lang].lower())})
+            text = gettext("No rule decides the {field} for this situation (is information missing, e.g. date of "
+                           "birth or assessment?).", lang).format(field=f.label[lang].lower())
+            questions.append({"rule": f.id.replace("_", "-"), "text": text})
     counted = {f.then for f in shape.fields if f.in_status}
     return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
                   status=weakest(r.status for r in used if r.family in counted), open_questions=questions,
                   explanation=reasons, lang=lang)
 
-
-_NO_RULE = {"da": "Ingen regel afgør {} for denne situation (mangler der oplysninger, fx fødselsdato eller "
-                  "visitation?).",
-            "en": "No rule decides the {} for this situation (is information missing, e.g. date of birth or "
-                  "assessment?)."}
-_CONFLICT = {"da": "Flere regler afgør hver sin {}: {}", "en": "Several rules each decide a {}: {}"}

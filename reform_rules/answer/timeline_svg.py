@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 from reform_rules.law.answer_fields import AnswerField, AnswerShape
 from reform_rules.answer.explain import LABELS, kind_label
 from reform_rules.answer.timeline import Timeline
+from reform_rules.basics.i18n import translator
 
 PALETTE = ["#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff"]
 WIDTH, LEFT, LANE_H, TOP = 1100, 170, 46, 56
@@ -94,7 +95,7 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
         out.append(f'<g class="mark"><line x1="{xm:.1f}" y1="{TOP - 8}" x2="{xm:.1f}" y2="{height - 30}" '
                    f'stroke="#a4262c" stroke-width="2"/><text x="{xm + 3:.1f}" y="{height - 18}" fill="#a4262c" '
                    f'font-weight="bold">{mark.isoformat()}</text></g>')
-    out.append(f'<text x="10" y="{height - 10}" fill="#555">'
-               f'{"Perioder" if lang == "da" else "Periods"}: {len(tl.periods)}</text>')
+    periods = translator(lang).gettext("Periods")
+    out.append(f'<text x="10" y="{height - 10}" fill="#555">{escape(periods)}: {len(tl.periods)}</text>')
     out.append("</svg>")
     return "\n".join(out)

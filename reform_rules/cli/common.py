@@ -3,15 +3,33 @@ certificate gate, dates from options, CSV dialect options."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reform_rules.basics.errors import CitizenError, ReformError
+from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, gettext, ngettext
+from reform_rules.basics.privacy import redact_cpr
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 
 
-LANG = click.Choice(["da", "en"])
+LANG = click.Choice(list(LANGS))
+
+
+def lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--lang da|en`` for a command whose reader is a caseworker: Danish unless asked (or ``$REFORM_LANG``)."""
+    return click.option("--lang", type=LANG, default=DEFAULT_LANG, show_default=True, envvar="REFORM_LANG",
+                        help="Language of the text (the program's words; the rules' labels in that language); "
+                             "default: $REFORM_LANG, else Danish.")(f)
+
+
+def tool_lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--lang da|en`` for a developer's or legal editor's tool (check, diff, scenarios, history, verify), whose
+    reports are read beside the code, the logs and CI in English unless asked (or ``$REFORM_LANG``)."""
+    return click.option("--lang", type=LANG, default="en", show_default=True, envvar="REFORM_LANG",
+                        help="Language of the report; default: $REFORM_LANG, else English.")(f)
 
 
 def rules_option(f):
@@ -19,13 +37,14 @@ def rules_option(f):
                         help="Rules directory (default: $REFORM_RULES or ./rules).")(f)
 
 
-def fail(exc: ReformError) -> None:
-    """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
-    from reform_rules.basics.privacy import redact_cpr
+def fail(exc: ReformError, lang: str | None = None) -> None:
+    """Print the error's messages (CPR-like numbers hidden) and exit with its code; the count in ``lang``."""
     for line in exc.messages:
         click.echo(redact_cpr(line), err=True)
-    if len(exc.messages) > 1:
-        click.echo(f"{len(exc.messages)} errors; nothing was loaded.", err=True)
+    n = len(exc.messages)
+    if n > 1:
+        click.echo(ngettext("{n} error; nothing was loaded.", "{n} errors; nothing was loaded.", n, lang).format(n=n),
+                   err=True)
     sys.exit(exc.exit_code)
 
 
@@ -42,17 +61,19 @@ def unchecked_option(f):
                         help="Use the rules even when reform check found them broken (see .certificate.json).")(f)
 
 
-def gate(base: RuleBase, unchecked: bool) -> None:
-    """One line on stderr when the rules are not certified by reform check; exit 1 when it found them broken."""
+def gate(base: RuleBase, unchecked: bool, lang: str | None = None) -> None:
+    """One line on stderr (in ``lang``) when the rules are not certified by reform check; exit 1 when it found
+    them broken."""
     status = base.certificate
     if status.kind == "broken" and not unchecked:
-        click.echo(status.line(), err=True)
+        click.echo(status.line(lang), err=True)
         sys.exit(1)
     if status.kind == "broken":
-        click.echo(f"warning: reform check found the rules in {status.path.parent} ({status.rules_hash[:12]}) "
-                   "broken; using them anyway (--unchecked)", err=True)
+        click.echo(gettext("warning: reform check found the rules in {directory} ({hash}) broken; using them anyway "
+                           "(--unchecked)", lang).format(directory=status.path.parent, hash=status.rules_hash[:12]),
+                   err=True)
     elif not status.checked:
-        click.echo(status.line(), err=True)
+        click.echo(status.line(lang), err=True)
 
 
 def option_date(value: str, field: str = "--date"):

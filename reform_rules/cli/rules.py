@@ -10,39 +10,49 @@ import click
 
 from reform_rules.basics.version import __version__
 from reform_rules.basics.errors import ReformError
+from reform_rules.answer.check import run_check
+from reform_rules.answer.diff import RULE_FIELDS, diff
+from reform_rules.answer.receipt import HistoryError, RulesLocation
+from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
+from reform_rules.law.answer_schema import answer_schema
+from reform_rules.law.citizen_schema import citizen_schema
+from reform_rules.law.ruleset import read_rules
 from reform_rules.answer.explain import status_label
 from reform_rules.answer.rulebase import default_rules_dir
+from reform_rules.basics.i18n import translator
+from reform_rules.logic.certificate import record
 
-
-from reform_rules.cli.common import (LANG, fail, load_rules, option_date, rules_option)
+from reform_rules.cli.common import fail, lang_option, tool_lang_option, load_rules, option_date, rules_option
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers.")
+@tool_lang_option
 @rules_option
-def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> None:
+def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path | None) -> None:
     """Validate the rule files and prove them complete; exit 0 when clean."""
-    from reform_rules.logic.certificate import record
-    from reform_rules.answer.check import run_check
+    t = translator(lang)
     directory = rules_dir or default_rules_dir()
     report = run_check(directory, completeness=not quick)
     try:
         written, problem = record(directory, report, __version__), None
     except OSError as exc:
-        written, problem = None, f"warning: the certificate was not written ({exc.strerror or exc})"
+        written = None
+        problem = t.gettext("warning: the certificate was not written ({reason})").format(reason=exc.strerror or exc)
     if as_json:
         click.echo(json.dumps({**report.to_json(), "certificate": str(written) if written else None},
                               ensure_ascii=False, indent=2))
     else:
-        for line in report.lines(verbose):
+        for line in report.lines(verbose, lang):
             click.echo(line, err=not report.ok)
         if written:
-            click.echo(f"certificate: {written} records these rules ({report.rules_hash[:12]}) as clean; commit it "
-                       "with the rules" if report.ok else
-                       f"certificate: {written} records these rules ({report.rules_hash[:12]}) as broken; "
-                       "reform query and serve refuse them until reform check passes", err=not report.ok)
+            clean = t.gettext("certificate: {path} records these rules ({hash}) as clean; commit it with the rules")
+            broken = t.gettext("certificate: {path} records these rules ({hash}) as broken; reform query and serve "
+                               "refuse them until reform check passes")
+            click.echo((clean if report.ok else broken).format(path=written, hash=report.rules_hash[:12]),
+                       err=not report.ok)
     if problem:
         click.echo(problem, err=True)
     sys.exit(0 if report.ok else 1)
@@ -51,7 +61,7 @@ def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> 
 @click.command()
 @click.option("--date", "day", required=True, help="The date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@click.option("--lang", type=LANG, default="da", show_default=True)
+@lang_option
 @rules_option
 def parameters(day: str, as_json: bool, lang: str, rules_dir: Path | None) -> None:
     """Parameters in force on --date for municipalities and the country (jobpræmie, national savings, goals …)."""
@@ -82,10 +92,8 @@ def schema(what: str, rules_dir: Path | None) -> None:
     """The JSON Schema of the answer (or of a citizen record), generated from the rules' declarations."""
     base = load_rules(rules_dir)
     if what == "citizen":
-        from reform_rules.law.citizen_schema import citizen_schema
         data = citizen_schema(base.ruleset.vocabulary)
     else:
-        from reform_rules.law.answer_schema import answer_schema
         data = answer_schema(base.ruleset)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -93,10 +101,11 @@ def schema(what: str, rules_dir: Path | None) -> None:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="List every expectation, not only failures.")
+@tool_lang_option
 @rules_option
-def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) -> None:
+def scenarios(paths: tuple[Path, ...], verbose: bool, lang: str, rules_dir: Path | None) -> None:
     """Run scenario files (default: every scenario under ./scenarios)."""
-    from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
+    t = translator(lang)   # the verdicts; the differences found are the scenario runner's (English)
     base = load_rules(rules_dir)
     files = scenario_files(paths or [Path("scenarios")])
     passed = failed = 0
@@ -112,15 +121,18 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
             if out.passed:
                 passed += 1
                 if verbose:
-                    click.echo(f"PASS {exp.name}")
+                    click.echo(t.gettext("PASS {name}").format(name=exp.name))
             else:
                 failed += 1
-                click.echo(f"FAIL {exp.name} (line {exp.line})")
+                click.echo(t.gettext("FAIL {name} (line {line})").format(name=exp.name, line=exp.line))
                 for d in out.differences:
                     click.echo(f"    {d}")
     for line in broken:
         click.echo(line, err=True)
-    click.echo(f"{passed} passed, {failed} failed" + (f", {len(broken)} file errors" if broken else ""))
+    total = t.gettext("{passed} passed, {failed} failed").format(passed=passed, failed=failed)
+    if broken:
+        total += ", " + t.ngettext("{n} file error", "{n} file errors", len(broken)).format(n=len(broken))
+    click.echo(total)
     sys.exit(0 if not failed and not broken else 1)
 
 
@@ -130,13 +142,14 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
 @click.argument("old")
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def diff_command(old: str, new: str, as_json: bool) -> None:
+@tool_lang_option
+def diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
     """What changes from the rules OLD to NEW (directories or git revisions), and for whom."""
-    from reform_rules.answer.diff import diff
+    t = translator(lang)
     try:
         changes, answers, pairs = diff(old, new)
     except ReformError as exc:
-        fail(exc)
+        fail(exc, lang)
     if as_json:
         click.echo(json.dumps({
             "rules": [c.__dict__ for c in changes],
@@ -145,18 +158,21 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
             "pairs_compared": pairs}, ensure_ascii=False, indent=2))
         return
     counts = {k: sum(1 for c in changes if c.kind == k) for k in ("edited", "added", "removed")}
-    click.echo(f"Rules: {counts['edited']} edited, {counts['added']} added, {counts['removed']} removed")
+    click.echo(t.gettext("Rules: {edited} edited, {added} added, {removed} removed").format(**counts))
     for c in changes:
         mark = {"edited": "~", "added": "+", "removed": "-"}[c.kind]
         extra = f" [{', '.join(c.fields)}]" if c.fields else ""
         click.echo(f"  {mark} {c.rule} ({c.file}){extra}")
         for d in c.detail:
             click.echo(f"      {d}")
-    click.echo(f"Answers: {len(answers)} change(s) over {pairs} situation-date pairs compared")
+    click.echo(t.ngettext("Answers: {n} change over {pairs} situation-date pairs compared",
+                          "Answers: {n} changes over {pairs} situation-date pairs compared", len(answers)).format(
+        n=len(answers), pairs=pairs))
+    example = t.gettext("e.g. {situation}")
     for a in answers:
-        click.echo(f"  {a.line()}")
+        click.echo(f"  {a.line(lang)}")
         for s in sorted(a.situations)[:3]:
-            click.echo(f"      e.g. {s}")
+            click.echo("      " + example.format(situation=s))
 
 
 # Beside the declared fields, what carries an answer's decision (the explanation follows from the rules used).
@@ -164,12 +180,11 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("rule_id", required=False)
+@tool_lang_option
 @rules_option
-def history(rule_id: str | None, rules_dir: Path | None) -> None:
+def history(rule_id: str | None, lang: str, rules_dir: Path | None) -> None:
     """When each rule's dates, status or content changed, from git, with the commit message."""
-    from reform_rules.answer.diff import RULE_FIELDS
-    from reform_rules.answer.receipt import HistoryError, RulesLocation
-    from reform_rules.law.ruleset import read_rules
+    t = translator(lang)   # the program's words; the rule ids, field names and commit messages as they are
     directory = rules_dir or default_rules_dir()
     loc = RulesLocation.of(directory)
     if loc is None:
@@ -181,7 +196,7 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
             try:
                 rules = {r.id: r for r in read_rules(loc.checkout(rev, Path(tmp))).rules}
             except ReformError:
-                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    (the rules did not load at this commit)")
+                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    " + t.gettext("(the rules did not load at this commit)"))
                 continue
         lines = []
         for rid in sorted(set(previous) | set(rules)):
@@ -189,7 +204,8 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
                 continue
             a, b = previous.get(rid), rules.get(rid)
             if a is None and b is not None:
-                lines.append(f"+ {rid} ({b.status}, valid {b.valid_from or '…'} – {b.valid_to or '…'})")
+                valid = t.gettext("valid {first} – {last}").format(first=b.valid_from or "…", last=b.valid_to or "…")
+                lines.append(f"+ {rid} ({b.status}, {valid})")
             elif b is None and a is not None:
                 lines.append(f"- {rid}")
             elif a and b:
@@ -205,4 +221,5 @@ def history(rule_id: str | None, rules_dir: Path | None) -> None:
             for line in lines[:200]:
                 click.echo(f"    {line}")
     if rule_id and not shown:
-        click.echo(f"{rule_id}: no change found in the history of {directory}")
+        click.echo(t.gettext("{rule}: no change found in the history of {directory}").format(rule=rule_id,
+                                                                                             directory=directory))

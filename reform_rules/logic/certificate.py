@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reform_rules.basics.i18n import translator
+
 NAME = ".certificate.json"
 
 
@@ -54,19 +56,20 @@ class Status:
     def checked(self) -> bool:
         return self.kind == "checked"
 
-    def line(self) -> str:
-        """One line for stderr: a warning (unchecked), a refusal (broken), or empty (checked)."""
-        short = self.rules_hash[:12]
+    def line(self, lang: str | None = None) -> str:
+        """One line for stderr in ``lang``: a warning (unchecked), a refusal (broken), or empty (checked)."""
+        t = translator(lang)
+        short, name = self.rules_hash[:12], self.path.name
         if self.kind == "broken":
-            return (f"{self.path}: reform check found these rules ({short}) broken; mend them and run "
-                    "reform check, or pass --unchecked to use them anyway")
+            return t.gettext("{path}: reform check found these rules ({hash}) broken; mend them and run reform "
+                             "check, or pass --unchecked to use them anyway").format(path=self.path, hash=short)
         if self.kind == "unchecked":
-            why = {"missing": f"there is no {self.path.name}",
-                   "stale": f"{self.path.name} is for other rules (edited since the last check)",
-                   "unreadable": f"{self.path.name} cannot be read",
-                   "quick": "only the quick check ran"}.get(self.reason, self.reason)
-            return (f"warning: the rules in {self.path.parent} ({short}) are not certified by reform check "
-                    f"({why}); run reform check")
+            why = {"missing": t.gettext("there is no {name}").format(name=name),
+                   "stale": t.gettext("{name} is for other rules (edited since the last check)").format(name=name),
+                   "unreadable": t.gettext("{name} cannot be read").format(name=name),
+                   "quick": t.gettext("only the quick check ran")}.get(self.reason, self.reason)
+            return t.gettext("warning: the rules in {directory} ({hash}) are not certified by reform check ({why}); "
+                             "run reform check").format(directory=self.path.parent, hash=short, why=why)
         return ""
 
 

@@ -14,6 +14,7 @@ from reform_rules.basics.errors import CitizenError
 from reform_rules.basics.version import __version__
 from reform_rules.law.loader import LoadError, parse_text
 from reform_rules.web import openapi, views
+from reform_rules.web.i18n import pick_lang
 from reform_rules.web.bodies import MAX_NESTING, InputError, json_depth, too_deep, typed
 from reform_rules.web.models import RequestModels
 from reform_rules.web.sources import cited_by, source_json
@@ -53,9 +54,10 @@ def api_vocabulary(request: Request) -> JSONResponse:
     return JSONResponse(views.vocabulary_json(web(request).base.ruleset))
 
 
-async def api_check(request: Request, wait: bool = False) -> JSONResponse:
+async def api_check(request: Request, wait: bool = False, lang: str | None = None) -> JSONResponse:
     """The report of ``reform check --json``. The completeness part runs in the background once per version
-    of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
+    of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits).
+    ``lines`` is the text report with its summary in ``lang`` (da or en; anything else: da)."""
     state = web(request)
     report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
     event = state.full_event() if wait and running else None
@@ -63,7 +65,7 @@ async def api_check(request: Request, wait: bool = False) -> JSONResponse:
         while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
             await anyio.sleep(0.05)
         report, running = await run_in_threadpool(state.check)
-    return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
+    return JSONResponse({**report.to_json(), "lines": report.lines(lang=pick_lang(lang)), "running": running,
                          "loaded_at": state.loaded_at.isoformat(), "stale": state.stale})
 
 

@@ -54,8 +54,11 @@ def favicon() -> RedirectResponse:
 def add_page_routes(router: APIRouter) -> None:
     """The pages (GET and HEAD), outside the API's OpenAPI document."""
     for path, endpoint in (("/", page_citizen), ("/rules", page_rules), ("/docs", page_docs),
-                           ("/sources", page_sources), ("/sources/{source_id}", page_source)):
+                           ("/sources", page_sources)):
         router.add_api_route(path, endpoint, methods=["GET", "HEAD"], response_class=HTMLResponse,
                              include_in_schema=False)
+    # the text before the page: "/sources/{source_id}" would match "seed-003.txt" too
     router.add_api_route("/sources/{source_id}.txt", source_text, methods=["GET", "HEAD"], include_in_schema=False)
+    router.add_api_route("/sources/{source_id}", page_source, methods=["GET", "HEAD"], response_class=HTMLResponse,
+                         include_in_schema=False)
     router.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)

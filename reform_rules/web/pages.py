@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from reform_rules.answer.explain import STATUS, source_name
 from reform_rules.law.model import STATUS_ORDER
 from reform_rules.web import views
+from reform_rules.basics.i18n import gettext
 from reform_rules.web.i18n import ERROR_PATTERNS, LANGS, UI
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def citizen_page(state: "WebState", lang: str) -> str:
     w = UI[lang]
     other = "en" if lang == "da" else "da"
     config = {"lang": lang, "ui": {k: UI[k] for k in LANGS}, "vocabulary": views.vocabulary_json(state.base.ruleset),
-              "errors": [{"re": pattern, "da": words["da"]} for pattern, words in ERROR_PATTERNS],
+              "errors": [{"re": pattern, "da": gettext(msgid, "da")} for pattern, msgid in ERROR_PATTERNS],
               "statuses": views.status_json(), "examples": bool(state.example_files()),
               "today": date.today().isoformat()}
 
@@ -150,7 +151,7 @@ def _check_box(state: "WebState", lang: str) -> str:
         notes.append(f'<p class="muted" id="check-running">{e(w["check_running"])}</p>')
     if state.stale:
         notes.append(f'<p class="warn">{e(w["check_stale"])}</p>')
-    lines = report.lines() if hasattr(report, "lines") else []
+    lines = report.lines(lang=lang) if hasattr(report, "lines") else []
     head = f"✓ {w['check_clean']}" if report.ok else f"✗ {w['check_broken']} ({len(report.errors)})"
     items = "".join(f"<li><code>{e(line)}</code></li>" for line in lines)
     undetermined = getattr(report, "undetermined", None) or []

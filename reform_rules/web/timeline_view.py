@@ -6,36 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from reform_rules.answer.explain import LABELS, _names, status_label
+from reform_rules.answer.explain import _names, status_label
 from reform_rules.law.model import RuleSet
 from reform_rules.answer.timeline import Timeline
 from reform_rules.answer.timeline_svg import _label, lanes as drawn_lanes, render_svg
-from reform_rules.web.i18n import UI
+from reform_rules.answer.timeline_text import cause_text, changed_label
 from reform_rules.web.views import reason_citations
-
-# the answer's fields (reform_rules.answer.timeline.FIELDS, and "explanation") by their names on the page
-# what every answer has beside its declared fields, and the word for it
-FIELD_WORDS = {"status": "status", "open_questions": "questions", "explanation": "because"}
-
-
-def _what(event: dict, ruleset: RuleSet, lang: str) -> str:
-    """The display name of a spell's value (a benefit, a programme …)."""
-    ident = event.get("id") or ""
-    v = ruleset.vocabulary
-    term = next((t for k in v.spell_kinds if (t := v.table(k.values).get(ident))), None)
-    return term.title.get(lang, ident) if term else ident
-
-
-def cause_text(event: dict, ruleset: RuleSet, lang: str) -> str:
-    words = UI[lang]
-    kind = event.get("kind", "")
-    template = words.get(f"cause_{kind}")
-    rule = ruleset.by_id.get(event.get("rule", ""))
-    values = {"rule": rule.title.get(lang) if rule else event.get("rule", ""), "what": _what(event, ruleset, lang),
-              "months": event.get("months", ""), "age": event.get("age", "")}
-    if template is None:
-        return " ".join(str(v) for v in (kind, event.get("rule") or event.get("id") or "") if v)
-    return template.format(**values)
 
 
 def _rule_item(rule_id: str, ruleset: RuleSet, lang: str, anchor=None) -> dict[str, Any]:
@@ -51,7 +27,6 @@ def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None =
     names = _names(ruleset, lang)
     shape = ruleset.answer
     open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then) if r.undetermined)
-    w = LABELS[lang]
     periods = []
     before: list[str] = []
     for i, p in enumerate(tl.periods):
@@ -67,8 +42,7 @@ def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None =
             "holds_date": bool(mark and p.start <= mark <= p.end),
             "lanes": lanes,
             "status": {"id": a.get("status"), "label": status_label(a.get("status", ""), lang)},
-            "changed": [{"field": f, "label": shape.by_id(f).label[lang] if shape.by_id(f)
-                         else w.get(FIELD_WORDS.get(f, ""), f)} for f in p.changed],
+            "changed": [{"field": f, "label": changed_label(f, shape, lang)} for f in p.changed],
             "causes": [{**e, "text": cause_text(e, ruleset, lang)} for e in p.causes],
             "now_apply": [_rule_item(r, ruleset, lang, anchor) for r in rules if i and r not in before],
             "no_longer": [_rule_item(r, ruleset, lang, anchor) for r in before if r not in rules],
