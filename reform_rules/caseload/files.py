@@ -6,6 +6,7 @@ Writing is in ``writing.py``, the targets and their locks in ``targets.py``, sig
 from __future__ import annotations
 
 import codecs
+import csv
 import os
 import re
 import sys
@@ -193,7 +194,6 @@ def _one_line_each(data: bytes, table: pa.Table) -> bool:
 
 def _scan_lines(lines: list[bytes], header: list[str], delimiter: str) -> tuple[list[tuple[int, bytes, int]], list]:
     """The rows of the file line by line: (row number, line, line number) of the good ones, and errors."""
-    import csv
     width = len(header)
     sep = delimiter.encode()
     good: list[tuple[int, bytes, int]] = []
@@ -309,7 +309,6 @@ def _mixed_utf8(data: bytes) -> bool:
 def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
     """The header's columns, checked; the separator detected when not given (the one that names only columns
     of the layout)."""
-    import csv
     if not line.strip():
         raise BatchError(f"{path}: empty file (a CSV file starts with a header naming its columns, 'id' first)")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from reform_rules.basics.errors import ReformError
+from reform_rules.basics.errors import BatchError, ReformError
 from reform_rules.answer.rulebase import default_rules_dir
 
 
@@ -49,8 +49,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     when the run is complete (it is written beside it first); a second batch to the same output is
     refused while the first runs.
     """
-    from reform_rules.caseload.signals import StopOnSignal
-    from reform_rules.basics.errors import BatchError
+    from reform_rules.caseload.signals import StopOnSignal   # the caseload modules (pyarrow) load only for a batch
     on = []
     for d in days:
         day = option_date(d)
@@ -78,7 +77,6 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
     from reform_rules.caseload.formats import input_format, is_dataset, output_format, prefetch
     from reform_rules.caseload.targets import Targets, check_paths
     from reform_rules.caseload.writing import errors_file_for
-    from reform_rules.basics.errors import BatchError
     dialect = Dialect.of(delimiter, encoding)
     dataset = is_dataset(output, out_format)
     fmt = "parquet" if dataset else output_format(output, out_format)
