@@ -239,8 +239,10 @@ def prefetch(inp: Path, dialect=None):
 
 
 # -- the rows of a chunk as columns ---------------------------------------------------------------------------------
-def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
-    """A chunk's output rows (citizen-major) as string columns: the CSV output's cells."""
+def result_table(result: "ChunkResult", fields: Sequence[str], dictionary: bool = False) -> pa.Table:
+    """A chunk's output rows (citizen-major) as string columns: the CSV output's cells. With ``dictionary``
+    (one date), the columns but the citizen's are dictionary arrays — each distinct answer's cell once and
+    an index per row — instead of a string per row (the Parquet writer stores them so, without copying)."""
     batch = result.batch
     ob = batch.ob_field.id if batch.ob_field else None
     t0 = time.perf_counter()
@@ -253,10 +255,11 @@ def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
             if k == "citizen":
                 cols.append(result.ids)
             elif k == ob:
-                cols.append(pa.array([r["obligations"] for r in rendered], type=pa.string()).take(pa.array(dense)))
+                cols.append(_cells_of(pa.array([r["obligations"] for r in rendered], type=pa.string()), dense,
+                                      dictionary and len(result.per_day) == 1))
             else:
                 values = pa.array([batch._templates[i]["cells"][k] for i in range(n_t)], type=pa.string())
-                cols.append(values.take(pa.array(templates)))
+                cols.append(_cells_of(values, templates, dictionary and len(result.per_day) == 1))
         per_day.append(pa.table(cols, names=list(fields)))
     if len(per_day) == 1:
         table = per_day[0]
@@ -268,22 +271,33 @@ def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
     return table
 
 
+def _cells_of(values: pa.Array, index: np.ndarray, dictionary: bool) -> pa.Array:
+    if dictionary:
+        return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32, copy=False)), values)
+    return values.take(pa.array(index))
+
+
 # -- writers --------------------------------------------------------------------------------------------------------
 class ParquetWriter(BackgroundWriter):
     """The output as a Parquet file of string columns, one row group per chunk — or, for a dataset
     directory (``dataset``), one file per chunk (``part-00000.parquet`` …, in the order of the rows).
-    Written in the background thread (pyarrow releases the GIL), so that writing overlaps the next chunk."""
+    Written in the background thread (pyarrow releases the GIL), so that writing overlaps the next chunk.
+
+    The columns but the citizen's are handed to Parquet as dictionary arrays (a few dozen distinct cells
+    per column: Parquet dictionary-encodes them anyway), which spares a string per row and column in
+    memory; the Arrow schema is not stored (``store_schema=False``), so a reader sees plain string columns."""
 
     def __init__(self, path: Path, fields: Sequence[str], dataset: bool = False):
         import pyarrow.parquet as pq   # lazily, as pyarrow.dataset above
         self.path, self.fields, self.dataset, self.parts = path, list(fields), dataset, 0
-        self.schema = pa.schema([(k, pa.string()) for k in self.fields])
+        self.schema = pa.schema([(k, pa.string() if k == "citizen" else pa.dictionary(pa.int32(), pa.string()))
+                                 for k in self.fields])
         self._w = None
         try:
             if dataset:
                 path.mkdir(parents=False, exist_ok=True)
             else:
-                self._w = pq.ParquetWriter(path, self.schema, compression="zstd")
+                self._w = pq.ParquetWriter(path, self.schema, compression="zstd", store_schema=False)
         except (OSError, pa.ArrowException) as exc:
             raise BatchError(f"{path}: cannot write ({exc})") from None
         super().__init__(queue_size=2)
@@ -293,24 +307,35 @@ class ParquetWriter(BackgroundWriter):
             self._w.write_table(table)
         else:
             import pyarrow.parquet as pq
-            pq.write_table(table, self.path / f"part-{self.parts:05d}.parquet", compression="zstd")
+            pq.write_table(table, self.path / f"part-{self.parts:05d}.parquet", compression="zstd",
+                           store_schema=False)
             self.parts += 1
 
     def write(self, result: "ChunkResult") -> None:
         if result.rows_out:
-            self.put(result_table(result, self.fields))
+            self.put(self._typed(result_table(result, self.fields, dictionary=True)))
 
     def write_table(self, table: pa.Table) -> None:
         """A table of the output columns (``--engine dask``: one per partition)."""
         if table.num_rows:
-            self.put(table.select(self.fields).cast(self.schema))
+            self.put(self._typed(table.select(self.fields)))
+
+    def _typed(self, table: pa.Table) -> pa.Table:
+        """The table in the writer's schema (string columns dictionary-encoded where the schema says so)."""
+        columns = []
+        for field, column in zip(self.schema, table.columns):
+            if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(pc.cast(column, pa.string()))
+            columns.append(pc.cast(column, field.type))
+        return pa.table(columns, schema=self.schema)
 
     def _finish(self) -> None:
         if self._w is not None:
             self._w.close()
         elif self.parts == 0:   # an empty run is still a dataset: one file with the columns and no rows
             import pyarrow.parquet as pq
-            pq.write_table(self.schema.empty_table(), self.path / "part-00000.parquet", compression="zstd")
+            pq.write_table(self.schema.empty_table(), self.path / "part-00000.parquet", compression="zstd",
+                           store_schema=False)
 
     def close(self) -> None:
         self.join()
