@@ -16,7 +16,7 @@ from reform_rules.caseload import formats as batch_formats
 from reform_rules.caseload.batch import run_batch
 from reform_rules.basics.errors import BatchError
 from reform_rules.cli.main import main
-from reform_rules.answer.explain import _names
+from reform_rules.answer.explain import names_by_id
 
 from conftest import run_cli
 from test_batch import CSV_FIELDS, FIXTURES, OUTPUT_FIELDS, random_row, write_rows
@@ -204,7 +204,7 @@ def test_labels_in_english_beside_the_ids(base, tmp_path):
     for f in ("phase", "target_group", "structure", "sanctionable", "trial", "programmes"):
         assert head[head.index(f) + 1] == f"{f}_label"
     assert [c for c in head if not c.endswith("_label")] == list(OUTPUT_FIELDS)
-    names, shape = _names(base.ruleset, "en"), base.ruleset.answer
+    names, shape = names_by_id(base.ruleset, "en"), base.ruleset.answer
     for row in rows:
         assert row["phase_label"] == names[row["phase"]] and re.search(r"[A-Za-z]{3}", row["phase_label"])
         assert row["target_group_label"] == names[row["target_group"]]
@@ -218,7 +218,7 @@ def test_labels_in_english_beside_the_ids(base, tmp_path):
     assert r.returncode == 0, r.stderr
     got = read_parquet(da)
     assert [g["citizen"] for g in got] == [r["citizen"] for r in rows]
-    assert got[0]["phase_label"] == _names(base.ruleset, "da")[got[0]["phase"]] != rows[0]["phase_label"]
+    assert got[0]["phase_label"] == names_by_id(base.ruleset, "da")[got[0]["phase"]] != rows[0]["phase_label"]
     j = run_cli("batch", str(FIXTURES / "bad.csv"), "--date", "2027-01-01", "--out", str(tmp_path / "a.jsonl"),
                 "--labels", "en")
     assert j.returncode == 2 and "--labels" in j.stderr

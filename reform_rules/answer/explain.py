@@ -140,7 +140,7 @@ def reason_text(rule: Rule, lang: str, effect: str, detail: str, aside_by: dict[
     return text
 
 
-def _names(ruleset: "RuleSet", lang: str) -> dict[str, str]:
+def names_by_id(ruleset: "RuleSet", lang: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for rule in ruleset.rules:
         value = rule.then_value
@@ -180,7 +180,7 @@ def obligation_text(ob, lang: str, names: dict[str, str], shape: "AnswerShape") 
 def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[str, str] | None = None) -> list[tuple]:
     """The decided fields as (label, text or list of texts), in declared order: the text answer's body."""
     w = LABELS[lang]
-    names = names if names is not None else _names(ruleset, lang)
+    names = names if names is not None else names_by_id(ruleset, lang)
     out: list[tuple] = []
     open_families = {ruleset.by_id[q["rule"]].family for q in answer.open_questions if q["rule"] in ruleset.by_id}
     for f in ruleset.answer.fields:
@@ -217,7 +217,7 @@ def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[st
 def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
     """The caseworker's answer: the decided fields in declared order, then numbered reasons with their sources."""
     w = LABELS[lang]
-    names = _names(ruleset, lang)
+    names = names_by_id(ruleset, lang)
     lines = [f"{w['citizen']}: {safe_text(answer.citizen)}    {w['date']}: {answer.date}", ""]
     for label, value in answer_lines(answer, ruleset, lang, names):
         if isinstance(value, list):
@@ -237,3 +237,6 @@ def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
         lines.append(f"  {i}. {r.text}{flag}")
         lines.append(f"     {w['source']}: {r.source}  ({safe_text(r.rule)})")
     return "\n".join(lines)
+
+
+_names = names_by_id   # the older name (the web views, the impact report)

@@ -137,7 +137,7 @@ def _name(rule: Rule, lang: str) -> str | None:
     return None
 
 
-def _obligation(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obligation:
+def obligation_due(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obligation:
     spec = rule.then_value
     start = sit.spell.start if sit.spell else None
     within = spec.get("within_months")
@@ -200,7 +200,7 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
                 if not any(p["id"] == value["id"] for p in values[f.id]):
                     values[f.id].append({"id": value["id"], "status": value["status"]})
             elif f.kind == "obligation" and value != UNDETERMINED:
-                ob = _obligation(rule, sit, None)
+                ob = obligation_due(rule, sit, None)
                 values[f.id].append(ob)
                 detail = ob.by or ""
         reason(rule, "sets-aside" if rule.overrides else "applies", detail)
@@ -210,7 +210,7 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
                 base = ruleset.rule(target)
                 bf = shape.by_then(base.then_kind or "")
                 if bf is not None and bf.kind == "obligation" and base.then_value not in (UNDETERMINED, NONE):
-                    values[bf.id].append(_obligation(base, sit, rule))
+                    values[bf.id].append(obligation_due(base, sit, rule))
                     used.append(base)
                     reason(base, "waived")
     for f in shape.fields:
@@ -230,4 +230,3 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
     return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
                   status=weakest(r.status for r in used if r.family in counted), open_questions=questions,
                   explanation=reasons, lang=lang)
-

@@ -64,7 +64,7 @@ first day of the current benefit spell (obligation due dates count from it). So:
    representatives chosen so that one derivation serves as many units as it can. A signature's
    derivation is the union of its units' parts; the answer template is ``build_answer`` on it.
 4. *Due dates.* Rows are then grouped by (template, spell start, date); each group's obligations are
-   computed once by the engine's own ``_obligation`` and the rendered row (CSV cells or the JSON
+   computed once by the engine's own ``obligation_due`` and the rendered row (CSV cells or the JSON
    answer) is cached and shared.
 
 Every representative's vectorised codes are checked against the codes of its parsed ``Citizen``
@@ -95,483 +95,27 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from dataclasses import replace
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, Callable, Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from reform_rules.basics import dates
-from reform_rules.logic.parallel import DERIVE_BATCH, derive_parallel as _derive_parallel, start_pool
-from reform_rules.logic.parallel import can_fork as _can_fork  # noqa: F401 - tests ask the batch whether it can fork
-from reform_rules.logic.situation_codes import Analysis, Components, _factorize, _signature, unit_keys
-from reform_rules.caseload.columns import Converter, convert, day_codes
-from reform_rules.law.citizen import Citizen, Spell
-from reform_rules.logic.compiler import situation_facts
-from reform_rules.law.conditions import DERIVED
-from reform_rules.basics.errors import CitizenError
-from reform_rules.answer.rulebase import RuleBase, _obligation, build_answer, default_rules_dir
-from reform_rules.caseload.files import CHUNK_ROWS, Prefetch, Summary, _progress, _record_numbers, errors_file_for, iter_jsonl, read_csv_table, use_fast_allocator, write_errors
 from reform_rules.basics.errors import BatchError
-from reform_rules.caseload.layout import Layout, _id_text, _json_item, output_fields, parse_row
-from reform_rules.caseload.formats import Labeller, check_columns, check_xlsx_rows, count_jsonl_rows, input_format, labelled, open_writer, read_parquet_table
-from reform_rules.caseload.formats import output_format as _output_format
-from reform_rules.caseload.layout import row_record
-
-
-POOL_MIN_ROWS = 20_000   # from this many rows, Datalog runs in forked helpers, one per core
-
-
-class Batch:
-    """The batch core for one rule base, a list of dates and an output form; caches live here."""
-
-    def __init__(self, base: RuleBase, days: Sequence[date], lang: str = "da", explain: bool = False,
-                 want_json: bool = False, want_csv: bool = True, workers: int | None = None,
-                 labels: str | None = None):
-        self.base, self.days, self.lang = base, list(days), lang
-        self.explain, self.want_json, self.want_csv = explain, want_json, want_csv
-        self.vocabulary = base.ruleset.vocabulary
-        self.layout = Layout(self.vocabulary)
-        self.shape = base.ruleset.answer
-        self.output_fields = labelled(output_fields(self.shape), self.shape, labels)
-        self.labeller = Labeller(base.ruleset, labels) if labels else None   # ``<field>_label`` cells
-        self.ob_field = next(iter(self.shape.of_kind("obligation")), None)
-        self.comp = Components(self.vocabulary, base.program)
-        self.an = Analysis(base.ruleset, self.comp)
-        self.conv = Converter(self.comp, self.layout)
-        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        self._facts: dict[tuple, tuple] = {}            # canonical facts → derivation
-        self._parts: dict[tuple, tuple] = {}            # (day, unit, key) → (holding, setaside) of the unit
-        self._combos: dict[tuple, int] = {}             # (day, unit parts…) → template
-        self._templates: list[dict] = []
-        self._template_ids: dict[tuple, int] = {}
-        self._rendered: dict[tuple, dict] = {}
-        self._obligations: dict[tuple, Any] = {}
-        self._tables: dict[tuple, np.ndarray] = {}
-        self.pool = None
-        self._signatures: dict[date, set] = {}
-        self.stats = {"signatures": 0, "derived": 0, "templates": 0, "slow_rows": 0, "evaluation": 0.0,
-                      "self_checked": 0}
-
-    # -- the evaluation of one chunk -----------------------------------------------------------------------------
-    def evaluate(self, codes: np.ndarray, day: date, citizen_at: Callable[[int], Citizen]) -> np.ndarray:
-        """The template of every row (codes: components × rows) on ``day``."""
-        t0 = time.perf_counter()
-        an, comp = self.an, self.comp
-        n = codes.shape[1]
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        dense, uniq_first = _factorize(_signature(codes, [comp.radix.get(k, len(comp.progset_list)) for k in comp.names]))
-        u = codes[:, uniq_first]                                # one column per distinct signature
-        seen = self._signatures.setdefault(day, set())   # distinct over the whole run, per date
-        seen.update(_row_keys(u))
-        self.stats["signatures"] = sum(len(v) for v in self._signatures.values())
-        # the class of each signature (what decides which rules could apply) → a spec per unit
-        cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
-            [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-        cls_dense, cls_first = _factorize(_signature(u[cls_rows], [comp.radix.get(comp.names[i], len(comp.progset_list))
-                                                                   for i in cls_rows]))
-        classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
-        raw: dict[str, np.ndarray] = {}
-        reads: dict[str, np.ndarray] = {}
-        for unit in an.units:
-            spec_ids = np.array([an.spec_id(unit, day, cls) for cls in classes], dtype=np.int64)[cls_dense]
-            raw[unit] = self._family_key(spec_ids, u)
-            reads[unit] = np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
-        # the derived target group: all target-group units together
-        tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
-        tg_dense = tg_keys = None
-        if tg_units:
-            tg_dense, tg_first = _factorize(np.stack([raw[x] for x in tg_units]))
-            tg_keys = [tuple(int(raw[x][i]) for x in tg_units) for i in tg_first.tolist()]
-        group: dict[str, np.ndarray] = {}          # unit → group id of each signature
-        group_keys: dict[str, list[tuple]] = {}    # unit → stable key of each group
-        for unit in an.units:
-            r = raw[unit]
-            if tg_units and unit not in tg_units and reads[unit].any():
-                t = np.where(reads[unit], tg_dense, -1)
-                gd, gf = _factorize(np.stack([r, t]))
-                group_keys[unit] = [(day, unit, int(r[i]), tg_keys[t[i]] if t[i] >= 0 else None) for i in gf.tolist()]
-            else:
-                gd, gf = _factorize(r)
-                group_keys[unit] = [(day, unit, int(r[i]), None) for i in gf.tolist()]
-            group[unit] = gd
-        # derive a few representatives: every unit group not yet known is covered by one of them
-        chosen = np.zeros(u.shape[1], dtype=bool)
-        missing = {x: [g for g, k in enumerate(group_keys[x]) if k not in self._parts] for x in an.units}
-        for unit in sorted(an.units, key=lambda x: -len(missing[x])):
-            if not missing[unit]:
-                continue
-            covered = set(np.unique(group[unit][chosen]).tolist())
-            for g in missing[unit]:
-                if g not in covered:
-                    chosen[int(np.argmax(group[unit] == g))] = True
-        picks = np.flatnonzero(chosen)
-        if len(picks):
-            derivations = self._derive([int(uniq_first[i]) for i in picks], u[:, picks], day, citizen_at)
-            for unit in an.units:
-                todo = set(missing[unit])
-                for i, (holding, setaside) in zip(picks.tolist(), derivations):
-                    g = int(group[unit][i])
-                    if g in todo:
-                        todo.discard(g)
-                        self._parts[group_keys[unit][g]] = (
-                            tuple(r for r in holding if an.unit_of[r] == unit),
-                            tuple(p for p in setaside if an.unit_of[p[0]] == unit))
-        # each signature's derivation is the union of its units' parts → an answer template
-        cd, cf = _factorize(np.stack([group[x] for x in an.units]))
-        tids = []
-        for i in cf.tolist():
-            ck = tuple(group_keys[x][int(group[x][i])] for x in an.units)
-            tid = self._combos.get(ck)
-            if tid is None:
-                parts = [self._parts[k] for k in ck]
-                holding = tuple(sorted(r for h, _ in parts for r in h))
-                setaside = tuple(sorted(p for _, s in parts for p in s))
-                tid = self._combos[ck] = self._template(day, holding, setaside, int(uniq_first[i]), citizen_at)
-            tids.append(tid)
-        self.stats["evaluation"] += time.perf_counter() - t0
-        return np.asarray(tids, dtype=np.int64)[cd][dense]
-
-    def _family_key(self, spec_ids: np.ndarray, u: np.ndarray) -> np.ndarray:
-        return unit_keys(self.an, spec_ids, u, self._tables)
-
-    def _derive(self, rows: list[int], codes: np.ndarray, day: date, citizen_at) -> list[tuple]:
-        """The engine's derivation for each representative row (its full canonical facts)."""
-        facts_list = []
-        for j, row in enumerate(rows):
-            citizen = citizen_at(row)
-            sit = self.base.situation(citizen, day)
-            got, _ = self.comp.situation_codes(sit)
-            expected = tuple(int(x) for x in codes[:, j])
-            if expected != got:
-                raise RuntimeError(f"batch: internal error: the codes of a row on {day} differ from its situation "
-                                   f"({expected} != {got}); please report it")
-            self.stats["self_checked"] += 1
-            facts_list.append(situation_facts(sit, self.base.program))
-        todo = [f for f in dict.fromkeys(facts_list) if f not in self._facts]
-        if todo:
-            t = time.perf_counter()
-            derived = self._derive_many(todo)
-            self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
-            for f, d in zip(todo, derived):
-                self._facts[f] = d
-            self.stats["derived"] += len(todo)
-        return [self._facts[f] for f in facts_list]
-
-    def _derive_many(self, todo: list[tuple]) -> list[tuple]:
-        kb = self.base.kb
-        if len(todo) >= 16 and self.workers > 1:
-            if self.pool is None:
-                self.pool = start_pool(self.base, self.workers) or False
-            if self.pool:
-                return _derive_parallel(self.pool, todo)
-        out: list[tuple] = []
-        for i in range(0, len(todo), DERIVE_BATCH):
-            out += kb.derive_many(todo[i:i + DERIVE_BATCH])
-        return out
-
-    def _template(self, day: date, holding: tuple, setaside: tuple, row: int, citizen_at) -> int:
-        key = (day, holding, setaside)
-        tid = self._template_ids.get(key)
-        if tid is not None:
-            return tid
-        citizen = citizen_at(row)
-        sit = self.base.situation(citizen, day)
-        answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang)
-        ruleset = self.base.ruleset
-        obligations = [(ruleset.rule(o.requirement), ruleset.rule(o.rule) if o.waived else None)
-                       for o in (answer.values.get(self.ob_field.id, []) if self.ob_field else [])]
-        dated = any(any(r.then_value.get(k) for k in ("within_months", "every_months", "first_within_weeks"))
-                    for r, _ in obligations)
-        cells = {"date": day.isoformat(), "status": answer.status,
-                 "open_questions": ";".join(q["rule"] for q in answer.open_questions), **_cells(self.shape, answer)}
-        if self.labeller:
-            cells.update(self.labeller.cells(cells))
-        fields = self.output_fields
-        i = fields.index(self.ob_field.id) if self.ob_field else len(fields)
-        head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
-        rest = "".join("," + _csv_cell(cells[k]) for k in fields[i + 1:]) + "\n"
-        tid = len(self._templates)
-        self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen, "holding": holding,
-                                "setaside": setaside, "obligations": obligations, "dated": dated, "cells": cells,
-                                "day": day})
-        self._template_ids[key] = tid
-        self.stats["templates"] += 1
-        return tid
-
-    # -- rendering ------------------------------------------------------------------------------------------------
-    def render(self, tid: int, start: int) -> dict[str, Any]:
-        """The rendered row (CSV cells, CSV line tail, JSON tail) for a template and a spell start."""
-        key = (tid, start)
-        hit = self._rendered.get(key)
-        if hit is not None:
-            return hit
-        t = self._templates[tid]
-        day = t["day"]
-        spell = SimpleNamespace(start=dates.from_ordinal(start)) if start >= 0 else None
-        sit = SimpleNamespace(day=day, spell=spell)
-        obligations = [self._obligation(rule, sit, waived_by) for rule, waived_by in t["obligations"]]
-        out: dict[str, Any] = {"obligations": ";".join(_obligation_cell(o) for o in obligations)}
-        if self.want_csv:
-            out["tail"] = t["head"] + _csv_cell(out["obligations"]) + t["rest"]
-        if self.want_json:
-            if self.explain:
-                real = t["sit"]
-                if spell is None:
-                    real = replace(real, spell=None)
-                elif real.spell is not None:
-                    real = replace(real, spell=replace(real.spell, start=spell.start))
-                else:
-                    real = replace(real, spell=_spell_at(spell.start, self.vocabulary.current.kind))
-                answer = build_answer(self.base.ruleset, t["citizen"], real, t["holding"], t["setaside"], self.lang)
-            else:
-                values = dict(t["answer"].values)
-                if self.ob_field:
-                    values[self.ob_field.id] = obligations
-                answer = replace(t["answer"], values=values, explanation=[])
-            data = answer.to_json()
-            del data["citizen"]
-            if not self.explain:
-                del data["explanation"]
-            out["json"] = json.dumps(data, ensure_ascii=False)[1:]
-        self._rendered[key] = out
-        return out
-
-    def _obligation(self, rule, sit, waived_by):
-        key = (rule.id, waived_by.id if waived_by else None, sit.spell.start if sit.spell else None, sit.day)
-        hit = self._obligations.get(key)
-        if hit is None:
-            hit = self._obligations[key] = _obligation(rule, sit, waived_by)
-        return hit
-
-    def pairs(self, templates: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-        """Rows grouped by (template, spell start where due dates need it): group per row, rendered groups."""
-        dated = np.array([t["dated"] for t in self._templates], dtype=bool)
-        eff = np.where(dated[templates], starts, -1)
-        dense, first = _factorize(templates * (1 << 22) + (eff + 1))
-        return dense, [self.render(int(templates[i]), int(eff[i])) for i in first.tolist()]
-
-    # -- a whole chunk: fast rows, slow rows, errors ---------------------------------------------------------------
-    def run_table(self, table: pa.Table, first_row: int = 1, numbers: np.ndarray | None = None) -> "ChunkResult":
-        """Answers for a chunk of flat CSV rows (string columns); ``first_row`` numbers its first row (or
-        ``numbers`` gives each row's record number in the file)."""
-        number = (lambda i: int(numbers[i])) if numbers is not None else (lambda i: first_row + i)
-        t0 = time.perf_counter()
-        c = convert(table, self.conv, _in_threads)
-        self.stats["columns_s"] = self.stats.get("columns_s", 0.0) + time.perf_counter() - t0
-        slow = np.flatnonzero(~c.ok)
-        citizens: dict[int, Citizen] = {}
-        errors: list[tuple[int, str, str]] = []
-        if len(slow):
-            rows = table.take(pa.array(slow)).to_pylist()
-            for i, row in zip(slow.tolist(), rows):
-                try:
-                    citizens[i] = parse_row(row, self.vocabulary, f"row {number(i)}", self.layout)
-                except CitizenError as exc:
-                    errors.append((number(i), _id_text(row.get("id")), " | ".join(exc.messages)))
-        self.stats["slow_rows"] += len(slow)
-        valid = c.ok.copy()
-        valid[list(citizens)] = True
-        slow_ok = [i for i in citizens]
-
-        def citizen_at(i: int) -> Citizen:
-            if i not in citizens:
-                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {number(i)}", self.layout)
-            return citizens[i]
-
-        rows = np.flatnonzero(valid)
-        per_day = []
-        for day in self.days:
-            t0 = time.perf_counter()
-            codes, starts = day_codes(c, self.conv, self.an, day)
-            self.stats["codes_s"] = self.stats.get("codes_s", 0.0) + time.perf_counter() - t0
-            for i in slow_ok:
-                got, starts[i] = self.comp.situation_codes(self.base.situation(citizens[i], day))
-                codes[:, i] = got
-            if len(rows) == c.n:
-                templates = self.evaluate(codes, day, citizen_at)
-                per_day.append((templates, starts))
-            else:
-                templates = self.evaluate(codes[:, rows], day, lambda j: citizen_at(int(rows[j])))
-                per_day.append((templates, starts[rows]))
-        ids = table.column("id").combine_chunks()
-        if ids.type != pa.string():
-            ids = pc.cast(ids, pa.string())
-        ids = ids.take(pa.array(rows)) if len(rows) != table.num_rows else ids
-        result = ChunkResult(self, ids, per_day, errors, table.num_rows)
-        result.citizen_at = lambda j: citizen_at(int(rows[j]))
-        return result
-
-    def run_citizens(self, items: list[tuple[int, Citizen | None, str | None, str]], rows_in: int) -> "ChunkResult":
-        """Answers for parsed citizens (JSON Lines): items are (row, citizen or None, id, error message)."""
-        errors = [(row, cid or "", msg) for row, c, cid, msg in items if c is None]
-        good = [c for _, c, _, _ in items if c is not None]
-        per_day = []
-        for day in self.days:
-            n = len(good)
-            codes = np.zeros((len(self.comp.names), n), dtype=np.int64)
-            starts = np.full(n, -1, dtype=np.int32)
-            for i, citizen in enumerate(good):
-                got, starts[i] = self.comp.situation_codes(self.base.situation(citizen, day))
-                codes[:, i] = got
-            templates = self.evaluate(codes, day, lambda j: good[j])
-            per_day.append((templates, starts))
-        result = ChunkResult(self, pa.array([c.id for c in good], type=pa.string()), per_day, errors, rows_in)
-        result.citizen_at = lambda j: good[j]
-        return result
-
-
-class ChunkResult:
-    """The answers of one chunk (per date: the template and spell start of each valid row) and its errors."""
-
-    def __init__(self, batch: Batch, ids: pa.Array, per_day: list, errors: list[tuple[int, str, str]], rows_in: int):
-        self.batch, self.ids, self.per_day, self.errors, self.rows_in = batch, ids, per_day, errors, rows_in
-        self.rows_out = sum(len(t) for t, _ in per_day)
-        self.citizen_at: Callable[[int], Citizen] | None = None   # output row (of one date) → its citizen
-
-    def csv_blocks(self, block: int = 1 << 16) -> Iterator[memoryview]:
-        """The CSV lines (no header), citizen-major, in blocks: the citizen cell, then the rendered rest."""
-        if not self.rows_out:
-            return
-        t0 = time.perf_counter()
-        from reform_rules.caseload.files import formula_safe_ids
-        ids = formula_safe_ids(self.ids)
-        needs = pc.match_substring_regex(ids, r'[",\r\n]')
-        if pc.any(needs).as_py():
-            quoted = pc.binary_join_element_wise('"', pc.replace_substring(ids, '"', '""'), '"', "")
-            ids = pc.if_else(needs, quoted, ids)
-        groups = []
-        for templates, starts in self.per_day:
-            dense, rendered = self.batch.pairs(templates, starts)
-            groups.append((dense, pa.array([r["tail"] for r in rendered], type=pa.string())))
-        n = len(ids)
-        stats = self.batch.stats
-        stats["render_s"] = stats.get("render_s", 0.0) + time.perf_counter() - t0
-        for lo in range(0, n, block):
-            t = time.perf_counter()
-            part = ids.slice(lo, block)
-            lines = [pc.binary_join_element_wise(part, tails.take(pa.array(dense[lo:lo + block])), "")
-                     for dense, tails in groups]
-            arr = lines[0] if len(lines) == 1 else _interleave_arrays(lines)
-            data = _string_data(arr)
-            stats["render_s"] = stats.get("render_s", 0.0) + time.perf_counter() - t
-            yield data
-
-    def json_lines(self) -> list[str]:
-        t0 = time.perf_counter()
-        try:
-            return self._json_lines()
-        finally:
-            self.batch.stats["render_s"] = self.batch.stats.get("render_s", 0.0) + time.perf_counter() - t0
-
-    def _json_lines(self) -> list[str]:
-        ids = [json.dumps(i, ensure_ascii=False) for i in self.ids.to_pylist()]
-        per_day = []
-        for templates, starts in self.per_day:
-            dense, rendered = self.batch.pairs(templates, starts)
-            texts = [r["json"] for r in rendered]
-            per_day.append([f'{{"citizen": {i}, {texts[g]}' for i, g in zip(ids, dense.tolist())])
-        return per_day[0] if len(per_day) == 1 else [line for group in zip(*per_day) for line in group]
-
-    def frame_columns(self) -> dict[str, list]:
-        """Column lists of the output rows (for ``batch_frame``), citizen-major."""
-        ids = self.ids.to_pylist()
-        fields = self.batch.output_fields
-        ob = self.batch.ob_field.id if self.batch.ob_field else None
-        out: dict[str, list] = {k: [] for k in fields}
-        out["answer"] = []
-        per_day = []
-        for templates, starts in self.per_day:
-            dense, rendered = self.batch.pairs(templates, starts)
-            per_day.append((templates.tolist(), dense.tolist(), rendered))
-        for i, cid in enumerate(ids):
-            for templates, dense, rendered in per_day:
-                cells = self.batch._templates[templates[i]]["cells"]
-                r = rendered[dense[i]]
-                out["citizen"].append(cid)
-                for k in fields[1:]:
-                    out[k].append(r["obligations"] if k == ob else cells[k])
-                if self.batch.want_json:
-                    out["answer"].append(f'{{"citizen": {json.dumps(cid, ensure_ascii=False)}, {r["json"]}')
-        return out
-
-
-def _cells(shape, answer) -> dict[str, str]:
-    """The single-valued and compact list cells of an answer (obligations are rendered per spell start)."""
-    cells: dict[str, str] = {}
-    for f in shape.fields:
-        v = answer.values.get(f.id)
-        if f.kind == "id":
-            cells[f.id] = (v.get("id", "") if isinstance(v, dict) else v) or ""
-            for k in f.carry:
-                cells[k] = (v.get(k) if isinstance(v, dict) else "") or ""
-        elif f.kind == "value":
-            cells[f.id] = v or ""
-        elif f.kind == "flag":
-            cells[f.id] = "true" if v else "false"
-        elif f.kind == "status":
-            cells[f.id] = ";".join(f"{p['id']}:{p['status']}" for p in v or [])
-    return cells
-
-
-def _string_data(arr: pa.Array) -> memoryview:
-    """The bytes of a string array's values (offset-aware, no nulls)."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1 + arr.offset)[arr.offset:]
-    data = arr.buffers()[2]
-    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
-
-
-def _interleave_arrays(arrays: list[pa.Array]) -> pa.Array:
-    k, n = len(arrays), len(arrays[0])
-    both = pa.concat_arrays(arrays)
-    order = (np.arange(n)[:, None] + np.arange(k)[None, :] * n).ravel()
-    return both.take(pa.array(order))
-
-
-def _csv_cell(text: str) -> str:
-    from reform_rules.caseload.layout import formula_safe
-    text = formula_safe(text)   # a generated cell never starts like a formula; should a rule's text, it is not run
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _spell_at(start: date, kind: str):
-    return Spell(kind=kind, id="", start=start)
-
-
-def _obligation_cell(o) -> str:
-    text = f"{o.requirement}:{o.kind}:{'' if o.count is None else o.count}:{o.by or ''}"
-    if o.first_by:
-        text += f":first={o.first_by}"
-    if o.waived:
-        text += f":waived={o.rule}"
-    return text
-
-
-_POOL = None
-
-
-def _row_keys(u: np.ndarray) -> list[tuple]:
-    return [tuple(col) for col in u.T.tolist()]
-
-
-def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run independent column jobs on every core (their heavy parts run without the GIL)."""
-    global _POOL
-    workers = min(4, os.cpu_count() or 1)
-    if workers < 2 or len(jobs) < 2:
-        return [job() for job in jobs]
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reform-batch")
-    return list(_POOL.map(lambda job: job(), jobs))
+from reform_rules.logic.parallel import can_fork  # noqa: F401 - tests ask the batch whether it can fork
+from reform_rules.answer.rulebase import RuleBase, default_rules_dir
+from reform_rules.caseload.core import Batch, ChunkResult  # noqa: F401 - the batch core, by its older address
+from reform_rules.caseload.files import CHUNK_ROWS, Prefetch, Summary, iter_jsonl, progress_bar, read_csv_table, record_numbers
+from reform_rules.caseload.formats import (check_columns, check_xlsx_rows, count_jsonl_rows, input_format, open_writer,
+                                           output_format, read_parquet_table)
+from reform_rules.caseload.layout import json_item, output_fields, parse_row  # noqa: F401 - parse_row: the tests' name
+from reform_rules.caseload.speed import POOL_MIN_ROWS, start_helpers, use_fast_allocator
+from reform_rules.caseload.writing import errors_file_for, write_errors
 
 
 # -- files -------------------------------------------------------------------------------------------------------
@@ -580,13 +124,15 @@ def _in_threads(jobs: list[Callable[[], Any]]) -> list[Any]:
 def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
               explain: bool = False, lang: str = "da", progress: bool | None = None,
               chunk_rows: int = CHUNK_ROWS, workers: int | None = None, prefetched: Prefetch | None = None,
-              out_format: str | None = None, labels: str | None = None) -> Summary:
+              out_format: str | None = None, labels: str | None = None, dataset: bool = False) -> Summary:
     """Answer every citizen in ``inp`` on every date in ``days`` into ``out`` (``-``: stdout); bad rows into
     the errors file. ``inp``: CSV, JSON Lines, Parquet (a file or a directory); ``out``: CSV, JSON Lines,
-    Parquet or XLSX (``reform_rules/caseload/formats.py``); ``labels`` (da/en): names beside the ids."""
+    Parquet or XLSX (``reform_rules/caseload/formats.py``); ``labels`` (da/en): names beside the ids;
+    ``dataset``: the output is a directory of Parquet files (one per chunk)."""
     wall = time.perf_counter()
     use_fast_allocator()
-    in_fmt, out_fmt = input_format(inp), _output_format(out, out_format)
+    in_fmt = input_format(inp)
+    out_fmt = "parquet" if dataset else output_format(out, out_format)
     if labels and out_fmt == "jsonl":
         raise BatchError("--labels adds columns to csv, parquet or xlsx output; a JSON Lines answer has no columns "
                          "(its texts follow --lang)")
@@ -607,20 +153,20 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
     if out_fmt == "xlsx":  # refused before anything is written: the rows out are at most rows in x dates
         most = (table.num_rows + len(bad) if in_fmt != "jsonl" else count_jsonl_rows(inp)) * len(days)
         check_xlsx_rows(most)
-    writer = open_writer(out, out_fmt, batch.output_fields)
+    writer = open_writer(out, out_fmt, batch.output_fields, dataset)
     all_errors: list[tuple[int, str, str]] = []
     bar = None
     write_time = eval_time = 0.0
     try:
         if in_fmt in ("csv", "parquet"):
             if batch.workers > 1 and table.num_rows >= POOL_MIN_ROWS:  # derive on every core (forked before the work)
-                batch.pool = start_pool(base, batch.workers) or False
+                batch.pool = start_helpers(base, batch.workers)
             all_errors += bad
             summary.rows_in += len(bad)
-            bar = _progress(table.num_rows, progress)
+            bar = progress_bar(table.num_rows, progress)
             numbers = None
             if skipped:
-                numbers = np.fromiter(_record_numbers(table.num_rows, skipped), dtype=np.int64, count=table.num_rows)
+                numbers = np.fromiter(record_numbers(table.num_rows, skipped), dtype=np.int64, count=table.num_rows)
             for offset in range(0, max(table.num_rows, 1), chunk_rows):
                 part = table.slice(offset, chunk_rows)
                 if part.num_rows == 0:
@@ -637,8 +183,8 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
                     bar.update(part.num_rows)
         else:
             if batch.workers > 1 and os.path.getsize(inp) >= POOL_MIN_ROWS * 100:
-                batch.pool = start_pool(base, batch.workers) or False
-            bar = _progress(None, progress)
+                batch.pool = start_helpers(base, batch.workers)
+            bar = progress_bar(None, progress)
             t = time.perf_counter()
             for items, count in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows):
                 summary.read += time.perf_counter() - t
@@ -672,22 +218,45 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
     return summary
 
 
-# -- the core as a pure function of one partition (pandas) --------------------------------------------------------
-_BASES: dict[str, RuleBase] = {}
-_BATCHES: dict[tuple, Batch] = {}
+# -- the core as a pure function of one partition (pandas or Arrow) ----------------------------------------------
+# Each process (a dask worker, a Spark executor) keeps its rule bases and their Batch objects between
+# partitions: the caches are what make the second partition cheap. Both are bounded, and a Batch lives on
+# its RuleBase (``batch_cache``), so a rule base that is let go takes its batches with it.
+BASES_KEPT = 4      # rule bases by directory, most recently used
+BATCHES_KEPT = 8    # Batch objects per rule base (dates × output form × thread), most recently used
+_BASES: "OrderedDict[str, RuleBase]" = OrderedDict()
 
 
-def _base_for(rules_dir: str | Path | None) -> RuleBase:
+def base_for(rules_dir: str | Path | None) -> RuleBase:
+    """The rule base of a directory, loaded once per process (the last ``BASES_KEPT`` are kept)."""
     key = str(Path(rules_dir or default_rules_dir()).resolve())
-    if key not in _BASES:
-        _BASES[key] = RuleBase.load(key)
-    return _BASES[key]
+    base = _BASES.get(key)
+    if base is None:
+        base = _BASES[key] = RuleBase.load(key)
+    _BASES.move_to_end(key)
+    while len(_BASES) > BASES_KEPT:
+        _BASES.popitem(last=False)
+    return base
+
+
+def batch_for(base: RuleBase, days: Sequence[date], json_output: bool, explain: bool, lang: str) -> Batch:
+    """The ``Batch`` of a rule base for these dates and this output in this thread, kept on the rule base."""
+    cache = vars(base).setdefault("batch_cache", OrderedDict())
+    key = (tuple(days), json_output, explain, lang, threading.get_ident())
+    batch = cache.get(key)
+    if batch is None:
+        batch = cache[key] = Batch(base, days, lang=lang, explain=explain, want_json=json_output, want_csv=True,
+                                   workers=1)
+    cache.move_to_end(key)
+    while len(cache) > BATCHES_KEPT:
+        cache.popitem(last=False)
+    return batch
 
 
 def output_meta(json_output: bool = False, rules_dir: str | Path | None = None, base: RuleBase | None = None):
     """The empty DataFrame ``batch_frame`` returns (for ``dask`` ``meta``)."""
-    import pandas as pd
-    base = base or _base_for(rules_dir)
+    import pandas as pd   # pandas only for the partition API (the local engine never imports it)
+    base = base or base_for(rules_dir)
     cols = list(output_fields(base.ruleset.answer)) + (["answer"] if json_output else []) + ["row", "error"]
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "object") for c in cols})
 
@@ -696,34 +265,33 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
                 json_output: bool = False, explain: bool = False, lang: str = "da", base: RuleBase | None = None):
     """The batch core on one partition: flat CSV rows (strings) → output rows, and error rows.
 
-    Rows of the result: one per valid input row and date (citizen-major), then one per input row in
-    error (``error`` set, ``row`` its number counted from ``first_row``). With ``json_output`` the
-    column ``answer`` holds the contract answer as JSON text. A partition with a column ``json``
-    instead holds JSON Lines (one citizen object per cell; ``row`` numbers from ``first_row``).
+    ``df`` is a pandas DataFrame, or a ``pyarrow.Table`` of text columns (as ``read_parquet_part`` gives).
+    Rows of the result (a pandas DataFrame): one per valid input row and date (citizen-major), then one
+    per input row in error (``error`` set, ``row`` its number counted from ``first_row``). With
+    ``json_output`` the column ``answer`` holds the contract answer as JSON text. A partition with a
+    column ``json`` instead holds JSON Lines (one citizen object per cell; ``row`` numbers from ``first_row``).
     """
-    import pandas as pd
+    import pandas as pd   # as above
     days = [d if isinstance(d, date) else dates.parse_date(d) for d in days]
-    base = base or _base_for(rules_dir)
-    import threading
-    key = (id(base), tuple(days), json_output, explain, lang, threading.get_ident())
-    batch = _BATCHES.get(key)
-    if batch is None:
-        batch = _BATCHES[key] = Batch(base, days, lang=lang, explain=explain, want_json=json_output, want_csv=True,
-                                      workers=1)
-    frame = df.reset_index(drop=True)
-    if "json" in frame.columns:
-        items = []
-        for i, line in enumerate(frame["json"].tolist()):
-            if not isinstance(line, str) or not line.strip():  # blank lines are not rows
-                continue
-            items.append(_json_item(first_row + i, line, base.ruleset.vocabulary))
-        result = batch.run_citizens(items, len(items))
+    base = base or base_for(rules_dir)
+    batch = batch_for(base, days, json_output, explain, lang)
+    if isinstance(df, pa.Table):
+        result = batch.run_table(df, first_row=first_row)
     else:
-        cells = {name: [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else str(v)
-                        for v in frame[name].tolist()] for name in frame.columns}
-        table = pa.table({name: pa.array(values, type=pa.string()) for name, values in cells.items()}) \
-            if cells else pa.table({"id": pa.array([], type=pa.string())})
-        result = batch.run_table(table, first_row=first_row)
+        frame = df.reset_index(drop=True)
+        if "json" in frame.columns:
+            items = []
+            for i, line in enumerate(frame["json"].tolist()):
+                if not isinstance(line, str) or not line.strip():  # blank lines are not rows
+                    continue
+                items.append(json_item(first_row + i, line, base.ruleset.vocabulary))
+            result = batch.run_citizens(items, len(items))
+        else:
+            cells = {name: [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else str(v)
+                            for v in frame[name].tolist()] for name in frame.columns}
+            table = pa.table({name: pa.array(values, type=pa.string()) for name, values in cells.items()}) \
+                if cells else pa.table({"id": pa.array([], type=pa.string())})
+            result = batch.run_table(table, first_row=first_row)
     cols = result.frame_columns()
     out = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in batch.output_fields})
     if json_output:

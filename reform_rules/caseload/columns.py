@@ -20,7 +20,7 @@ from reform_rules.law.conditions import BesideTest
 from reform_rules.law.facts import Fact, Measure, Vocabulary
 
 from reform_rules.logic.situation_codes import (DATES, INVALID, OPEN, Analysis, Components, Spec,
-                                                  _factorize)
+                                                  factorize)
 
 
 # -- the per-column conversion of CSV cells ------------------------------------------------------------------
@@ -216,7 +216,7 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
             value = (np.where(c.present, c.value, ks.value) if c is not ks else ks.value)[rows]
             band = column_dates.bands(t[m.id], _measure(m, np.maximum(value, 0), day))
             key = key * (len(t[m.id]) + 2) + band
-        dense, first = _factorize(key)     # one progset per distinct (value, bands …), not per row
+        dense, first = factorize(key)     # one progset per distinct (value, bands …), not per row
         ids = list(conv.comp.vocabulary.table(kind.values))
         radices = [len(t[m.id]) + 2 for m in kind.measures]
         codes = []

@@ -1,28 +1,34 @@
-"""The files of ``reform batch``: reading CSV and JSON Lines, writing answers and errors, the summary.
+"""Reading a batch's input: CSV (its dialect: separator, encoding, malformed lines) and JSON Lines; the
+run's summary. Reading runs in a thread beside the loading of the rules (pyarrow releases the GIL).
 
-Reading runs in a thread beside the loading of the rules (pyarrow releases the GIL); writing runs in a
-thread of its own, so that it overlaps the work on the next block.
+Writing is in ``writing.py``, the targets and their locks in ``targets.py``, signals in ``signals.py``.
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import os
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence, TYPE_CHECKING, Iterator
+from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from reform_rules.basics.errors import BatchError
-from reform_rules.caseload.layout import ERROR_FIELDS, _json_item, printable, safe_error
-
-if TYPE_CHECKING:
-    from reform_rules.caseload.batch import ChunkResult
+from reform_rules.caseload.layout import json_item, printable
+from reform_rules.caseload.signals import StopOnSignal  # noqa: F401 - the command line's name for it
+from reform_rules.caseload.speed import pyarrow_without_pandas, use_fast_allocator  # noqa: F401 - as above
+from reform_rules.caseload.targets import Targets  # noqa: F401 - as above
+from reform_rules.caseload.writing import file_format
 
 CHUNK_ROWS = 1 << 20
+_format = file_format   # the older name (reform_rules/caseload/impact.py imports it)
 
 
 @dataclass
@@ -56,16 +62,7 @@ class Summary:
                 f"{s.get('datalog_s', 0):.2f} s, answers to output text {s.get('render_s', 0):.2f} s")
 
 
-def _format(path: Path, what: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix == ".jsonl":
-        return "jsonl"
-    raise BatchError(f"{path}: the {what} must end in .csv or .jsonl")
-
-
-def _progress(total: int | None, enabled: bool | None):
+def progress_bar(total: int | None, enabled: bool | None):
     """A tqdm bar on a terminal (never when stderr is not a TTY or $CI is set)."""
     if enabled is None:
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
@@ -95,7 +92,6 @@ class Dialect:
     @staticmethod
     def of(delimiter: str | None, encoding: str | None) -> "Dialect":
         """From the command line's ``--delimiter`` and ``--encoding`` (``auto``/None: detect)."""
-        import codecs
         if delimiter is not None:
             delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(delimiter.lower(), delimiter)
             if len(delimiter) != 1 or delimiter in '"\r\n':
@@ -119,7 +115,6 @@ def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table
     short), or a cell longer than ``MAX_CELL``, the file is scanned line by line: each such line is one row
     in error, named by its line, and every other line is read as the row it is.
     """
-    import pyarrow.csv as pacsv
     dialect = dialect or Dialect()
     try:
         raw = path.read_bytes()
@@ -199,7 +194,6 @@ def _one_line_each(data: bytes, table: pa.Table) -> bool:
 
 def _scan_lines(lines: list[bytes], header: list[str], delimiter: str) -> tuple[list[tuple[int, bytes, int]], list]:
     """The rows of the file line by line: (row number, line, line number) of the good ones, and errors."""
-    import csv
     width = len(header)
     sep = delimiter.encode()
     good: list[tuple[int, bytes, int]] = []
@@ -315,7 +309,6 @@ def _mixed_utf8(data: bytes) -> bool:
 def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
     """The header's columns, checked; the separator detected when not given (the one that names only columns
     of the layout)."""
-    import csv
     if not line.strip():
         raise BatchError(f"{path}: empty file (a CSV file starts with a header naming its columns, 'id' first)")
 
@@ -347,7 +340,7 @@ def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
     return header
 
 
-def _csv_header(path: Path, dialect: Dialect | None = None) -> list[str]:
+def csv_header(path: Path, dialect: Dialect | None = None) -> list[str]:
     """The checked header of a CSV file (the dialect completed from its first line)."""
     dialect = dialect or Dialect()
     try:
@@ -361,7 +354,7 @@ def _csv_header(path: Path, dialect: Dialect | None = None) -> list[str]:
     return _decode(path, first, dialect, fallback="utf-8" if _is_utf8(first) else "cp1252")[1]
 
 
-def _record_numbers(n: int, skipped: list[int]) -> Iterator[int]:
+def record_numbers(n: int, skipped: list[int]) -> Iterator[int]:
     """The record number of each of n good rows, given the numbers of skipped records."""
     s = iter(skipped)
     nxt = next(s, None)
@@ -390,7 +383,7 @@ def iter_jsonl(path: Path, vocabulary, chunk: int = CHUNK_ROWS) -> Iterator[tupl
                 continue
             if not line.strip():
                 continue
-            items.append(_json_item(number, line, vocabulary))
+            items.append(json_item(number, line, vocabulary))
             if len(items) >= chunk:
                 yield items, len(items)
                 items = []
@@ -398,119 +391,10 @@ def iter_jsonl(path: Path, vocabulary, chunk: int = CHUNK_ROWS) -> Iterator[tupl
             yield items, len(items)
 
 
-class _Writer:
-    """Writes blocks in a thread of its own, so that writing overlaps the work on the next block."""
-
-    def __init__(self, path: Path, fmt: str, fields: Sequence[str]):
-        import queue
-        import threading
-        self.path, self.fmt = path, fmt
-        self._stdout = is_stdout(path)
-        try:
-            self._fh = sys.stdout.buffer if self._stdout else open(path, "wb")
-        except OSError as exc:
-            raise BatchError(f"{path}: cannot write ({exc})") from None
-        if fmt == "csv":
-            self._fh.write((",".join(fields) + "\n").encode())
-        self.seconds = 0.0
-        self._queue: "queue.Queue" = queue.Queue(maxsize=8)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            data = self._queue.get()
-            if data is None:
-                return
-            if self._error is None:
-                t = time.perf_counter()
-                try:
-                    self._fh.write(data)
-                except BaseException as exc:  # reported by close()
-                    self._error = exc
-                self.seconds += time.perf_counter() - t
-
-    def write(self, result: ChunkResult) -> None:
-        if self.fmt == "csv":
-            for data in result.csv_blocks():
-                self._queue.put(data)
-        else:
-            lines = result.json_lines()
-            if lines:
-                self._queue.put(("\n".join(lines) + "\n").encode("utf-8"))
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        try:
-            self._fh.flush() if self._stdout else self._fh.close()
-        except OSError as exc:   # e.g. the reader of a pipe went away
-            self._error = self._error or exc
-        if self._stdout and isinstance(self._error, BrokenPipeError):
-            # the reader stopped early (``| head``): as other tools do, stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return
-        if self._error is not None:
-            raise BatchError(f"{self.path}: cannot write ({self._error})")
-
-
-def formula_safe_ids(ids: pa.Array) -> pa.Array:
-    """The ids as CSV cells a spreadsheet will not run (``batch_layout.formula_safe``, on a whole column)."""
-    risky = pc.match_substring_regex(ids, r"^[=+\-@\t\r]")
-    if not pc.any(risky).as_py():
-        return ids
-    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(ids, r"^[+-]?[0-9]+([.,][0-9]+)?$")))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", ids, ""), ids)
-
-
-def write_errors(path: Path | None, errors: list[tuple[int, str, str]]) -> None:
-    """The errors file (``row,id,message``); with no path (output on stdout), the same CSV on stderr.
-
-    No record shows a refused id, a control character or a formula (``batch_layout.safe_error``)."""
-    import csv
-    rows = [safe_error(*e) for e in sorted(errors, key=lambda e: e[0])]
-    if path is None:
-        if rows:
-            w = csv.writer(sys.stderr, lineterminator="\n")
-            w.writerow(ERROR_FIELDS)
-            w.writerows(rows)
-        return
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(ERROR_FIELDS)
-            w.writerows(rows)
-    except OSError as exc:
-        raise BatchError(f"{path}: cannot write ({exc.strerror or exc})") from None
-
-
-def is_stdout(path: Path | str) -> bool:
-    return str(path) == "-"
-
-
-def output_format(out: Path, out_format: str | None) -> str:
-    """csv or jsonl: as asked, else by the file's extension (stdout: csv unless asked)."""
-    if out_format is not None:
-        if out_format not in ("csv", "jsonl"):
-            raise BatchError(f"the output format is csv or jsonl, not {out_format!r}")
-        return out_format
-    return "csv" if is_stdout(out) else _format(out, "output")
-
-
-def errors_file_for(out: Path, errors_path: Path | None) -> Path | None:
-    """Where rows in error go: as given, else beside the output (None: stderr, when the output is stdout)."""
-    if errors_path is not None:
-        return errors_path
-    return None if is_stdout(out) else out.with_name(out.name + ".errors.csv")
-
-
 class Prefetch:
     """Read a CSV input in a thread (pyarrow releases the GIL) while the rules load in the main thread."""
 
     def __init__(self, path: Path, dialect: Dialect | None = None):
-        import threading
         self.path, self.result, self.error, self.seconds = path, None, None, 0.0
         self.dialect = dialect or Dialect()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -536,284 +420,10 @@ class Prefetch:
         return self.result
 
 
-class _HidePandas:
-    """An import finder that answers 'not installed' for pandas (for pyarrow's one question)."""
-
-    def find_spec(self, name: str, path=None, target=None):
-        if name == "pandas":
-            raise ModuleNotFoundError("pandas is not used by the local batch engine", name="pandas")
-        return None
-
-
-def pyarrow_without_pandas() -> None:
-    """Spare a command-line batch the import of pandas (a quarter of a second on the critical path).
-
-    pyarrow imports pandas the first time it builds any array, only to ask whether it was handed a
-    pandas object; the local engine never hands it one. pyarrow asks once and remembers the answer,
-    so pandas is hidden for that one question; importing pandas afterwards works as usual (only
-    pyarrow's own pandas conversions are then off in this process, and the local engine has none).
-    """
-    if "pandas" in sys.modules:
-        return
-    finder = _HidePandas()
-    sys.meta_path.insert(0, finder)
-    try:
-        pa.array([0])
-    except ImportError:  # a pyarrow that does not take 'not installed' quietly: pandas loads as before
-        pass
-    finally:
-        sys.meta_path.remove(finder)
-
-
-def use_fast_allocator() -> None:
-    """Arrow's jemalloc pool when the wheel has it: for a big caseload it spends about a third less
-    time in the kernel (page faults) than the default mimalloc pool (bench/batch.py)."""
-    global _ALLOCATOR_SET
-    if _ALLOCATOR_SET:
-        return
-    _ALLOCATOR_SET = True
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (NotImplementedError, AttributeError, pa.ArrowException):  # pragma: no cover - a wheel without it
-        pass
-
-
-_ALLOCATOR_SET = False
-
-
 def prefetch(inp: Path, dialect: Dialect | None = None) -> Prefetch | None:
     """Start reading ``inp`` now when it is a CSV file (None otherwise)."""
     use_fast_allocator()
     try:
-        return Prefetch(inp, dialect) if _format(inp, "input") == "csv" and inp.is_file() else None
+        return Prefetch(inp, dialect) if file_format(inp, "input") == "csv" and inp.is_file() else None
     except BatchError:
         return None
-
-
-
-# -- where a batch writes: temporary files, renamed into place when the run is done; a lock per target --------------
-class TargetBusy(BatchError):
-    """Another batch is writing to the same output (or errors file)."""
-
-    exit_code = 3
-
-
-class Targets:
-    """The output and errors file of one batch, written safely.
-
-    On entering, each target file is locked (``fcntl.flock`` on ``TARGET.lock`` beside it; a second batch to
-    the same target is refused with ``TargetBusy``). The run writes ``TARGET.partial``; ``commit()`` renames
-    the errors file and then the output into place, so a target is either a finished run's or absent.
-    ``clear()`` removes an older run's output and errors file (called when this run starts writing, so that
-    nothing left there can be taken for this run's). Leaving without ``commit()`` removes what was written.
-    """
-
-    def __init__(self, out: Path, errors: Path | None):
-        self.out, self.errors = out, errors
-        self.files = [p for p in (None if is_stdout(out) else out, errors) if p is not None]
-        self._locks: list[tuple[int, Path]] = []
-        self._moved: list[Path] = []
-        self.committed = False
-
-    def partial(self, path: Path | None) -> Path | None:
-        return None if path is None else path.with_name(path.name + ".partial")
-
-    @property
-    def out_partial(self) -> Path:
-        return self.out if is_stdout(self.out) else self.partial(self.out)
-
-    @property
-    def errors_partial(self) -> Path | None:
-        return self.partial(self.errors)
-
-    def __enter__(self) -> "Targets":
-        _ACTIVE.append(self)
-        try:
-            for path in self.files:
-                self._locks.append(_lock(path))
-        except BaseException:
-            self._unlock()
-            _ACTIVE.remove(self)
-            raise
-        return self
-
-    def abandon(self) -> None:
-        """Remove what this run wrote and its lock files, at once (on a signal, just before the process ends)."""
-        paths = [] if self.committed else [self.partial(p) for p in self.files] + self._moved
-        for path in paths + [lock for _, lock in self._locks]:
-            try:
-                path.unlink()
-            except OSError:
-                pass
-
-    def clear(self) -> None:
-        for path in self.files:
-            for old in (path, self.partial(path)):
-                try:
-                    old.unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:
-                    raise BatchError(f"{old}: cannot remove the older file ({exc.strerror or exc})") from None
-
-    def commit(self) -> None:
-        try:
-            for path in self.files[::-1]:   # the errors file first: the output, last, says the run is done
-                os.replace(self.partial(path), path)
-                self._moved.append(path)
-        except OSError as exc:
-            raise BatchError(f"{self.out}: cannot move the finished file into place ({exc.strerror or exc})") from None
-        self.committed = True
-
-    def __exit__(self, *exc) -> None:
-        if not self.committed:   # what was written, and a file moved into place by a commit that failed
-            for path in [self.partial(p) for p in self.files] + self._moved:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
-        self._unlock()
-        _ACTIVE.remove(self)
-
-    def _unlock(self) -> None:
-        import fcntl
-        for fd, lock in reversed(self._locks):
-            try:
-                lock.unlink()   # while still holding it: a batch that opened it before sees another inode and retries
-            except OSError:
-                pass
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-        self._locks.clear()
-
-
-_ACTIVE: list[Targets] = []   # the targets of the runs in progress (for StopOnSignal)
-
-
-def _lock(target: Path) -> tuple[int, Path]:
-    """Hold ``TARGET.lock`` (``flock``, not waiting): the descriptor and the lock file; ``TargetBusy`` if held."""
-    import fcntl
-    lock = target.with_name(target.name + ".lock")
-    while True:
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise BatchError(f"{target}: cannot write here ({exc.strerror or exc})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
-            os.close(fd)
-            by = f" (process {holder})" if holder.isdigit() else ""
-            raise TargetBusy(f"{target}: another reform batch{by} is writing this file; wait for it to finish or "
-                             f"choose another --out") from None
-        try:
-            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:   # else the holder removed it between our open and our lock: take the new one
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
-            return fd, lock
-        os.close(fd)
-
-
-class StopOnSignal:
-    """On SIGTERM or SIGINT: remove what the run has written (``Targets.abandon``), stop the forked helpers,
-    say so in one line on stderr and exit 128 + the signal's number (143, 130).
-
-    The handler does the clean-up itself and ends with ``os._exit``: an exception raised from a signal
-    handler can land where Python ignores it (a fork hook, a finaliser) and the run would go on. A forked
-    helper that inherits the handler exits quietly.
-    """
-
-    def __init__(self, command: str):
-        self.command = command
-
-    def __enter__(self) -> "StopOnSignal":
-        import signal
-        global _FORK_HOOK
-        self._pid = os.getpid()
-        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
-        if not _FORK_HOOK:
-            _PARENT[:] = [os.getpid(), _libc()]
-            os.register_at_fork(after_in_child=_child_signals)
-            _FORK_HOOK = True
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        import signal
-        if os.getpid() != self._pid:   # a forked helper
-            os._exit(128 + signum)
-        written = False
-        try:   # nothing here may raise: the process ends below whatever happens
-            written = any(t.committed for t in _ACTIVE)
-            for targets in list(_ACTIVE):
-                targets.abandon()
-        except BaseException:   # pragma: no cover
-            pass
-        try:
-            mp = sys.modules.get("multiprocessing")
-            for child in getattr(mp, "active_children", list)():   # (multiprocessing may be half imported)
-                os.kill(child.pid, signal.SIGKILL)
-        except BaseException:   # pragma: no cover - a helper without a parent ends at its next read
-            pass
-        try:
-            what = "the output was complete" if written else "no output was written"
-            os.write(2, f"reform {self.command}: stopped by {signal.Signals(signum).name} before the end; {what}\n"
-                     .encode())
-        finally:
-            os._exit(128 + signum)
-
-    def __exit__(self, *exc) -> None:
-        import signal
-        for s, handler in self._old.items():
-            signal.signal(s, handler)
-
-
-_FORK_HOOK = False
-_PARENT: list = []   # the batch's pid, and libc (for prctl) when there is one
-
-
-def _libc():
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc if hasattr(libc, "prctl") else None
-    except (OSError, AttributeError):   # pragma: no cover - not Linux
-        return None
-
-
-def _child_signals() -> None:
-    """In a forked helper: SIGTERM ends it at once, as by default (the pool's terminate() counts on it, even
-    while it waits on a lock); SIGINT (Ctrl-C reaches the whole process group) is left to the parent; and
-    on Linux the helper is killed when the batch ends, however it ends (a helper forked in the instant the
-    batch was stopped would otherwise wait for work for ever, holding the batch's stderr open)."""
-    import signal
-    try:
-        if isinstance(getattr(signal.getsignal(signal.SIGTERM), "__self__", None), StopOnSignal):
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            pid, libc = _PARENT
-            if libc is not None:
-                libc.prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
-                if os.getppid() != pid:   # the batch ended before that
-                    os._exit(1)
-    except (ValueError, OSError):   # pragma: no cover - not the main thread
-        pass
-
-
-def check_paths(inp: Path, out: Path, errors: Path | None) -> None:
-    """Refuse an output or errors file that is the input, or one file given as both."""
-    def same(a: Path, b: Path) -> bool:
-        try:
-            return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-        except OSError:
-            return False
-    targets = [("--out", out)] if not is_stdout(out) else []
-    targets += [("--errors", errors)] if errors is not None else []
-    for flag, path in targets:
-        if same(path, inp):
-            raise BatchError(f"{flag} {path}: is the input file; choose another file")
-    if len(targets) == 2 and same(out, errors):
-        raise BatchError(f"--errors {errors}: is the output file too; choose another file")

@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -24,12 +25,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reform_rules.caseload.files import _Writer, _format, is_stdout, output_format as _csv_or_jsonl
+from reform_rules.answer.explain import names_by_id
+from reform_rules.caseload.files import prefetch as csv_prefetch
+from reform_rules.caseload.speed import use_fast_allocator
+from reform_rules.caseload.writing import BackgroundWriter, TextWriter, file_format, is_stdout
+from reform_rules.caseload.writing import output_format as csv_or_jsonl
 from reform_rules.basics.errors import BatchError
 from reform_rules.caseload.layout import Layout
 
 if TYPE_CHECKING:
-    from reform_rules.caseload.batch import ChunkResult
+    from reform_rules.caseload.core import ChunkResult
 
 PARQUET = (".parquet", ".pq")
 XLSX_MAX_ROWS = 1_048_575          # a sheet's 1,048,576 rows, less the header
@@ -43,7 +48,7 @@ def input_format(path: Path) -> str:
     if path.suffix.lower() in PARQUET or path.is_dir():
         return "parquet"
     try:
-        return _format(path, "input")
+        return file_format(path, "input")
     except BatchError:
         raise BatchError(f"{path}: the input must end in .csv, .jsonl or .parquet (or be a directory of "
                          f"Parquet files)") from None
@@ -63,7 +68,15 @@ def output_format(out: Path, out_format: str | None) -> str:
         if is_stdout(out):
             raise BatchError(f"--out - (standard output) writes csv or jsonl, not {fmt}: give a file name")
         return fmt
-    return _csv_or_jsonl(out, fmt)
+    return csv_or_jsonl(out, fmt)
+
+
+def is_dataset(out: Path, out_format: str | None) -> bool:
+    """Whether ``--out`` names a Parquet dataset directory: an existing directory, or a name without an
+    extension (with no ``--format`` or ``--format parquet``)."""
+    if is_stdout(out) or out_format not in (None, "parquet"):
+        return False
+    return out.is_dir() or out.suffix == ""
 
 
 def labelled(fields: Sequence[str], shape, labels: str | None) -> tuple[str, ...]:
@@ -82,9 +95,8 @@ class Labeller:
     """The ``_label`` cells of an answer's cells, in one language, from the rules."""
 
     def __init__(self, ruleset, lang: str):
-        from reform_rules.answer.explain import _names
         self.lang, self.shape = lang, ruleset.answer
-        self.names = _names(ruleset, lang)
+        self.names = names_by_id(ruleset, lang)
 
     def cells(self, cells: dict[str, str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -109,12 +121,10 @@ def read_parquet_table(path: Path, layout: Layout | None = None) -> tuple[pa.Tab
     """Every row of a Parquet file or dataset as string columns (as the CSV path reads them); no errors,
     no skipped records (the same shape as ``read_csv_table``). The columns are checked against ``layout``
     when it is given (else call ``check_columns``)."""
-    import pyarrow.dataset as ds
     if not path.exists():
         raise BatchError(f"{path}: no such file or directory")
     try:
-        data = ds.dataset(path, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
-                          exclude_invalid_files=False)
+        data = _dataset(path)
         names = data.schema.names
         if not names:
             raise BatchError(f"{path}: no Parquet files, or no columns ('id' first)")
@@ -123,8 +133,42 @@ def read_parquet_table(path: Path, layout: Layout | None = None) -> tuple[pa.Tab
         table = data.to_table()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise BatchError(f"{path}: not a readable Parquet file or dataset ({exc})") from None
+    return as_text_table(path, table), [], []
+
+
+def _dataset(path: Path):
+    import pyarrow.dataset as ds   # lazily: ~60 ms of start-up that a CSV run does not need
+    return ds.dataset(path, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+                      exclude_invalid_files=False)
+
+
+def as_text_table(path: Path, table: pa.Table) -> pa.Table:
+    """Every column of a Parquet table as the CSV path reads it (text, an empty string absent)."""
     columns = [_as_text(path, name, table.column(name)) for name in table.column_names]
-    return pa.table(columns, names=table.column_names), [], []
+    return pa.table(columns, names=table.column_names)
+
+
+def parquet_parts(path: Path, layout: Layout) -> list[int]:
+    """The rows of each file of a Parquet file or dataset, in the order ``read_parquet_table`` reads them
+    (from the files' footers: nothing else is read); the columns are checked against ``layout``."""
+    if not path.exists():
+        raise BatchError(f"{path}: no such file or directory")
+    try:
+        data = _dataset(path)
+        if not data.schema.names:
+            raise BatchError(f"{path}: no Parquet files, or no columns ('id' first)")
+        check_columns(path, data.schema.names, layout)
+        return [fragment.count_rows() for fragment in data.get_fragments()]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise BatchError(f"{path}: not a readable Parquet file or dataset ({exc})") from None
+
+
+def read_parquet_part(path: Path, index: int) -> pa.Table:
+    """File ``index`` of a Parquet file or dataset (``parquet_parts``'s order), as text columns, with the
+    dataset's columns (``key=value`` folder names included)."""
+    data = _dataset(path)
+    fragment = list(data.get_fragments())[index]
+    return as_text_table(path, fragment.to_table(schema=data.schema))
 
 
 def check_columns(path: Path, names: list[str], layout: Layout) -> None:
@@ -164,7 +208,6 @@ class ParquetPrefetch:
     """Read a Parquet input in a thread while the rules load (as ``batch_files.Prefetch`` does for CSV)."""
 
     def __init__(self, path: Path):
-        import threading
         self.path, self.result, self.error, self.seconds = path, None, None, 0.0
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -189,7 +232,6 @@ class ParquetPrefetch:
 
 def prefetch(inp: Path, dialect=None):
     """Start reading ``inp`` now: a Parquet file or directory here, a CSV file by ``batch_files.prefetch``."""
-    from reform_rules.caseload.files import prefetch as csv_prefetch, use_fast_allocator
     if inp.suffix.lower() in PARQUET or inp.is_dir():
         use_fast_allocator()
         return ParquetPrefetch(inp) if inp.exists() else None
@@ -197,8 +239,10 @@ def prefetch(inp: Path, dialect=None):
 
 
 # -- the rows of a chunk as columns ---------------------------------------------------------------------------------
-def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
-    """A chunk's output rows (citizen-major) as string columns: the CSV output's cells."""
+def result_table(result: "ChunkResult", fields: Sequence[str], dictionary: bool = False) -> pa.Table:
+    """A chunk's output rows (citizen-major) as string columns: the CSV output's cells. With ``dictionary``
+    (one date), the columns but the citizen's are dictionary arrays — each distinct answer's cell once and
+    an index per row — instead of a string per row (the Parquet writer stores them so, without copying)."""
     batch = result.batch
     ob = batch.ob_field.id if batch.ob_field else None
     t0 = time.perf_counter()
@@ -211,10 +255,11 @@ def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
             if k == "citizen":
                 cols.append(result.ids)
             elif k == ob:
-                cols.append(pa.array([r["obligations"] for r in rendered], type=pa.string()).take(pa.array(dense)))
+                cols.append(_cells_of(pa.array([r["obligations"] for r in rendered], type=pa.string()), dense,
+                                      dictionary and len(result.per_day) == 1))
             else:
                 values = pa.array([batch._templates[i]["cells"][k] for i in range(n_t)], type=pa.string())
-                cols.append(values.take(pa.array(templates)))
+                cols.append(_cells_of(values, templates, dictionary and len(result.per_day) == 1))
         per_day.append(pa.table(cols, names=list(fields)))
     if len(per_day) == 1:
         table = per_day[0]
@@ -226,57 +271,85 @@ def result_table(result: "ChunkResult", fields: Sequence[str]) -> pa.Table:
     return table
 
 
-# -- writers --------------------------------------------------------------------------------------------------------
-class ParquetWriter:
-    """The output as a Parquet file of string columns, one row group per chunk; written in a thread of its
-    own (pyarrow releases the GIL), so that writing overlaps the work on the next chunk."""
+def _cells_of(values: pa.Array, index: np.ndarray, dictionary: bool) -> pa.Array:
+    if dictionary:
+        return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32, copy=False)), values)
+    return values.take(pa.array(index))
 
-    def __init__(self, path: Path, fields: Sequence[str]):
-        import queue
-        import threading
-        import pyarrow.parquet as pq
-        self.path, self.fields, self.seconds = path, list(fields), 0.0
-        self.schema = pa.schema([(k, pa.string()) for k in self.fields])
+
+# -- writers --------------------------------------------------------------------------------------------------------
+class ParquetWriter(BackgroundWriter):
+    """The output as a Parquet file of string columns, one row group per chunk — or, for a dataset
+    directory (``dataset``), one file per chunk (``part-00000.parquet`` …, in the order of the rows).
+    Written in the background thread (pyarrow releases the GIL), so that writing overlaps the next chunk.
+
+    The columns but the citizen's are handed to Parquet as dictionary arrays (a few dozen distinct cells
+    per column: Parquet dictionary-encodes them anyway), which spares a string per row and column in
+    memory; the Arrow schema is not stored (``store_schema=False``), so a reader sees plain string columns."""
+
+    def __init__(self, path: Path, fields: Sequence[str], dataset: bool = False):
+        import pyarrow.parquet as pq   # lazily, as pyarrow.dataset above
+        self.path, self.fields, self.dataset, self.parts = path, list(fields), dataset, 0
+        self.schema = pa.schema([(k, pa.string() if k == "citizen" else pa.dictionary(pa.int32(), pa.string()))
+                                 for k in self.fields])
+        self._w = None
         try:
-            self._w = pq.ParquetWriter(path, self.schema, compression="zstd")
+            if dataset:
+                path.mkdir(parents=False, exist_ok=True)
+            else:
+                self._w = pq.ParquetWriter(path, self.schema, compression="zstd", store_schema=False)
         except (OSError, pa.ArrowException) as exc:
             raise BatchError(f"{path}: cannot write ({exc})") from None
-        self._queue: "queue.Queue" = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        super().__init__(queue_size=2)
 
-    def _run(self) -> None:
-        while True:
-            table = self._queue.get()
-            if table is None:
-                return
-            if self._error is None:
-                t = time.perf_counter()
-                try:
-                    self._w.write_table(table)
-                except BaseException as exc:  # reported by close()
-                    self._error = exc
-                self.seconds += time.perf_counter() - t
+    def _write(self, table: pa.Table) -> None:
+        if self._w is not None:
+            self._w.write_table(table)
+        else:
+            import pyarrow.parquet as pq
+            pq.write_table(table, self.path / f"part-{self.parts:05d}.parquet", compression="zstd",
+                           store_schema=False)
+            self.parts += 1
 
     def write(self, result: "ChunkResult") -> None:
         if result.rows_out:
-            self._queue.put(result_table(result, self.fields))
+            self.put(self._typed(result_table(result, self.fields, dictionary=True)))
+
+    def write_table(self, table: pa.Table) -> None:
+        """A table of the output columns (``--engine dask``: one per partition)."""
+        if table.num_rows:
+            self.put(self._typed(table.select(self.fields)))
+
+    def _typed(self, table: pa.Table) -> pa.Table:
+        """The table in the writer's schema (string columns dictionary-encoded where the schema says so)."""
+        columns = []
+        for field, column in zip(self.schema, table.columns):
+            if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(pc.cast(column, pa.string()))
+            columns.append(pc.cast(column, field.type))
+        return pa.table(columns, schema=self.schema)
+
+    def _finish(self) -> None:
+        if self._w is not None:
+            self._w.close()
+        elif self.parts == 0:   # an empty run is still a dataset: one file with the columns and no rows
+            import pyarrow.parquet as pq
+            pq.write_table(self.schema.empty_table(), self.path / "part-00000.parquet", compression="zstd",
+                           store_schema=False)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        self.join()
         try:
-            self._w.close()
+            self._finish()
         except (OSError, pa.ArrowException) as exc:
-            self._error = self._error or exc
-        if self._error is not None:
-            raise BatchError(f"{self.path}: cannot write ({self._error})")
+            self.error = self.error or exc
+        if self.error is not None:
+            raise BatchError(f"{self.path}: cannot write ({self.error})")
 
 
 def _xlsx():
     try:
-        import openpyxl
+        import openpyxl   # the optional excel extra
     except ImportError:
         raise BatchError("XLSX output needs openpyxl: pip install 'reform-rules[excel]' "
                          "(or write .parquet or .csv)") from None
@@ -345,13 +418,14 @@ class XlsxWriter:
             raise BatchError(f"{self.path}: cannot write ({exc})") from None
 
 
-def open_writer(out: Path, fmt: str, fields: Sequence[str]):
-    """The writer of an output format (``write(result)``, ``close()``, ``seconds``)."""
+def open_writer(out: Path, fmt: str, fields: Sequence[str], dataset: bool = False):
+    """The writer of an output format (``write(result)``, ``close()``, ``seconds``); ``dataset``: a directory
+    of Parquet files."""
     if fmt == "parquet":
-        return ParquetWriter(out, fields)
+        return ParquetWriter(out, fields, dataset)
     if fmt == "xlsx":
         return XlsxWriter(out, fields)
-    return _Writer(out, fmt, fields)
+    return TextWriter(out, fmt, fields)
 
 
 def count_jsonl_rows(path: Path) -> int:

@@ -128,7 +128,7 @@ def parse_row(row: Mapping[str, Any], vocabulary, label: str, layout: Layout | N
         raise CitizenError([_column_problem(p, paths) for p in exc.problems]) from None
 
 
-def _id_text(value: Any) -> str:
+def id_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
@@ -166,14 +166,14 @@ def safe_error(row: int, cid: str, message: str) -> tuple[int, str, str]:
     return row, formula_safe(printable(cid)), printable(message)
 
 
-def _json_item(row: int, line: str, vocabulary) -> tuple:
+def json_item(row: int, line: str, vocabulary) -> tuple:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         return (row, None, "", f"row {row}: not a JSON object ({exc.msg})")
     cid = data.get("id") if isinstance(data, dict) else None
     try:
-        return (row, parse_citizen(data, vocabulary, f"row {row}"), _id_text(cid), "")
+        return (row, parse_citizen(data, vocabulary, f"row {row}"), id_text(cid), "")
     except CitizenError as exc:
-        return (row, None, _id_text(cid), " | ".join(exc.messages))
+        return (row, None, id_text(cid), " | ".join(exc.messages))
 

@@ -1,10 +1,18 @@
-"""``reform batch --engine dask``: the same batch core mapped over partitions with dask.dataframe.
+"""``reform batch --engine dask``: the same batch core mapped over partitions with dask.
 
-``batch_frame`` (reform_rules/caseload/batch.py) is a pure function of one partition; here dask reads the input
-in partitions, maps the core over them with ``map_partitions`` on the local scheduler, and the
-results are written in partition order — the same rows as the default engine. On a cluster the
-same graph runs under ``dask.distributed`` (``Client(address)`` before calling ``run_dask``),
-every worker loading the rule base once. Needs the ``dask`` extra: ``pip install -e '.[dask]'``.
+``batch_frame`` (reform_rules/caseload/batch.py) is a pure function of one partition; here dask reads the
+input in partitions, maps the core over them, and the results are written in partition order — the same
+rows as the default engine. With ``--scheduler ADDRESS`` the partitions run on an existing
+``dask.distributed`` cluster (``dask scheduler`` / ``dask worker``), each worker loading the rule base
+once; without it, on the local synchronous scheduler in this process. Needs the ``dask`` extra:
+``pip install 'reform-rules[dask]'``.
+
+The input: a CSV file (split by bytes, ``dd.read_csv``), a JSON Lines file (split by lines), or Parquet —
+a file or a dataset directory, one partition per file, read by the worker itself
+(``formats.read_parquet_part``), so on a cluster the input path must be readable on the workers (a
+shared file system or object store), as must the rules directory. The output is written by this process
+as the partitions' answers come back: CSV, JSON Lines, a Parquet file, or a Parquet dataset directory
+(one file per input partition).
 
 A CSV input must be well-formed here (one record per line, as many fields as the header): dask
 splits the file by bytes, and a malformed line stops the run (exit 2, with pandas' message); rows whose
@@ -12,16 +20,26 @@ splits the file by bytes, and a malformed line stops the run (exit 2, with panda
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from reform_rules.caseload.batch import _base_for, batch_frame, output_meta
-from reform_rules.caseload.files import Dialect, Summary, _csv_header, _format, errors_file_for, is_stdout, output_format, write_errors
+import pyarrow as pa
+
 from reform_rules.basics.errors import BatchError
-from reform_rules.caseload.layout import formula_safe, output_fields, printable
+from reform_rules.caseload.batch import base_for, batch_frame, output_meta
+from reform_rules.caseload.files import Dialect, Summary, csv_header
+from reform_rules.caseload.formats import ParquetWriter, input_format, output_format, parquet_parts, read_parquet_part
+from reform_rules.caseload.layout import Layout, formula_safe, output_fields, printable
+from reform_rules.caseload.writing import errors_file_for, is_stdout, write_errors
+
+# how long --scheduler waits for the scheduler to answer ($REFORM_SCHEDULER_TIMEOUT, e.g. 30s, changes it)
+CONNECT_TIMEOUT = os.environ.get("REFORM_SCHEDULER_TIMEOUT", "10s")
 
 
 def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, partition_info=None):
@@ -30,17 +48,15 @@ def _csv_partition(df, days, rules_dir, offsets, json_output, explain, lang, par
                        explain=explain, lang=lang)
 
 
-def _distributed_client():
-    """The active ``dask.distributed`` client, if the caller made one."""
-    try:
-        from distributed import default_client
-        return default_client()
-    except (ImportError, ValueError):
-        return None
+def _parquet_partition(root: str, index: int, days, rules_dir, first_row, json_output, explain, lang):
+    """On a worker: file ``index`` of a Parquet input, answered."""
+    table = read_parquet_part(Path(root), index)
+    return batch_frame(table, days, rules_dir=rules_dir, first_row=first_row, json_output=json_output,
+                       explain=explain, lang=lang)
 
 
 def _lines_frame(lines):
-    import pandas as pd
+    import pandas as pd   # pandas comes with dask.dataframe: imported only on this path
     return pd.DataFrame({"json": pd.Series(list(lines), dtype=object)})
 
 
@@ -51,72 +67,91 @@ def _not_for_dask(inp: Path, exc: BaseException) -> BatchError:
                       f"the default engine reads it, with each broken line as a row in error")
 
 
+def connect(address: str):
+    """A ``dask.distributed`` client of the scheduler at ``address`` (``tcp://host:8786``); a ``BatchError``
+    (exit 2) when there is none there or it does not answer within ``CONNECT_TIMEOUT``."""
+    try:
+        from distributed import Client   # optional: the dask extra
+    except ImportError as exc:
+        raise BatchError(f"--scheduler needs dask.distributed ({exc.name} is missing): "
+                         f"pip install 'reform-rules[dask]'") from None
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=True)
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError (a bad address) …: one line
+        said = printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)[:200]
+        raise BatchError(f"--scheduler {address}: cannot connect to a dask scheduler there ({said})") from None
+
+
 def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
              explain: bool = False, lang: str = "da", blocksize: int | str = "64MB",
-             out_format: str | None = None, dialect: Dialect | None = None) -> Summary:
-    """Run the batch with dask (local scheduler unless a distributed client is active)."""
+             out_format: str | None = None, dialect: Dialect | None = None, scheduler: str | None = None,
+             dataset: bool = False) -> Summary:
+    """Run the batch with dask: on the cluster at ``scheduler``, else on the local synchronous scheduler.
+    ``dataset``: the output is a directory of Parquet files (one per partition)."""
     try:
-        import dask
+        import dask   # optional: the dask extra
         import dask.bag as db
         import dask.dataframe as dd
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): pip install -e '.[dask]'")
     wall = time.perf_counter()
-    in_fmt, out_fmt = _format(inp, "input"), output_format(out, out_format)
+    in_fmt, out_fmt = input_format(inp), output_format(out, out_format)
+    if out_fmt == "xlsx":
+        raise BatchError("--engine dask writes csv, jsonl or parquet (a spreadsheet is not a cluster's output)")
     errors_path = errors_file_for(out, errors_path)
     json_output = out_fmt == "jsonl"
     rules_dir = str(Path(rules_dir).resolve())
-    if not inp.is_file():
+    if not (inp.is_file() or (in_fmt == "parquet" and inp.is_dir())):
         raise BatchError(f"{inp}: no such file")
-    if in_fmt == "csv":
-        dialect = dialect or Dialect()
-        header = _csv_header(inp, dialect)
-        try:
-            ddf = dd.read_csv(str(inp), dtype={c: "object" for c in header}, keep_default_na=False, na_values=[""],
-                              blocksize=blocksize, encoding=dialect.encoding or "utf-8", sep=dialect.delimiter or ",")
-            lengths = ddf.map_partitions(len).compute().tolist()
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:   # pandas' reader refused the file
-            raise _not_for_dask(inp, exc) from None
-    else:
-        bag = db.read_text(str(inp), blocksize=blocksize, encoding="utf-8")
-        frames = [dask.delayed(_lines_frame)(part) for part in bag.to_delayed()]
-        ddf = dd.from_delayed(frames, meta=pd.DataFrame({"json": pd.Series([], dtype=object)}))
-        lengths = ddf.map_partitions(len).compute().tolist()
-    offsets = [sum(lengths[:i]) for i in range(len(lengths))]
-    meta = output_meta(json_output, rules_dir)
-    fields = list(output_fields(_base_for(rules_dir).ruleset.answer))
-    result = ddf.map_partitions(_csv_partition, [d.isoformat() for d in days], rules_dir, offsets, json_output,
-                                explain, lang, meta=meta, enforce_metadata=False)
-    t = time.perf_counter()
+    base = base_for(rules_dir)
+    client = connect(scheduler) if scheduler else None
     try:
-        if _distributed_client() is not None:   # a cluster: every worker loads the rule base once
-            frame = result.compute()
+        plain = [d.isoformat() for d in days]
+        if in_fmt == "parquet":   # one partition per file, read on the worker
+            lengths = parquet_parts(inp, Layout(base.ruleset.vocabulary))
+            offsets = [sum(lengths[:i]) for i in range(len(lengths))]
+            parts = [dask.delayed(_parquet_partition)(str(inp.resolve()), i, plain, rules_dir, offsets[i] + 1,
+                                                      json_output, explain, lang) for i in range(len(lengths))]
         else:
-            with dask.config.set(scheduler="synchronous"):  # one process: the rule base and its caches are shared
-                frame = result.compute()
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:   # dask needs a well-formed file
-        raise _not_for_dask(inp, exc) from None
+            if in_fmt == "csv":
+                dialect = dialect or Dialect()
+                header = csv_header(inp, dialect)
+                try:
+                    ddf = dd.read_csv(str(inp), dtype={c: "object" for c in header}, keep_default_na=False,
+                                      na_values=[""], blocksize=blocksize, encoding=dialect.encoding or "utf-8",
+                                      sep=dialect.delimiter or ",")
+                    lengths = ddf.map_partitions(len).compute().tolist()
+                except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:   # pandas refused the file
+                    raise _not_for_dask(inp, exc) from None
+            else:
+                bag = db.read_text(str(inp), blocksize=blocksize, encoding="utf-8")
+                frames = [dask.delayed(_lines_frame)(part) for part in bag.to_delayed()]
+                ddf = dd.from_delayed(frames, meta=pd.DataFrame({"json": pd.Series([], dtype=object)}))
+                lengths = ddf.map_partitions(len).compute().tolist()
+            offsets = [sum(lengths[:i]) for i in range(len(lengths))]
+            result = ddf.map_partitions(_csv_partition, plain, rules_dir, offsets, json_output, explain, lang,
+                                        meta=output_meta(json_output, rules_dir), enforce_metadata=False)
+            parts = result.to_delayed()
+        t = time.perf_counter()
+        try:
+            if client is not None:   # the cluster: every worker loads the rule base once
+                frames = list(dask.compute(*parts))
+            else:
+                with dask.config.set(scheduler="synchronous"):  # one process: the rule base and caches are shared
+                    frames = list(dask.compute(*parts))
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:   # dask needs a well-formed file
+            raise _not_for_dask(inp, exc) from None
+    finally:
+        if client is not None:
+            client.close()
     evaluation = time.perf_counter() - t
-    errors = frame[frame["error"].notna()]
-    good = frame[frame["error"].isna()]
     t = time.perf_counter()
-    import contextlib
-    import sys
-    target = contextlib.nullcontext(sys.stdout) if is_stdout(out) else open(out, "w", newline="", encoding="utf-8")
-    with target as fh:
-        if out_fmt == "csv":
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(fields)
-            rows = good[fields].itertuples(index=False, name=None)
-            w.writerows((formula_safe(r[0]),) + r[1:] for r in rows)   # as the default engine writes it
-        else:
-            for line in good["answer"].tolist():
-                fh.write(line + "\n")
-    write_errors(errors_path, [(int(r), c or "", m) for r, c, m in
-                               errors[["row", "citizen", "error"]].itertuples(index=False, name=None)])
-    summary = Summary(rows_in=sum(lengths) if in_fmt == "csv" else len(good) // max(len(days), 1) + len(errors),
-                      rows_out=len(good), errors=len(errors), days=len(days), evaluation=evaluation,
+    fields = list(output_fields(base.ruleset.answer))
+    rows_out, errors = _write(frames, out, out_fmt, fields, dataset)
+    write_errors(errors_path, errors)
+    summary = Summary(rows_in=sum(lengths) if in_fmt != "jsonl" else rows_out // max(len(days), 1) + len(errors),
+                      rows_out=rows_out, errors=len(errors), days=len(days), evaluation=evaluation,
                       write=time.perf_counter() - t)
     if in_fmt == "jsonl":
         with open(inp, encoding="utf-8") as fh:
@@ -126,3 +161,41 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     if summary.rows_in * summary.days != summary.rows_out + summary.errors * summary.days:
         raise RuntimeError(f"batch (dask): internal error: rows do not add up ({summary})")
     return summary
+
+
+def _write(frames: list, out: Path, out_fmt: str, fields: list[str], dataset: bool) -> tuple[int, list]:
+    """The partitions' answers into ``out``, in partition order: the rows written, and the rows in error."""
+    errors: list[tuple[int, str, str]] = []
+    rows_out = 0
+    if out_fmt == "parquet":
+        writer = ParquetWriter(out, fields, dataset)
+        try:
+            for frame in frames:
+                good = frame[frame["error"].isna()]
+                errors += _errors(frame)
+                rows_out += len(good)
+                writer.write_table(pa.Table.from_pandas(good[fields], preserve_index=False))
+        finally:
+            writer.close()
+        return rows_out, errors
+    target = contextlib.nullcontext(sys.stdout) if is_stdout(out) else open(out, "w", newline="", encoding="utf-8")
+    with target as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        if out_fmt == "csv":
+            w.writerow(fields)
+        for frame in frames:
+            good = frame[frame["error"].isna()]
+            errors += _errors(frame)
+            rows_out += len(good)
+            if out_fmt == "csv":
+                rows = good[fields].itertuples(index=False, name=None)
+                w.writerows((formula_safe(r[0]),) + r[1:] for r in rows)   # as the default engine writes it
+            else:
+                for line in good["answer"].tolist():
+                    fh.write(line + "\n")
+    return rows_out, errors
+
+
+def _errors(frame) -> list[tuple[int, str, str]]:
+    bad = frame[frame["error"].notna()]
+    return [(int(r), c or "", m) for r, c, m in bad[["row", "citizen", "error"]].itertuples(index=False, name=None)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from reform_rules.basics.errors import ReformError
+from reform_rules.basics.errors import BatchError, ReformError
 from reform_rules.answer.rulebase import default_rules_dir
 
 
@@ -15,9 +15,10 @@ from reform_rules.cli.common import (LANG, dialect_options, fail, internal_error
 @click.command("batch")
 @click.argument("input_file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--date", "days", multiple=True, required=True, help="A date to answer for (YYYY-MM-DD); repeatable.")
-@click.option("--out", "output", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+@click.option("--out", "output", required=True, type=click.Path(dir_okay=True, allow_dash=True, path_type=Path),
               help="Output file: .csv (flat, compact lists), .jsonl (the answer contract), .parquet or .xlsx "
-                   "(the CSV's columns); - for stdout.")
+                   "(the CSV's columns); a name without an extension (or a directory) is a Parquet dataset "
+                   "directory; - for stdout.")
 @click.option("--format", "out_format", type=click.Choice(["csv", "jsonl", "parquet", "xlsx"]), default=None,
               help="Output format (default: from the extension; csv on stdout).")
 @click.option("--labels", type=LANG, default=None,
@@ -28,6 +29,9 @@ from reform_rules.cli.common import (LANG, dialect_options, fail, internal_error
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: vectorised, one process (forks a helper per core for Datalog); dask: map_partitions.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: run on the dask.distributed cluster whose scheduler is at ADDRESS "
+                   "(tcp://host:8786).")
 @dialect_options
 @click.option("-v", "--verbose", is_flag=True, help="Also print where the evaluation time went.")
 @click.option("--progress/--no-progress", default=None,
@@ -35,7 +39,7 @@ from reform_rules.cli.common import (LANG, dialect_options, fail, internal_error
 @rules_option
 def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_format: str | None,
                   labels: str | None, errors_file: Path | None, explain: bool, lang: str, engine_name: str,
-                  delimiter: str | None, encoding: str, verbose: bool, progress: bool | None,
+                  scheduler: str | None, delimiter: str | None, encoding: str, verbose: bool, progress: bool | None,
                   rules_dir: Path | None) -> None:
     """Answer every citizen in INPUT_FILE (.csv or .parquet flat layout, a directory of Parquet files, or .jsonl
     citizen objects) on every --date.
@@ -45,8 +49,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     when the run is complete (it is written beside it first); a second batch to the same output is
     refused while the first runs.
     """
-    from reform_rules.caseload.files import StopOnSignal
-    from reform_rules.basics.errors import BatchError
+    from reform_rules.caseload.signals import StopOnSignal   # the caseload modules (pyarrow) load only for a batch
     on = []
     for d in days:
         day = option_date(d)
@@ -55,7 +58,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     try:
         with StopOnSignal("batch"):
             summary, notes = _run_batch(input_file, on, output, out_format, errors_file, explain, lang,
-                                        engine_name, delimiter, encoding, progress, rules_dir, labels)
+                                        engine_name, delimiter, encoding, progress, rules_dir, labels, scheduler)
     except (BatchError, ReformError) as exc:
         fail(exc)
     except Exception as exc:  # noqa: BLE001 - no traceback, ever: one line, exit 70
@@ -68,13 +71,17 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
 
 
 def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, engine_name, delimiter, encoding,
-               progress, rules_dir, labels=None):
+               progress, rules_dir, labels=None, scheduler=None):
     """The batch into temporary files beside the locked targets, renamed into place when it is done."""
-    from reform_rules.caseload.files import Dialect, Targets, _csv_header, check_paths, errors_file_for
-    from reform_rules.caseload.formats import input_format, output_format, prefetch
-    from reform_rules.basics.errors import BatchError
+    from reform_rules.caseload.files import Dialect, csv_header
+    from reform_rules.caseload.formats import input_format, is_dataset, output_format, prefetch
+    from reform_rules.caseload.targets import Targets, check_paths
+    from reform_rules.caseload.writing import errors_file_for
     dialect = Dialect.of(delimiter, encoding)
-    fmt = output_format(output, out_format)
+    dataset = is_dataset(output, out_format)
+    fmt = "parquet" if dataset else output_format(output, out_format)
+    if scheduler and engine_name != "dask":
+        raise BatchError("--scheduler goes with --engine dask")
     errors_path = errors_file_for(output, errors_file)
     in_fmt = input_format(input_file)
     if not (input_file.is_file() or (in_fmt == "parquet" and input_file.is_dir())):
@@ -87,13 +94,14 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
             from reform_rules.caseload.on_dask import run_dask
             load_rules(rules_dir)  # refuse broken rules before starting dask
             if in_fmt == "csv":
-                _csv_header(input_file, dialect)
+                csv_header(input_file, dialect)
             targets.clear()
             summary = run_dask(rules_dir or default_rules_dir(), input_file, targets.out_partial, on,
-                               targets.errors_partial, explain=explain, lang=lang, out_format=fmt, dialect=dialect)
+                               targets.errors_partial, explain=explain, lang=lang, out_format=fmt, dialect=dialect,
+                               scheduler=scheduler, dataset=dataset)
         else:
             from reform_rules.caseload.batch import run_batch
-            from reform_rules.caseload.files import pyarrow_without_pandas
+            from reform_rules.caseload.speed import pyarrow_without_pandas
             pyarrow_without_pandas()
             early = prefetch(input_file, dialect)  # read the input while the rules load
             try:
@@ -105,11 +113,12 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
                 early.get()   # an unreadable input stops the run here, before anything is written
             if in_fmt == "csv":   # the columns the rules' vocabulary gives the layout, checked before writing
                 from reform_rules.caseload.layout import Layout
-                _csv_header(input_file, Dialect(dialect.delimiter if delimiter is None else dialect.delimiter,
+                csv_header(input_file, Dialect(dialect.delimiter if delimiter is None else dialect.delimiter,
                                                 dialect.encoding, fields=Layout(base.ruleset.vocabulary).fields))
             targets.clear()
             summary = run_batch(base, input_file, targets.out_partial, on, targets.errors_partial, explain=explain,
-                                lang=lang, progress=progress, prefetched=early, out_format=fmt, labels=labels)
+                                lang=lang, progress=progress, prefetched=early, out_format=fmt, labels=labels,
+                                dataset=dataset)
         targets.commit()
     return summary, dialect.notes
 

@@ -250,13 +250,13 @@ class Analysis:
         return comp.progset(items)
 
 
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(dense id per value, index of the first occurrence of each id), ids in order of appearance."""
     if values.ndim == 2:  # rows of a stack: factorize each, then the pairs, step by step (no overflow)
-        dense, first = _factorize(values[0])
+        dense, first = factorize(values[0])
         for row in values[1:]:
-            d2, f2 = _factorize(row)
-            dense, first = _factorize(dense * len(f2) + d2)
+            d2, f2 = factorize(row)
+            dense, first = factorize(dense * len(f2) + d2)
         return dense, first
     # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
     # without importing pandas, which costs a quarter of a second)
@@ -268,14 +268,14 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dense, first
 
 
-def _signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
+def signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
     """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
     key = np.zeros(rows.shape[1], dtype=np.int64)
     bound = 1
     for row, radix in zip(rows, radices):
         radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
         if bound * radix >= 1 << 62:
-            key, _ = _factorize(key)
+            key, _ = factorize(key)
             bound = int(key.max()) + 1 if len(key) else 1
         key = key * radix + row
         bound *= radix
@@ -284,7 +284,17 @@ def _signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
 
 def unit_keys(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -> np.ndarray:
     """One key per column of ``u`` (situation codes) for one unit of rules: equal keys, equal part of the answer
-    (what the unit's rules that could apply on the date, for the class, read — and nothing else)."""
+    (what the unit's rules that could apply on the date, for the class, read — and nothing else).
+
+    The keys are only comparable within one call (their radices grow with the rule specs and programme sets
+    met so far); a key kept across calls is a column of ``unit_parts``."""
+    return signature(*unit_parts(an, spec_ids, u, tables))
+
+
+def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -> tuple[np.ndarray, list[int]]:
+    """What ``unit_keys`` is made of: one row per component (the spec, then what it reads of each code), one
+    column per situation — stable numbers (indices into lists that only grow), so a column, as a tuple, is
+    a key that means the same in every call — and the radices for ``signature``."""
     comp = an.comp
     specs = an.spec_list
     parts = [spec_ids]
@@ -300,12 +310,12 @@ def unit_keys(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -
         else:                                                            # a set of beside spells
             kind = name.split(":", 1)[1]
             pairs = spec_ids * len(comp.progset_list) + column
-            pd_, pf = _factorize(pairs)
+            pd_, pf = factorize(pairs)
             local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
                              dtype=np.int64)[pd_]
         parts.append(local)
         radices.append(comp.radix.get(name, len(comp.progset_list)))
-    return _signature(np.stack(parts), radices)
+    return np.stack(parts), radices
 
 
 def _number_table(an: Analysis, tables: dict, spec: Spec, name: str) -> np.ndarray:
@@ -318,3 +328,6 @@ def _number_table(an: Analysis, tables: dict, spec: Spec, name: str) -> np.ndarr
 
 def _representative(thresholds: list[int], band_code: int) -> int:
     return thresholds[band_code - 2] if band_code >= 2 else (thresholds[0] - 1 if thresholds else 0)
+
+
+_factorize, _signature = factorize, signature   # the older names (reform_rules/logic/completeness.py)
