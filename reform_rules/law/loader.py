@@ -122,7 +122,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
             while indents and indents[-1] >= indent:
                 indents.pop()
             indents.append(indent)
-            run = _BLOCK_START.match(line).group(1)
+            start = _BLOCK_START.match(line)   # always matches (every part is optional)
+            run = start.group(1) if start else ""
             block = len(indents) + run.count("-") + run.count("?") + run.count(":")
         else:
             block = len(indents)
