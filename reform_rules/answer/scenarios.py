@@ -34,8 +34,9 @@ from typing import Any, Iterable
 from reform_rules.basics import dates
 from reform_rules.law.citizen import Citizen, parse_citizen
 from reform_rules.basics.errors import ReformError
-from reform_rules.law.loader import Document, LoadError, load_file
+from reform_rules.law.loader import Document, LoadError, format_path, load_file
 from reform_rules.answer.rulebase import RuleBase
+from reform_rules.answer.timeline import timeline
 
 COMMON_FIELDS = {"date", "status", "open_questions", "note"}   # beside the answer's declared fields
 
@@ -85,12 +86,12 @@ class Scenario:
     file: str
     title: str
     citizen: Citizen
-    expectations: list = field(default_factory=list)
+    expectations: list[Expectation | TimelineExpectation] = field(default_factory=list)
 
 
 @dataclass
 class Outcome:
-    expectation: Expectation
+    expectation: Expectation | TimelineExpectation
     differences: list[str]
     explanation: list[str]
 
@@ -100,7 +101,7 @@ class Outcome:
 
 
 def _err(doc: Document, path: tuple, message: str) -> str:
-    from reform_rules.law.loader import format_path
+    """``file:line: field: message`` for a field of the scenario file."""
     return f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"
 
 
@@ -109,6 +110,29 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
     path = Path(path)
     label = str(path)
     allowed = expect_fields(base)
+    doc = _scenario_document(path, label)
+    data = doc.data
+    citizen = _citizen(doc, path, base, root)
+    expect = data.get("expect", [])
+    if "expect" in data and (not isinstance(expect, list) or not expect):
+        raise ScenarioError(_err(doc, ("expect",), "must be a non-empty list of dated expectations"))
+    errors: list[str] = []
+    out: list[Expectation | TimelineExpectation] = []
+    for i, item in enumerate(expect):
+        exp = _expectation(doc, i, item, allowed, errors)
+        if exp is not None:
+            out.append(exp)
+    if "timeline" in data:
+        tl = _timeline_expectation(doc, data["timeline"], errors, allowed)
+        if tl:
+            out.append(tl)
+    if errors:
+        raise ScenarioError(errors)
+    return Scenario(file=label, title=str(data.get("title", path.stem)), citizen=citizen, expectations=out)
+
+
+def _scenario_document(path: Path, label: str) -> Document:
+    """The scenario file, parsed: a mapping with the top-level fields it needs and no others."""
     try:
         doc = load_file(path, label)
     except LoadError as exc:
@@ -124,51 +148,46 @@ def load_scenario(path: str | Path, base: RuleBase, root: str | Path | None = No
         errors.append(_err(doc, (), "missing field 'expect' (or 'timeline')"))
     if errors:
         raise ScenarioError(errors)
-    raw = data["citizen"]
+    return doc
+
+
+def _citizen(doc: Document, path: Path, base: RuleBase, root: str | Path | None) -> Citizen:
+    """The scenario's citizen: a file (beside the scenario, under ``root``, or as given), or inline."""
+    raw = doc.data["citizen"]
     if isinstance(raw, str):
-        root = Path(root) if root else path.parent
-        candidates = [path.parent / raw, root / raw, Path(raw)]
+        top = Path(root) if root else path.parent
+        candidates = [path.parent / raw, top / raw, Path(raw)]
         target = next((c for c in candidates if c.is_file()), None)
         if target is None:
             raise ScenarioError(_err(doc, ("citizen",), f"no citizen file '{raw}'"))
-        citizen = base.load_citizen(target)
-    else:
-        sub = Document(file=label, data=raw, lines={k[1:]: v for k, v in doc.lines.items() if k[:1] == ("citizen",)})
-        try:
-            citizen = parse_citizen(raw, base.ruleset.vocabulary, label, sub)
-        except ReformError as exc:
-            raise ScenarioError([m.replace(f"{label}:", f"{label}:", 1) for m in exc.messages]) from None
-    expect = data.get("expect", [])
-    if "expect" in data and (not isinstance(expect, list) or not expect):
-        raise ScenarioError(_err(doc, ("expect",), "must be a non-empty list of dated expectations"))
-    out = []
-    for i, item in enumerate(expect):
-        if not isinstance(item, dict):
-            errors.append(_err(doc, ("expect", i), "an expectation is a mapping with 'date' and answer fields"))
-            continue
-        for k in item:
-            if k not in allowed:
-                errors.append(_err(doc, ("expect", i, k), f"unknown field '{k}' (allowed: {', '.join(sorted(allowed))})"))
-        if "date" not in item:
-            errors.append(_err(doc, ("expect", i), "missing field 'date'"))
-            continue
-        try:
-            day = dates.parse_date(item["date"]).isoformat()
-        except ValueError as exc:
-            errors.append(_err(doc, ("expect", i, "date"), str(exc)))
-            continue
-        fields = {k: v for k, v in item.items() if k not in ("date", "note")}
-        if not fields:
-            errors.append(_err(doc, ("expect", i), "names no answer field to compare"))
-        out.append(Expectation(file=label, line=doc.line(("expect", i)), date=day, fields=fields,
-                               note=item.get("note")))
-    if "timeline" in data:
-        tl = _timeline_expectation(doc, data["timeline"], errors, allowed)
-        if tl:
-            out.append(tl)
-    if errors:
-        raise ScenarioError(errors)
-    return Scenario(file=label, title=str(data.get("title", path.stem)), citizen=citizen, expectations=out)
+        return base.load_citizen(target)
+    sub = Document(file=doc.file, data=raw, lines={k[1:]: v for k, v in doc.lines.items() if k[:1] == ("citizen",)})
+    try:
+        return parse_citizen(raw, base.ruleset.vocabulary, doc.file, sub)
+    except ReformError as exc:
+        raise ScenarioError(exc.messages) from None
+
+
+def _expectation(doc: Document, i: int, item: Any, allowed: set[str], errors: list[str]) -> Expectation | None:
+    """The dated expectation ``expect[i]`` (None when it cannot be compared; the problems go to ``errors``)."""
+    if not isinstance(item, dict):
+        errors.append(_err(doc, ("expect", i), "an expectation is a mapping with 'date' and answer fields"))
+        return None
+    for k in item:
+        if k not in allowed:
+            errors.append(_err(doc, ("expect", i, k), f"unknown field '{k}' (allowed: {', '.join(sorted(allowed))})"))
+    if "date" not in item:
+        errors.append(_err(doc, ("expect", i), "missing field 'date'"))
+        return None
+    try:
+        day = dates.parse_date(item["date"]).isoformat()
+    except ValueError as exc:
+        errors.append(_err(doc, ("expect", i, "date"), str(exc)))
+        return None
+    fields = {k: v for k, v in item.items() if k not in ("date", "note")}
+    if not fields:
+        errors.append(_err(doc, ("expect", i), "names no answer field to compare"))
+    return Expectation(file=doc.file, line=doc.line(("expect", i)), date=day, fields=fields, note=item.get("note"))
 
 
 def _timeline_expectation(doc: Document, raw: Any, errors: list[str], allowed: set[str]) -> TimelineExpectation | None:
@@ -247,7 +266,8 @@ def compare(fields: dict[str, Any], answer: dict[str, Any]) -> list[str]:
     return diffs
 
 
-def run_expectation(base: RuleBase, scenario: Scenario, exp: Expectation) -> Outcome:
+def run_expectation(base: RuleBase, scenario: Scenario, exp: Expectation | TimelineExpectation) -> Outcome:
+    """Evaluate the scenario's citizen for one expectation and compare."""
     if isinstance(exp, TimelineExpectation):
         return _run_timeline(base, scenario, exp)
     answer = base.evaluate(scenario.citizen, dates.parse_date(exp.date), lang="en")
@@ -266,7 +286,7 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _run_timeline(base: RuleBase, scenario: Scenario, exp: TimelineExpectation) -> Outcome:
-    from reform_rules.answer.timeline import timeline
+    """Compare a scenario's timeline with the expected periods and their fields."""
     tl = timeline(base, scenario.citizen, dates.parse_date(exp.start), dates.parse_date(exp.end), lang="en")
     got = [p.start.isoformat() for p in tl.periods]
     want = [p["from"] for p in exp.periods]

@@ -33,7 +33,8 @@ def parse_ordinals(values: Sequence[str | None], one: Callable[[str], int | None
     plain = pc.fill_null(pc.match_substring_regex(arr, _ISO), False).to_numpy(zero_copy_only=False)
     idx = np.flatnonzero(plain)
     if len(idx):
-        raw = np.array([values[i] for i in idx], dtype="S10").view(np.uint8).reshape(-1, 10).astype(np.int64) - 48
+        texts = np.array([values[i] for i in idx.tolist()], dtype="S10")
+        raw = texts.view(np.uint8).reshape(-1, 10).astype(np.int64) - 48
         y = raw[:, 0] * 1000 + raw[:, 1] * 100 + raw[:, 2] * 10 + raw[:, 3]
         m = raw[:, 5] * 10 + raw[:, 6]
         d = raw[:, 8] * 10 + raw[:, 9]

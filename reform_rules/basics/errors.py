@@ -33,14 +33,17 @@ class Problem:
         return ": ".join(parts + [self.message])
 
     def field(self) -> str:
+        """The field path as text (empty when the problem is about the whole input)."""
         return format_path(self.path) if self.path else ""
 
     def to_json(self) -> dict:
+        """The problem as a JSON object."""
         return {"source": self.source, "line": self.line, "rule": self.rule, "field": self.field(),
                 "path": list(self.path), "message": self.message}
 
 
-Problems = Union[list["Problem | str"], "Problem", str]
+# One problem, or a list of them (a list of plain messages, of records, or of both).
+Problems = Union[list["Problem"], list[str], list["Problem | str"], "Problem", str]
 
 
 class ReformError(Exception):

@@ -53,8 +53,8 @@ def citizen_schema(vocabulary: Vocabulary, ref: str = "#/$defs/") -> dict[str, A
     }
     for kind in v.spell_kinds:
         table = v.table(kind.values)
-        spell["properties"][kind.kind] = {"type": "string", "description": kind.label["en"],
-                                          "enum": sorted(set(table) | {a for t in table.terms.values() for a in t.aliases})}
+        names = set(table) | {a for t in table.terms.values() for a in t.aliases}
+        spell["properties"][kind.kind] = {"type": "string", "description": kind.label["en"], "enum": sorted(names)}
     spell["properties"].update({"from": DATE, "to": or_null(DATE)})
     for kind in v.spell_kinds:
         for f in kind.facts:

@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any, Iterator, Union
 
 from reform_rules.basics import dates
-from reform_rules.law.facts import Vocabulary
+from reform_rules.law.facts import Measure, Vocabulary
 
 DERIVED = "target_group"   # the one condition on an answer field: the derived target group
 NUMBER_OPS = ("under", "at_least", "over", "at_most")
@@ -243,41 +243,59 @@ def parse_condition(when: Any, vocabulary: Vocabulary, groups: frozenset[str] | 
 
 
 def _test(key: str, value: Any, v: Vocabulary, groups: frozenset[str] | None) -> Test:
+    """The typed test of one ``when`` entry; ConditionError when it cannot be one."""
     if key == DERIVED:
-        test = _choice(key, value, None, v)
-        for x in (test.values or ()) + (test.not_in or ()):
-            if groups is not None and x not in groups:
-                raise ConditionError((), f"'{x}' is not a target group decided by any rule")
-        return test
+        return _derived(key, value, v, groups)
     found = v.condition_kind(key)
     if found is None:
-        names = v.condition_names() + [DERIVED, "any_of"]
-        near = difflib.get_close_matches(key, names, n=1)
-        hint = f"did you mean '{near[0]}'? " if near else ""
-        raise ConditionError((), f"unknown condition '{key}' ({hint}the conditions are: {', '.join(names)})")
+        raise _unknown_condition(key, v)
     what, decl = found
-    if what == "current":
+    if what in ("current", "choice"):
         return _choice(key, value, decl.values, v)
     if what == "beside":
         return replace(_choice(key, value, decl.values, v), beside=decl.kind)
-    if what == "choice":
-        return _choice(key, value, decl.values, v)
     if what == "bool":
-        if isinstance(value, bool):
-            return BoolTest(key, value)
-        if isinstance(value, dict) and set(value) == {"known"} and isinstance(value["known"], bool):
-            return BoolTest(key, None, value["known"])
-        raise ConditionError((), f"{value!r}: give true, false or {{known: false}}")
+        return _bool(key, value)
     if what == "integer":
         return _number(key, value, (decl.minimum or 0, decl.maximum))
     if what == "measure":
         measure, _owner = decl
-        return _date(key, value) if measure.is_date else _number(key, value, MEASURE_RANGE[measure.kind])
+        return _measured(key, value, measure)
     if what == "beside-measure":
         measure, kind = decl
-        test = _date(key, value) if measure.is_date else _number(key, value, MEASURE_RANGE[measure.kind])
-        return replace(test, beside=kind.kind)
+        return replace(_measured(key, value, measure), beside=kind.kind)
     raise ConditionError((), f"cannot test '{key}'")
+
+
+def _derived(key: str, value: Any, v: Vocabulary, groups: frozenset[str] | None) -> ChoiceTest:
+    """A test on the target group, which must name groups some rule decides."""
+    test = _choice(key, value, None, v)
+    for x in (test.values or ()) + (test.not_in or ()):
+        if groups is not None and x not in groups:
+            raise ConditionError((), f"'{x}' is not a target group decided by any rule")
+    return test
+
+
+def _unknown_condition(key: str, v: Vocabulary) -> ConditionError:
+    """The error for a condition the vocabulary does not declare, with the nearest name."""
+    names = v.condition_names() + [DERIVED, "any_of"]
+    near = difflib.get_close_matches(key, names, n=1)
+    hint = f"did you mean '{near[0]}'? " if near else ""
+    return ConditionError((), f"unknown condition '{key}' ({hint}the conditions are: {', '.join(names)})")
+
+
+def _bool(key: str, value: Any) -> BoolTest:
+    """``true``, ``false`` or ``{known: false}``."""
+    if isinstance(value, bool):
+        return BoolTest(key, value)
+    if isinstance(value, dict) and set(value) == {"known"} and isinstance(value["known"], bool):
+        return BoolTest(key, None, value["known"])
+    raise ConditionError((), f"{value!r}: give true, false or {{known: false}}")
+
+
+def _measured(key: str, value: Any, measure: Measure) -> DateTest | NumberTest:
+    """A test on a measure: a date, or a number in the range of its kind."""
+    return _date(key, value) if measure.is_date else _number(key, value, MEASURE_RANGE[measure.kind])
 
 
 def _choice(key: str, value: Any, table: str | None, v: Vocabulary) -> ChoiceTest:
@@ -351,7 +369,8 @@ def _date(key: str, value: Any) -> DateTest:
 def _text(value: Any, top: bool = True) -> str:
     if isinstance(value, dict):
         if top:
-            return "; ".join(f"{k}: " + (" | ".join("(" + _text(b) + ")" for b in x) if k == "any_of" else _text(x, False))
+            return "; ".join(f"{k}: " + (" | ".join("(" + _text(b) + ")" for b in x) if k == "any_of"
+                                         else _text(x, False))
                              for k, x in value.items())
         return "{" + ", ".join(f"{k}: {_text(x, False)}" for k, x in value.items()) + "}"
     if isinstance(value, list):

@@ -118,37 +118,50 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int]:
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.lstrip(" ")
         if stripped and not stripped.startswith("#") and brackets == 0:
-            indent = len(line) - len(stripped)
-            while indents and indents[-1] >= indent:
-                indents.pop()
-            indents.append(indent)
-            run = _BLOCK_START.match(line).group(1)
-            block = len(indents) + run.count("-") + run.count("?") + run.count(":")
+            block = _block_depth(line, len(line) - len(stripped), indents)
         else:
             block = len(indents)
-        inner = brackets
-        quoted = False
-        for m in _QUOTE_OR_BRACKET.finditer(line):
-            ch = m.group()
-            if len(ch) == 2:  # an escape in a double-quoted string; elsewhere a backslash is only a character
-                if quoted:
-                    continue
-                ch = ch[1]
-            if ch == '"':
-                quoted = not quoted
-            elif quoted:
-                continue
-            elif ch in "[{":
-                brackets += 1
-                inner = max(inner, brackets)
-            elif ch in "]}" and brackets:
-                brackets -= 1
+        inner, brackets = _bracket_depth(line, brackets)
         depth = block + inner
         if depth > deepest:
             deepest, deepest_line = depth, number
             if deepest > limit:
                 break
     return deepest, deepest_line
+
+
+def _block_depth(line: str, indent: int, indents: list[int]) -> int:
+    """The block-YAML depth of a content line at ``indent``: the open indentation levels (``indents``,
+    updated) plus its run of ``- ``, ``? ``, ``: `` indicators."""
+    while indents and indents[-1] >= indent:
+        indents.pop()
+    indents.append(indent)
+    start = _BLOCK_START.match(line)   # always matches (every part is optional)
+    run = start.group(1) if start else ""
+    return len(indents) + run.count("-") + run.count("?") + run.count(":")
+
+
+def _bracket_depth(line: str, brackets: int) -> tuple[int, int]:
+    """The deepest bracket nesting on ``line`` (starting ``brackets`` deep, outside double-quoted
+    strings), and the brackets still open at its end."""
+    inner = brackets
+    quoted = False
+    for m in _QUOTE_OR_BRACKET.finditer(line):
+        ch = m.group()
+        if len(ch) == 2:  # an escape in a double-quoted string; elsewhere a backslash is only a character
+            if quoted:
+                continue
+            ch = ch[1]
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in "[{":
+            brackets += 1
+            inner = max(inner, brackets)
+        elif ch in "]}" and brackets:
+            brackets -= 1
+    return inner, brackets
 
 
 def _check_depth(text: str, label: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from reform_rules.law.answer_fields import AnswerShape
 from reform_rules.law.conditions import Condition
-from reform_rules.law.facts import Term, Vocabulary
+from reform_rules.law.facts import Vocabulary
 
 UNDETERMINED = "undetermined"
 NONE = "none"   # a rule that decides, explicitly, that a field has no value (no trial, no requirement)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import errno
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from reform_rules.basics import dates
 from reform_rules.basics.errors import RuleFileError
-from reform_rules.law.answer_fields import read_answer
+from reform_rules.law.answer_fields import AnswerShape, read_answer
 from reform_rules.law.conditions import DERIVED, parse_condition
 from reform_rules.law.loader import Document, LoadError, format_path, parse_text, read_text
 from reform_rules.law.model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
@@ -100,9 +101,8 @@ def _label(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
-    """Load and schema-check every rule file; returns the documents and all errors."""
-    directory = Path(directory)
+def _rules_directory(directory: Path) -> None:
+    """RuleFileError unless ``directory`` is a directory that can be opened."""
     try:
         is_dir = stat.S_ISDIR(directory.stat().st_mode)
     except FileNotFoundError:
@@ -111,42 +111,62 @@ def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
         raise RuleFileError(f"{directory}: cannot open the rules directory ({exc.strerror or exc})") from None
     if not is_dir:
         raise RuleFileError(f"{directory}: not a directory of rule files")
-    docs: list[Document] = []
-    files, errors = rule_entries(directory)
-    if not files and not errors:
-        raise RuleFileError(f"{directory}: no rule files (*.yaml) found")
-    for path in files:
-        label = _label(path, directory)
-        try:
-            text = read_text(path, label)
-            errors.extend(text_errors(text, label))
-            doc = parse_text(text, label)
-        except LoadError as exc:
-            errors.append(str(exc))
-            continue
-        if not isinstance(doc.data, dict):
-            errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
-            continue
-        subject = doc.data.get("subject")
-        if isinstance(subject, str) and subject in SPECIAL:
-            problems = validate(doc, SPECIAL[subject])
-            errors.extend(problems or document_errors(doc, SPECIAL[subject]))
-        docs.append(doc)
-    # Rule files are checked against the answer's declared fields (what a ``then`` may give).
-    shape = None
+
+
+def _is_special(doc: Document) -> bool:
+    """Whether ``doc`` declares something other than rules (sources, vocabulary, values, …)."""
+    subject = doc.data.get("subject")
+    return isinstance(subject, str) and subject in SPECIAL
+
+
+def _load_document(path: Path, label: str, errors: list[str]) -> Document | None:
+    """One rule file, read, parsed and (unless it holds rules) schema-checked; None when it cannot be read."""
+    try:
+        text = read_text(path, label)
+        errors.extend(text_errors(text, label))
+        doc = parse_text(text, label)
+    except LoadError as exc:
+        errors.append(str(exc))
+        return None
+    if not isinstance(doc.data, dict):
+        errors.append(f"{label}:1: (document): a rule file must be a mapping with 'subject' and 'rules'")
+        return None
+    if _is_special(doc):
+        kind = SPECIAL[doc.data["subject"]]
+        errors.extend(validate(doc, kind) or document_errors(doc, kind))
+    return doc
+
+
+def _answer_shape(docs: list[Document], directory: Path, errors: list[str]) -> AnswerShape | None:
+    """The answer's declared fields (None when there is no valid answer file: that is reported)."""
     answer_docs = [d for d in docs if d.data.get("subject") == "answer"]
-    if not docs:
-        return docs, errors
     if len(answer_docs) > 1:
-        errors.append(f"{answer_docs[1].file}:1: subject: a second answer file (the first is {answer_docs[0].file}); keep one")
+        errors.append(f"{answer_docs[1].file}:1: subject: a second answer file "
+                      f"(the first is {answer_docs[0].file}); keep one")
     elif not answer_docs:
         if not errors:   # (a broken answer file is reported as broken, not as missing)
             errors.append(f"{directory}: no answer file (a file with 'subject: answer' declaring the answer's fields)")
     elif not validate(answer_docs[0], "answer-fields"):
         shape, found = read_answer(answer_docs[0])
         errors.extend(found)
+        return shape
+    return None
+
+
+def read_documents(directory: str | Path) -> tuple[list[Document], list[str]]:
+    """Load and schema-check every rule file; returns the documents and all errors."""
+    directory = Path(directory)
+    _rules_directory(directory)
+    files, errors = rule_entries(directory)
+    if not files and not errors:
+        raise RuleFileError(f"{directory}: no rule files (*.yaml) found")
+    docs = [doc for path in files if (doc := _load_document(path, _label(path, directory), errors)) is not None]
+    if not docs:
+        return docs, errors
+    # Rule files are checked against the answer's declared fields (what a ``then`` may give).
+    shape = _answer_shape(docs, directory, errors)
     for doc in docs:   # (without the answer's declaration a rule's `then` cannot be checked: that error is reported)
-        if shape is not None and not (isinstance(doc.data.get("subject"), str) and doc.data["subject"] in SPECIAL):
+        if shape is not None and not _is_special(doc):
             errors.extend(validate(doc, "rules", rules_validator(shape)) or document_errors(doc, "rules"))
     return docs, errors
 
@@ -165,59 +185,66 @@ def _ids(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def read_rules(directory: str | Path) -> RuleSet:
-    """The validated RuleSet of ``directory``; raises RuleFileError listing every problem."""
-    docs, errors = read_documents(directory)
-    if errors:
-        raise RuleFileError(errors)
-    sources: dict[str, Source] = {}
-    source_at: dict[str, str] = {}
-    vocabulary: Vocabulary | None = None
-    answer = None
+@dataclass
+class _Parts:
+    """The documents of a rules directory sorted by what they declare."""
+    sources: dict[str, Source] = field(default_factory=dict)
+    source_at: dict[str, str] = field(default_factory=dict)   # source id → where it is first defined
     vocabulary_doc: Document | None = None
-    value_docs: list[Document] = []
-    parameters: list[Parameter] = []
-    rule_docs: list[Document] = []
+    value_docs: list[Document] = field(default_factory=list)
+    answer: AnswerShape | None = None
+    parameters: list[Parameter] = field(default_factory=list)
+    rule_docs: list[Document] = field(default_factory=list)
+
+
+def _add_sources(doc: Document, parts: _Parts, errors: list[str]) -> None:
+    """The sources of a source registry file (each id once)."""
+    for i, s in enumerate(doc.data["sources"]):
+        where = f"{doc.file}:{doc.line(('sources', i, 'id'))}"
+        if s["id"] in parts.sources:
+            errors.append(f"{where}: sources[{i}].id: duplicate source id '{s['id']}' "
+                          f"(first defined at {parts.source_at[s['id']]})")
+        else:
+            parts.source_at[s["id"]] = where
+        parts.sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
+                                        where=s["where"], date=_date(s.get("date")), file=s.get("file"),
+                                        note=s.get("note"), label=s.get("label"), url=s.get("url"))
+
+
+def _parameters(doc: Document) -> list[Parameter]:
+    """The parameters of a parameters file, each with its dated values."""
+    return [Parameter(id=p["id"], title=p["title"], status=p["status"], source=_citations(p["source"]),
+                      values=[(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]],
+                      unit=p.get("unit"), reason=p.get("reason"), file=doc.file, line=doc.line(("parameters", i)))
+            for i, p in enumerate(doc.data["parameters"])]
+
+
+def _sort_documents(docs: list[Document], errors: list[str]) -> _Parts:
+    """Sort the documents by subject; sources, parameters and the answer are read on the way."""
+    parts = _Parts()
     for doc in docs:
         kind = SPECIAL.get(doc.data["subject"])
         if kind == "sources":
-            for i, s in enumerate(doc.data["sources"]):
-                where = f"{doc.file}:{doc.line(('sources', i, 'id'))}"
-                if s["id"] in sources:
-                    errors.append(f"{where}: sources[{i}].id: duplicate source id '{s['id']}' "
-                                  f"(first defined at {source_at[s['id']]})")
-                else:
-                    source_at[s["id"]] = where
-                sources[s["id"]] = Source(id=s["id"], title=s["title"], kind=s["kind"], status=s["status"],
-                                          where=s["where"], date=_date(s.get("date")), file=s.get("file"),
-                                          note=s.get("note"), label=s.get("label"), url=s.get("url"))
+            _add_sources(doc, parts, errors)
         elif kind == "vocabulary":
-            if vocabulary_doc is not None:
+            if parts.vocabulary_doc is not None:
                 errors.append(f"{doc.file}:{doc.line(('subject',))}: subject: a second vocabulary file "
-                              f"(the first is {vocabulary_doc.file}); keep one")
+                              f"(the first is {parts.vocabulary_doc.file}); keep one")
                 continue
-            vocabulary_doc = doc
+            parts.vocabulary_doc = doc
         elif kind == "values":
-            value_docs.append(doc)
+            parts.value_docs.append(doc)
         elif kind == "answer-fields":
-            answer, _ = read_answer(doc)   # its problems were reported with the schema check
+            parts.answer, _ = read_answer(doc)   # its problems were reported with the schema check
         elif kind == "parameters":
-            for i, p in enumerate(doc.data["parameters"]):
-                values = [(_date(v["from"]), _date(v.get("to")), v["value"]) for v in p["values"]]
-                parameters.append(Parameter(id=p["id"], title=p["title"], status=p["status"],
-                                            source=_citations(p["source"]), values=values, unit=p.get("unit"),
-                                            reason=p.get("reason"), file=doc.file,
-                                            line=doc.line(("parameters", i))))
+            parts.parameters.extend(_parameters(doc))
         else:
-            rule_docs.append(doc)
-    if vocabulary_doc is None:
-        errors.append(f"{directory}: no vocabulary file (a file with 'subject: vocabulary')")
-    else:
-        vocabulary, found = read_vocabulary(vocabulary_doc, value_docs)
-        errors.extend(found)
-    if not sources:
-        errors.append(f"{directory}: no source registry (a file with 'subject: sources')")
-    rule_docs.sort(key=lambda d: (d.data.get("order", 1000), d.file))
+            parts.rule_docs.append(doc)
+    return parts
+
+
+def _read_rule_docs(rule_docs: list[Document]) -> tuple[list[Rule], list[tuple[str, str, dict | None]]]:
+    """Every rule of the rule files (in their order), and each file's (subject, file, title)."""
     rules: list[Rule] = []
     subjects = []
     for doc in rule_docs:
@@ -234,14 +261,35 @@ def read_rules(directory: str | Path) -> RuleSet:
                 overrides=_ids(raw.get("overrides")), effect=raw.get("effect", "replace"),
                 then_kind=kind, then_value=value, position=len(rules),
                 field_lines={k[2:]: v for k, v in doc.lines.items() if k[:2] == ("rules", i)}))
-    if vocabulary is not None:
-        errors.extend(_conditions(rules, rule_docs, vocabulary))
-    errors.extend(_cross_check(rules, sources, vocabulary, parameters, rule_docs))
+    return rules, subjects
+
+
+def read_rules(directory: str | Path) -> RuleSet:
+    """The validated RuleSet of ``directory``; raises RuleFileError listing every problem."""
+    docs, errors = read_documents(directory)
     if errors:
         raise RuleFileError(errors)
+    parts = _sort_documents(docs, errors)
+    vocabulary: Vocabulary | None = None
+    if parts.vocabulary_doc is None:
+        errors.append(f"{directory}: no vocabulary file (a file with 'subject: vocabulary')")
+    else:
+        vocabulary, found = read_vocabulary(parts.vocabulary_doc, parts.value_docs)
+        errors.extend(found)
+    if not parts.sources:
+        errors.append(f"{directory}: no source registry (a file with 'subject: sources')")
+    parts.rule_docs.sort(key=lambda d: (d.data.get("order", 1000), d.file))
+    rules, subjects = _read_rule_docs(parts.rule_docs)
+    if vocabulary is not None:
+        errors.extend(_conditions(rules, parts.rule_docs, vocabulary))
+    errors.extend(_cross_check(rules, parts.sources, vocabulary, parts.parameters))
+    if errors:
+        raise RuleFileError(errors)
+    # Without errors both are there: a missing vocabulary or answer file is an error (above, read_documents).
+    assert vocabulary is not None and parts.answer is not None, "no error, yet no vocabulary or answer"
     documents = {d.file: d.data for d in docs}
-    return RuleSet(directory=str(directory), rules=rules, sources=sources, vocabulary=vocabulary, answer=answer,
-                   parameters=parameters, subjects=subjects, documents=documents)
+    return RuleSet(directory=str(directory), rules=rules, sources=parts.sources, vocabulary=vocabulary,
+                   answer=parts.answer, parameters=parts.parameters, subjects=subjects, documents=documents)
 
 
 def _where(rule: Rule, field: str) -> str:
@@ -293,9 +341,11 @@ def _then_values(rule: Rule, vocabulary: Vocabulary) -> list[str]:
 
 def _override_cycles(rules: list[Rule], by_id: dict[str, Rule]) -> list[str]:
     """A rule that, through exceptions, ends up overriding itself sets both sides aside."""
-    errors, reported = [], set()
+    errors: list[str] = []
+    reported: set[frozenset[str]] = set()
     for rule in rules:
-        stack, seen = [(rule.id, (rule.id,))], set()
+        stack: list[tuple[str, tuple[str, ...]]] = [(rule.id, (rule.id,))]
+        seen: set[str] = set()
         while stack:
             current, path = stack.pop()
             for target in by_id[current].overrides if current in by_id else ():
@@ -311,10 +361,25 @@ def _override_cycles(rules: list[Rule], by_id: dict[str, Rule]) -> list[str]:
     return errors
 
 
-def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None,
-                 parameters: list[Parameter], docs: list[Document]) -> list[str]:
+def _cross_check(rules: list[Rule], sources: dict[str, Source], vocabulary: Vocabulary | None,
+                 parameters: list[Parameter]) -> list[str]:
     """References between rules, sources and vocabulary; assigns each rule its family."""
     errors: list[str] = []
+    by_id = _index(rules, errors)
+    for rule in rules:
+        errors.extend(_field_errors(rule, sources))
+        if vocabulary is not None:
+            errors.extend(_then_values(rule, vocabulary))
+        errors.extend(_override_errors(rule, by_id))
+    _assign_families(rules, by_id)
+    errors.extend(_family_errors(rules, by_id))
+    errors.extend(_override_cycles(rules, by_id))
+    errors.extend(_parameter_errors(parameters, sources))
+    return errors
+
+
+def _index(rules: list[Rule], errors: list[str]) -> dict[str, Rule]:
+    """The rules by id (the first of a repeated id; each repeat is an error)."""
     by_id: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in by_id:
@@ -322,32 +387,46 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
             errors.append(f"{_where(rule, 'id')}: duplicate rule id (first defined at {first.file}:{first.line})")
         else:
             by_id[rule.id] = rule
-    for rule in rules:
-        if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:
-            errors.append(f"{_where(rule, 'valid.to')}: {rule.valid_to} is before valid.from {rule.valid_from}")
-        for c in rule.source:
-            if c.ref not in sources:
-                errors.append(f"{_where(rule, 'source')}: unknown source '{c.ref}' (not in the source registry)")
-        if rule.status == "provisional" and not rule.reason:
-            errors.append(f"{_where(rule, 'reason')}: a provisional rule must state its reason")
-        if rule.undetermined and not rule.question:
-            errors.append(f"{_where(rule, 'question')}: an undetermined answer must name its open question")
-        if rule.then_kind is None and rule.effect != "waive":
-            errors.append(f"{_where(rule, 'then')}: missing field 'then' (what the rule decides); "
-                          "only an exception with 'effect: waive' may leave it out")
-        if rule.effect == "waive" and rule.then_kind is not None:
-            errors.append(f"{_where(rule, 'then')}: an exception with 'effect: waive' lifts the rule it overrides "
-                          "and decides nothing of its own; remove 'then' or the waive")
-        if vocabulary is not None:
-            errors.extend(_then_values(rule, vocabulary))
-        if rule.effect == "waive" and not rule.overrides:
-            errors.append(f"{_where(rule, 'overrides')}: an exception with 'effect: waive' must name the rule it overrides")
-        for target in rule.overrides:
-            if target == rule.id:
-                errors.append(f"{_where(rule, 'overrides')}: a rule cannot override itself")
-            elif target not in by_id:
-                errors.append(f"{_where(rule, 'overrides')}: '{target}' is not a rule id")
-    # Families: a rule's conclusion, or for a pure exception the family of what it overrides.
+    return by_id
+
+
+def _field_errors(rule: Rule, sources: dict[str, Source]) -> list[str]:
+    """A rule's own fields: its dates in order, known sources, a reason, a question, a ``then`` that fits its effect."""
+    errors: list[str] = []
+    if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:
+        errors.append(f"{_where(rule, 'valid.to')}: {rule.valid_to} is before valid.from {rule.valid_from}")
+    for c in rule.source:
+        if c.ref not in sources:
+            errors.append(f"{_where(rule, 'source')}: unknown source '{c.ref}' (not in the source registry)")
+    if rule.status == "provisional" and not rule.reason:
+        errors.append(f"{_where(rule, 'reason')}: a provisional rule must state its reason")
+    if rule.undetermined and not rule.question:
+        errors.append(f"{_where(rule, 'question')}: an undetermined answer must name its open question")
+    if rule.then_kind is None and rule.effect != "waive":
+        errors.append(f"{_where(rule, 'then')}: missing field 'then' (what the rule decides); "
+                      "only an exception with 'effect: waive' may leave it out")
+    if rule.effect == "waive" and rule.then_kind is not None:
+        errors.append(f"{_where(rule, 'then')}: an exception with 'effect: waive' lifts the rule it overrides "
+                      "and decides nothing of its own; remove 'then' or the waive")
+    return errors
+
+
+def _override_errors(rule: Rule, by_id: dict[str, Rule]) -> list[str]:
+    """A rule overrides other, existing rules (and a waive names one)."""
+    errors: list[str] = []
+    if rule.effect == "waive" and not rule.overrides:
+        errors.append(f"{_where(rule, 'overrides')}: an exception with 'effect: waive' "
+                      "must name the rule it overrides")
+    for target in rule.overrides:
+        if target == rule.id:
+            errors.append(f"{_where(rule, 'overrides')}: a rule cannot override itself")
+        elif target not in by_id:
+            errors.append(f"{_where(rule, 'overrides')}: '{target}' is not a rule id")
+    return errors
+
+
+def _assign_families(rules: list[Rule], by_id: dict[str, Rule]) -> None:
+    """Each rule's family: its conclusion, or for a pure exception the family of what it overrides."""
     for rule in rules:
         if rule.then_kind:
             rule.family = rule.then_kind
@@ -357,6 +436,11 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
                 fams = {by_id[t].family for t in rule.overrides if t in by_id and by_id[t].family}
                 if len(fams) == 1:
                     rule.family = fams.pop()
+
+
+def _family_errors(rules: list[Rule], by_id: dict[str, Rule]) -> list[str]:
+    """An exception decides the same thing as the rules it overrides, and something at all."""
+    errors: list[str] = []
     for rule in rules:
         for target in rule.overrides:
             other = by_id.get(target)
@@ -365,9 +449,10 @@ def _cross_check(rules: list[Rule], sources: dict, vocabulary: Vocabulary | None
                               f"this rule decides {rule.family}; an exception must decide the same thing")
         if not rule.family and rule.overrides:
             errors.append(f"{_where(rule, 'overrides')}: cannot tell what this exception decides")
-    errors.extend(_override_cycles(rules, by_id))
-    for p in parameters:
-        for c in p.source:
-            if c.ref not in sources:
-                errors.append(f"{p.file}:{p.line}: {p.id}: source: unknown source '{c.ref}'")
     return errors
+
+
+def _parameter_errors(parameters: list[Parameter], sources: dict[str, Source]) -> list[str]:
+    """Every parameter cites known sources."""
+    return [f"{p.file}:{p.line}: {p.id}: source: unknown source '{c.ref}'"
+            for p in parameters for c in p.source if c.ref not in sources]

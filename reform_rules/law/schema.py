@@ -113,65 +113,106 @@ def _leaf(error: ValidationError) -> ValidationError:
     return error
 
 
-def _describe(error: ValidationError) -> Iterator[tuple[tuple, str]]:
-    path = tuple(error.absolute_path)
+Described = Iterator[tuple[tuple, str]]
+
+_TYPE_WORDS: dict[str, str] = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
+                               "boolean": "true or false", "null": "nothing (empty)", "number": "a number"}
+
+
+def _unknown_fields(error: ValidationError, path: tuple) -> Described:
+    """Each field the schema does not allow here."""
     value = error.instance
-    kind = error.validator
-    if kind == "additionalProperties" and isinstance(value, dict):
-        allowed = set(error.schema.get("properties", {}))
-        for key in value:
-            if key not in allowed:
-                names = ", ".join(sorted(allowed))
-                yield path + (key,), f"unknown field '{key}' (allowed here: {names})"
+    if not isinstance(value, dict):
+        yield path, error.message
         return
-    if kind == "required":
-        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
-        for key in missing:
-            yield path, f"missing field '{key}'"
-        return
-    if kind == "format" and isinstance(error.cause, DateRangeError):
+    allowed = set(error.schema.get("properties", {}))
+    for key in value:
+        if key not in allowed:
+            names = ", ".join(sorted(allowed))
+            yield path + (key,), f"unknown field '{key}' (allowed here: {names})"
+
+
+def _missing_fields(error: ValidationError, path: tuple) -> Described:
+    """Each required field that is not there."""
+    value = error.instance
+    missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+    for key in missing:
+        yield path, f"missing field '{key}'"
+
+
+def _bad_format(error: ValidationError, path: tuple) -> Described:
+    """A value not in its format (a date out of range is probably a typo)."""
+    if isinstance(error.cause, DateRangeError):
         yield path, f"{error.cause}; is it a typo?"
-        return
-    if kind == "format":
-        yield path, f"'{value}' is not a date (YYYY-MM-DD)" if error.validator_value == "date" \
-            else f"'{value}' is not a valid {error.validator_value}"
-        return
-    if kind == "enum":
-        hint = ""
-        if isinstance(value, bool) and any(isinstance(v, str) and v in ("yes", "no") for v in error.validator_value):
-            hint = " (YAML reads an unquoted yes/no as true/false: write \"yes\" in quotes)"
-        yield path, f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}{hint}"
-        return
-    if kind == "const":
-        yield path, f"{value!r} must be {error.validator_value!r}"
-        return
-    if kind == "type":
-        want = error.validator_value
-        words = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
-                 "boolean": "true or false", "null": "nothing (empty)", "number": "a number"}
-        if error.schema.get("format") == "date":
-            want_text = "a date (YYYY-MM-DD)"
-        else:
-            want_text = " or ".join(words.get(w, w) for w in (want if isinstance(want, list) else [want]))
-        yield path, f"{value!r} is {_type_name(value)}; expected {want_text}"
-        return
-    if kind in ("minimum", "maximum"):
-        bound = error.validator_value
-        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
-        yield path, f"{value!r} is {'less than the minimum' if kind == 'minimum' else 'greater than the maximum'} " \
-            f"of {bound}"
-        return
-    if kind == "pattern":
-        yield path, f"'{value}' is not a valid id (lowercase letters, digits and '-')"
-        return
-    if kind in ("minItems", "minProperties"):
-        n = error.validator_value
-        yield path, "must not be empty" if n == 1 else f"needs at least {n} entries (has {len(value)})"
-        return
-    if kind == "maxProperties":
-        yield path, f"give exactly one of: {', '.join(sorted(error.schema.get('properties', {})))}"
-        return
-    yield path, error.message
+    elif error.validator_value == "date":
+        yield path, f"'{error.instance}' is not a date (YYYY-MM-DD)"
+    else:
+        yield path, f"'{error.instance}' is not a valid {error.validator_value}"
+
+
+def _not_in_enum(error: ValidationError, path: tuple) -> Described:
+    """A value not among the allowed ones (with a hint for YAML's unquoted yes/no)."""
+    value = error.instance
+    hint = ""
+    if isinstance(value, bool) and any(isinstance(v, str) and v in ("yes", "no") for v in error.validator_value):
+        hint = " (YAML reads an unquoted yes/no as true/false: write \"yes\" in quotes)"
+    yield path, f"{value!r} is not one of: {', '.join(map(str, error.validator_value))}{hint}"
+
+
+def _not_const(error: ValidationError, path: tuple) -> Described:
+    """A value other than the one it must be."""
+    yield path, f"{error.instance!r} must be {error.validator_value!r}"
+
+
+def _wrong_type(error: ValidationError, path: tuple) -> Described:
+    """A value of another type than expected, in words."""
+    want = error.validator_value
+    wants: list[str] = want if isinstance(want, list) else [want]
+    if error.schema.get("format") == "date":
+        want_text = "a date (YYYY-MM-DD)"
+    else:
+        want_text = " or ".join(_TYPE_WORDS.get(w, w) for w in wants)
+    yield path, f"{error.instance!r} is {_type_name(error.instance)}; expected {want_text}"
+
+
+def _out_of_range(error: ValidationError, path: tuple) -> Described:
+    """A number under its minimum or over its maximum."""
+    bound = error.validator_value
+    bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+    side = "less than the minimum" if error.validator == "minimum" else "greater than the maximum"
+    yield path, f"{error.instance!r} is {side} of {bound}"
+
+
+def _bad_pattern(error: ValidationError, path: tuple) -> Described:
+    """Text that is not an id."""
+    yield path, f"'{error.instance}' is not a valid id (lowercase letters, digits and '-')"
+
+
+def _too_few(error: ValidationError, path: tuple) -> Described:
+    """An empty (or too short) list or mapping."""
+    n = error.validator_value
+    yield path, "must not be empty" if n == 1 else f"needs at least {n} entries (has {len(error.instance)})"
+
+
+def _too_many_properties(error: ValidationError, path: tuple) -> Described:
+    """A mapping that must give exactly one of its fields."""
+    yield path, f"give exactly one of: {', '.join(sorted(error.schema.get('properties', {})))}"
+
+
+_DESCRIBERS = {"additionalProperties": _unknown_fields, "required": _missing_fields, "format": _bad_format,
+               "enum": _not_in_enum, "const": _not_const, "type": _wrong_type, "minimum": _out_of_range,
+               "maximum": _out_of_range, "pattern": _bad_pattern, "minItems": _too_few, "minProperties": _too_few,
+               "maxProperties": _too_many_properties}
+
+
+def _describe(error: ValidationError) -> Described:
+    """The problems one schema error stands for, each as (field path, message in plain words)."""
+    path = tuple(error.absolute_path)
+    describe = _DESCRIBERS.get(str(error.validator))
+    if describe is None:
+        yield path, error.message
+    else:
+        yield from describe(error, path)
 
 
 def validate(doc: Document, schema_name: str, against: Draft202012Validator | None = None) -> list[str]:
@@ -181,8 +222,7 @@ def validate(doc: Document, schema_name: str, against: Draft202012Validator | No
         for path, message in _describe(_leaf(error)):
             out.append((doc.line(path), f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"))
     out.sort(key=lambda item: item[0])
-    seen: set[str] = set()
-    return [m for _, m in out if not (m in seen or seen.add(m))]
+    return list(dict.fromkeys(m for _, m in out))   # each message once, in line order
 
 
 __all__ = ["validate", "validator", "jsonschema"]

@@ -76,7 +76,7 @@ class _Builder:
 def _number(b: _Builder, test: NumberTest | DateTest, x: str) -> list[str]:
     """``{under: 30}`` → ``(X < 30)``; every op reduced to ``X >= k`` bands."""
     out = []
-    for (op, _), k in zip(test.ops, test.constants()):
+    for (op, _), k in zip(test.ops, test.constants(), strict=True):
         b.threshold(test.key, k)
         out.append(f"({x} < {k})" if op in ("under", "at_most", "before") else f"({x} >= {k})")
     return out
@@ -143,8 +143,8 @@ def _branch(b: _Builder, branch: Branch, beside: dict[str, tuple[str, ...]]) -> 
             x = b.fresh("X")
             body.append(f"num(C, {_lit(test.key)}, {x})")
             body += _number(b, test, x)
-    for test in branch.beside:
-        body += _beside(b, test, beside[test.kind])
+    for spell in branch.beside:
+        body += _beside(b, spell, beside[spell.kind])
     return body
 
 
@@ -159,10 +159,12 @@ def compile_rules(ruleset: RuleSet) -> Program:
         validity = []
         if rule.valid_from:
             k = dates.ordinal(rule.valid_from)
-            b.threshold("date", k); validity.append(f"(D >= {k})")
+            b.threshold("date", k)
+            validity.append(f"(D >= {k})")
         if rule.valid_to:
             k = dates.ordinal(rule.valid_to) + 1
-            b.threshold("date", k); validity.append(f"(D < {k})")
+            b.threshold("date", k)
+            validity.append(f"(D < {k})")
         for branch in rule.condition.branches():
             body = ["num(C, 'date', D)"] + validity + _branch(b, branch, beside)
             lines.append(f"applies_{rule.family}(C, {_lit(rule.id)}) <= " + " & ".join(body))
@@ -224,8 +226,9 @@ def situation_facts(sit: Situation, program: Program) -> tuple[Fact, ...]:
     for key, value in sit.numbers.items():
         out.append(("num", key, canonical(value, program.thresholds.get(key, []))))
         out.append(("known", key))
+    # Programmes of every beside kind are listed together: another kind may carry more or fewer measures.
     for kind, measures in program.beside:
         for item in sit.programmes:
             out.append((f"spell_{kind}", item[0]) + tuple(canonical(n, program.thresholds.get(m, []))
-                                                       for m, n in zip(measures, item[1:])))
+                                                       for m, n in zip(measures, item[1:], strict=False)))
     return tuple(sorted(set(out), key=repr))

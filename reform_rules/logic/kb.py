@@ -53,7 +53,7 @@ class KnowledgeBase:
         self._activate()
         keys = [next(self._keys) for _ in situations]
         asserted = []
-        for key, facts in zip(keys, situations):
+        for key, facts in zip(keys, situations, strict=True):
             for fact in facts:
                 args = (fact[0], key) + tuple(fact[1:])
                 pyDatalog.assert_fact(*args)
