@@ -36,6 +36,8 @@ from reform_rules.law.citizen import Citizen, parse_citizen
 from reform_rules.basics.errors import ReformError
 from reform_rules.law.loader import Document, LoadError, load_file
 from reform_rules.answer.rulebase import RuleBase
+from reform_rules.law.loader import format_path
+from reform_rules.answer.timeline import timeline
 
 COMMON_FIELDS = {"date", "status", "open_questions", "note"}   # beside the answer's declared fields
 
@@ -100,7 +102,6 @@ class Outcome:
 
 
 def _err(doc: Document, path: tuple, message: str) -> str:
-    from reform_rules.law.loader import format_path
     return f"{doc.file}:{doc.line(path)}: {format_path(path)}: {message}"
 
 
@@ -266,7 +267,6 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _run_timeline(base: RuleBase, scenario: Scenario, exp: TimelineExpectation) -> Outcome:
-    from reform_rules.answer.timeline import timeline
     tl = timeline(base, scenario.citizen, dates.parse_date(exp.start), dates.parse_date(exp.end), lang="en")
     got = [p.start.isoformat() for p in tl.periods]
     want = [p["from"] for p in exp.periods]

@@ -13,8 +13,11 @@ from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.answer.explain import render_text
 from reform_rules.answer.rulebase import default_rules_dir
 
-
 from reform_rules.cli.common import (LANG, fail, gate, load_rules, option_date, rules_option, unchecked_option)
+
+# Each command imports what it uses when it runs (no cycle to avoid: cli is the last stage), so that
+# `reform --help` and every command start without loading the others' modules. The web modules
+# below need the `web` extra (FastAPI), which `reform query` does not.
 
 
 @click.command()
@@ -78,7 +81,7 @@ def _load_known(rules_dir: Path | None, known_on: str | None, tmp: Path):
     """The rule base, or the one of --as-known-on and the commit it came from."""
     if not known_on:
         return load_rules(rules_dir), None
-    from reform_rules.answer.receipt import rules_as_known_on
+    from reform_rules.answer.past import rules_as_known_on
     day = option_date(known_on, "--as-known-on")
     try:
         return rules_as_known_on(rules_dir or default_rules_dir(), day, tmp)
@@ -167,7 +170,8 @@ def verify(answer_file: Path, rules_dir: Path | None) -> None:
     """
     from reform_rules.law.citizen import parse_citizen
     from reform_rules.answer.diff import rule_changes
-    from reform_rules.answer.receipt import check_receipt, rule_set_of_receipt
+    from reform_rules.answer.past import rule_set_of_receipt
+    from reform_rules.answer.receipt import check_receipt
     try:
         saved = json.loads(answer_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -9,6 +9,8 @@ import click
 
 from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
+from reform_rules.basics.privacy import redact_cpr
+from reform_rules.caseload.layout import printable
 
 
 LANG = click.Choice(["da", "en"])
@@ -21,7 +23,6 @@ def rules_option(f):
 
 def fail(exc: ReformError) -> None:
     """Print the error's messages (CPR-like numbers hidden) and exit with its code."""
-    from reform_rules.basics.privacy import redact_cpr
     for line in exc.messages:
         click.echo(redact_cpr(line), err=True)
     if len(exc.messages) > 1:
@@ -78,7 +79,6 @@ def dialect_options(f):
 
 def internal_error(command: str, exc: BaseException) -> None:
     """One line instead of a traceback, for a failure that is a bug (exit 70, as the analyst guide says)."""
-    from reform_rules.caseload.layout import printable
     click.echo(f"reform {command}: internal error ({type(exc).__name__}: {printable(str(exc))[:300]}); "
                f"this is a bug: please report it with the command you ran", err=True)
     sys.exit(70)
