@@ -15,8 +15,9 @@ from conftest import run_cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_real_rules_are_complete_and_unique(base):
-    cov = check_completeness(base, date(2025, 1, 1), date(2030, 12, 31))
+@pytest.mark.slow
+def test_real_rules_are_complete_and_unique(real_proof):
+    cov = real_proof
     assert cov.count("gap") == 0 and cov.count("overlap") == 0
     assert cov.pairs > 1000 and cov.count("undetermined") > 0
 
