@@ -3,6 +3,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,9 +42,13 @@ def test_missing_citizen_file(cli):
     assert r.returncode == 2 and "nowhere.yaml" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_check_clean_and_broken(cli, tmp_path):
-    ok = cli("check")
+@pytest.mark.slow
+def test_check_the_real_rules_clean(cli):
+    ok = cli("check")   # the full proof of the real law (tests/engine proves the fictional one, fast)
     assert ok.returncode == 0 and "clean" in ok.stdout
+
+
+def test_check_broken(cli, tmp_path):
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy)
     p = copy / "programmes.yaml"
