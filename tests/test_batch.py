@@ -117,6 +117,7 @@ def random_caseload(tmp_path_factory):
     return path, rows
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_caseload, tmp_path):
     path, rows = random_caseload
     out_json, out_csv = tmp_path / "a.jsonl", tmp_path / "a.csv"
@@ -141,6 +142,7 @@ def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_ca
     assert i == len(lines) == len(table)
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeypatch):
     import reform_rules.caseload.batch as batch_module
     if not batch_module._can_fork():  # noqa
@@ -157,6 +159,7 @@ def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeyp
     assert one.read_bytes() == two.read_bytes()
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_fast_path_equals_slow_path(base, random_caseload, tmp_path, monkeypatch):
     """Every row forced through parse_citizen and situation() gives the same output as the vectorised path."""
     import reform_rules.caseload.batch
@@ -274,6 +277,7 @@ def test_jsonl_in_jsonl_out_with_explanation(base, tmp_path):
     assert "row 6: a citizen record must be a mapping" in errors
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_dask_engine_equals_the_default_engine(tmp_path):
     pytest.importorskip("dask.dataframe")
     rows = list(csv.DictReader(open(FIXTURES / "bad.csv", newline="", encoding="utf-8")))
@@ -338,6 +342,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert _progress(10, None) is None
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_impact_text_and_html(base, random_caseload, tmp_path):
     path, rows = random_caseload
     html = tmp_path / "impact.html"
@@ -363,6 +368,7 @@ def test_impact_text_and_html(base, random_caseload, tmp_path):
     assert f"Grandfathered programmes on 2027-01-01: {want:,} citizens" in text
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_impact_in_danish(random_caseload, tmp_path):
     path, rows = random_caseload
     html = tmp_path / "virkning.html"

@@ -31,7 +31,9 @@ from reform_rules.basics.version import __version__
 from reform_rules.answer.check import run_check
 from reform_rules.basics.errors import CitizenError, Problem
 from reform_rules.law.loader import MAX_DEPTH, LoadError, load_file, parse_text
+from reform_rules.answer.counterfactual import what_would_change
 from reform_rules.answer.missing import missing_facts
+from reform_rules.answer.timeline import timeline as build_timeline
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 from reform_rules.web import openapi
 from reform_rules.web import pages
@@ -41,6 +43,7 @@ from reform_rules.web.models import PREPARSED, RequestModels, preparse_citizen, 
 from reform_rules.web.sources import SeedTexts, cited_by, source_json
 from reform_rules.web.i18n import UI, pick_lang
 from reform_rules.web.middleware import BODY_TIMEOUT, MAX_BODY, SafetyMiddleware, log, where
+from reform_rules.web.timeline_view import timeline_view
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -442,7 +445,6 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         answer, and the nearest dates before and after ``date`` on which the answer is another (as ``reform query
         --what-if``): what changes (target group, contact requirements, sanctions …) and the rules that start or
         stop applying."""
-        from reform_rules.answer.counterfactual import what_would_change
         try:
             changes = what_would_change(base, body.citizen, body.date, body.lang)
         except (OverflowError, ValueError) as exc:
@@ -491,8 +493,6 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         """The periods of constant answer over the rules' horizon (or ``from``–``to``), each with its lanes'
         labels, what changed and why (events, and the rules that start or stop applying, with their sources),
         and the timeline drawn as SVG; ``date`` (optional) is marked, and the period holding it flagged."""
-        from reform_rules.answer.timeline import timeline as build
-        from reform_rules.web.timeline_view import timeline_view
         citizen, start, end, mark, lang = body.citizen, body.start, body.end, body.date, body.lang
         today = date.today()
         horizon = getattr(base.ruleset.vocabulary, "horizon", None) or (today, today)
@@ -502,7 +502,7 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         if (end - start).days > MAX_TIMELINE_DAYS:
             raise InputError("to: a timeline may span at most 100 years")
         try:
-            result = build(base, citizen, start, end, lang=lang)
+            result = build_timeline(base, citizen, start, end, lang=lang)
         except (OverflowError, ValueError) as exc:
             log.warning("timeline out of the calendar (%s at %s)", type(exc).__name__, where(exc))
             raise InputError("to: the timeline cannot be computed: a date in it would fall outside the "
