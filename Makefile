@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= scenarios/examples/anna.yaml
 DATE ?= 2027-03-01
+JOBS ?= 2   # pytest-xdist workers (the tests are CPU-bound: one per core)
 
 .PHONY: run test test-fast lint style install install-test install-web check bench clean docs browser-deps
 
@@ -37,11 +38,11 @@ install-web: $(BIN)/python
 # fresh), then every test, the slow ones too (browser, API fuzzer, full proofs, the wheel).
 test: install-test browser-deps lint docs
 	$(BIN)/reform check --quick
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS)
 
 # What a contributor runs between edits: no docs build, no browser, no slow tests.
 test-fast: install-test lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
 
 # A stage imports only earlier stages, and no cycles within one ([tool.importlinter] in pyproject.toml).
 lint: install-test

@@ -187,6 +187,7 @@ CELL = st.one_of(st.just(""), st.text(alphabet="abc019-: ,\"", max_size=6),
                                   "1", "12", "521", "-3", "0101901234", "København"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.fixed_dictionaries({k: CELL for k in CSV_FIELDS}), min_size=1, max_size=12),
        seed=st.integers(0, 10_000))

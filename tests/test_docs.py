@@ -127,6 +127,7 @@ def command_results():
         return {cid: f.result() for cid, f in futures.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", commands.COMMANDS, ids=lambda c: c.id)
 def test_guide_command_runs_with_its_declared_exit_code(command, command_results):
     res = command_results[command.id]

@@ -534,9 +534,9 @@ def create_app(base: RuleBase | None = None, rules_dir: str | Path | None = None
         """The report of ``reform check --json``. The completeness part runs in the background once per version
         of the files; until it is done this is the quick check and ``running`` is true (``wait=true`` waits)."""
         report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
-        event = state.full_event() if wait and running else None
-        if event is not None:
-            while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
+        if wait and running:
+            event = state.full_event()   # None: the full check ended since the quick answer above
+            while event is not None and not event.is_set():  # waiting holds no worker thread
                 await anyio.sleep(0.05)
             report, running = await run_in_threadpool(state.check)
         return JSONResponse({**report.to_json(), "lines": report.lines(), "running": running,
