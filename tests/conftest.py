@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 EXAMPLES = ROOT / "scenarios" / "examples"
+FICTIONAL = ROOT / "tests" / "fixtures" / "fictional"   # the Lending Library Act: the engine's tests (tests/engine)
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +24,37 @@ def base():
 @pytest.fixture(scope="session")
 def vocab(base):
     return base.ruleset.vocabulary
+
+
+@pytest.fixture(scope="session")
+def real_proof(base):
+    """The completeness proof of the real law over its horizon, made once for every test that reads it."""
+    from reform_rules.logic.completeness import check_completeness
+    lo, hi = base.ruleset.vocabulary.horizon
+    return check_completeness(base, lo, hi)
+
+
+@pytest.fixture(scope="session")
+def fictional_dir(tmp_path_factory) -> Path:
+    """A copy of the fictional law (``reform check`` writes its certificate beside the rules)."""
+    copy = tmp_path_factory.mktemp("fictional") / "rules"
+    shutil.copytree(FICTIONAL, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def library(fictional_dir):
+    """The fictional law, loaded and compiled."""
+    from reform_rules import RuleBase
+    return RuleBase.load(fictional_dir)
+
+
+@pytest.fixture(scope="session")
+def library_proof(library):
+    """The completeness proof of the fictional law over its horizon (made once)."""
+    from reform_rules.logic.completeness import check_completeness
+    lo, hi = library.ruleset.vocabulary.horizon
+    return check_completeness(library, lo, hi)
 
 
 def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900,

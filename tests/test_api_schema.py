@@ -34,6 +34,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from conftest import EXAMPLES, RULES  # noqa: E402
 from reform_rules.web import create_app  # noqa: E402
 
+pytestmark = pytest.mark.slow   # a browser / the API fuzzer: `make test-fast` leaves them out
+
 EXAMPLES_PER_OPERATION = 15  # × 16 operations × positive and negative: a few hundred in all
 MODES = ("positive", "negative")
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,

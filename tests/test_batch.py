@@ -117,6 +117,7 @@ def random_caseload(tmp_path_factory):
     return path, rows
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_caseload, tmp_path):
     path, rows = random_caseload
     out_json, out_csv = tmp_path / "a.jsonl", tmp_path / "a.csv"
@@ -163,6 +164,7 @@ def test_what_one_chunk_learns_means_the_same_in_the_next(tmp_path):
             i += 1
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeypatch):
     import reform_rules.caseload.batch as batch_module
     if not batch_module.can_fork():  # noqa
@@ -179,6 +181,7 @@ def test_forked_helpers_derive_the_same(base, random_caseload, tmp_path, monkeyp
     assert one.read_bytes() == two.read_bytes()
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_fast_path_equals_slow_path(base, random_caseload, tmp_path, monkeypatch):
     """Every row forced through parse_citizen and situation() gives the same output as the vectorised path."""
     import reform_rules.caseload.core
@@ -206,6 +209,7 @@ CELL = st.one_of(st.just(""), st.text(alphabet="abc019-: ,\"", max_size=6),
                                   "1", "12", "521", "-3", "0101901234", "København"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.fixed_dictionaries({k: CELL for k in CSV_FIELDS}), min_size=1, max_size=12),
        seed=st.integers(0, 10_000))
@@ -296,6 +300,7 @@ def test_jsonl_in_jsonl_out_with_explanation(base, tmp_path):
     assert "row 6: a citizen record must be a mapping" in errors
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_dask_engine_equals_the_default_engine(tmp_path):
     pytest.importorskip("dask.dataframe")
     rows = list(csv.DictReader(open(FIXTURES / "bad.csv", newline="", encoding="utf-8")))
@@ -360,6 +365,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert _progress(10, None) is None
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_impact_text_and_html(base, random_caseload, tmp_path):
     path, rows = random_caseload
     html = tmp_path / "impact.html"
@@ -385,6 +391,7 @@ def test_impact_text_and_html(base, random_caseload, tmp_path):
     assert f"Grandfathered programmes on 2027-01-01: {want:,} citizens" in text
 
 
+@pytest.mark.slow  # a caseload of thousands (or dask)
 def test_impact_in_danish(random_caseload, tmp_path):
     path, rows = random_caseload
     html = tmp_path / "virkning.html"

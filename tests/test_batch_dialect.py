@@ -89,6 +89,7 @@ def test_the_flags_say_it_instead(reference, tmp_path):
     assert r.returncode == 0 and out.read_text(encoding="utf-8") == reference[0]
 
 
+@pytest.mark.slow
 def test_impact_reads_a_danish_excel_file(tmp_path):
     plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
     plain.write_text(csv_text(), encoding="utf-8")

@@ -80,6 +80,7 @@ def test_parquet_round_trip_equals_csv_on_the_fixture(base, tmp_path):
         (tmp_path / "a.csv.errors.csv").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_parquet_round_trip_equals_csv_on_a_random_caseload_typed_or_not(base, tmp_path):
     rng = random.Random(11)
     rows = [random_row(rng, i) for i in range(1500)]
@@ -103,6 +104,7 @@ def test_parquet_round_trip_equals_csv_on_a_random_caseload_typed_or_not(base, t
     assert (tmp_path / "d.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_partitioned_parquet_directory_in(base, tmp_path):
     rng = random.Random(5)
     rows = [random_row(rng, i) for i in range(400)]
@@ -140,6 +142,7 @@ def test_parquet_input_refusals(base, tmp_path):
         run(base, FIXTURES / "bad.csv", Path("-"), out_format="parquet")
 
 
+@pytest.mark.slow
 def test_xlsx_output_reads_back_equal_to_csv(base, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     rng = random.Random(3)

@@ -193,6 +193,7 @@ def test_a_killed_batch_leaves_no_output_and_no_older_errors_file(big_caseload, 
     assert sorted(os.listdir(tmp_path)) == []   # no output, no older errors file, no .partial, no .lock
 
 
+@pytest.mark.slow
 def test_a_second_batch_to_the_same_output_is_refused_while_the_first_runs(big_caseload, tmp_path):
     out = tmp_path / "answers.csv"
     first = start_batch(big_caseload, out)
@@ -310,6 +311,7 @@ def test_a_cpr_number_in_json_lines_is_not_repeated(tmp_path):
 
 
 # -- item 10: nothing a spreadsheet or a terminal would run ---------------------------------------------------------
+@pytest.mark.slow
 def test_formula_cells_are_neutralised_and_numbers_and_dates_left_alone(tmp_path):
     ids = ["=cmd|' /C calc'!A0", "+45 1234", "@SUM(A1)", "-x", "-12", "+3.5", "p1"]
     inp = write_lines(tmp_path / "in.csv", [line(row(i)) for i in ids] + [line(row("=HYPERLINK(1)", born="x"))])

@@ -21,6 +21,8 @@ import pytest
 
 from conftest import EXAMPLES, RULES
 
+pytestmark = pytest.mark.slow   # a browser / the API fuzzer: `make test-fast` leaves them out
+
 CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

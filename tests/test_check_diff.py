@@ -15,8 +15,9 @@ from conftest import run_cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_real_rules_are_complete_and_unique(base):
-    cov = check_completeness(base, date(2025, 1, 1), date(2030, 12, 31))
+@pytest.mark.slow
+def test_real_rules_are_complete_and_unique(real_proof):
+    cov = real_proof
     assert cov.count("gap") == 0 and cov.count("overlap") == 0
     assert cov.pairs > 1000 and cov.count("undetermined") > 0
 
@@ -52,6 +53,7 @@ TG_RULES = [r.id for r in RuleBase.load(ROOT / "rules").ruleset.in_family("targe
             if not r.overrides or r.id.startswith("lab6")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule_id", TG_RULES)
 def test_deleting_a_target_group_rule_leaves_situations_without_a_group(tmp_path, rule_id):
     """The check fails either way: situations left without a group, or a rule still naming the group."""
@@ -96,6 +98,7 @@ def test_cli_diff_against_a_directory(cli, tmp_path):
 SOLE_CONTACT_RULES = ["kontakt-uden-kontaktforloeb", "kontakt-sygemeldte-efter-6-maaneder", "kontakt-aktivitetsparate-aarlig"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule_id", SOLE_CONTACT_RULES)
 def test_deleting_a_contact_rule_makes_the_check_name_the_silent_situations(tmp_path, rule_id):
     """No silent answers, proved: without the rule, reform check fails and names where no rule decides the

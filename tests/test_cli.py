@@ -3,6 +3,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,10 +42,14 @@ def test_missing_citizen_file(cli):
     assert r.returncode == 2 and "nowhere.yaml" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_check_clean_and_broken(cli, tmp_path):
-    ok = cli("check")
+@pytest.mark.slow
+def test_check_the_real_rules_clean(cli):
+    ok = cli("check")   # the full proof of the real law (tests/engine proves the fictional one, fast)
     assert ok.returncode == 0 and ": clean" in ok.stdout   # a tool's report: English unless asked
     assert "0 gaps (fields silent), 0 overlaps" in ok.stdout
+
+
+def test_check_broken(cli, tmp_path):
     da = cli("check", "--quick", env={"REFORM_LANG": "da"})
     assert da.returncode == 0 and ": ingen fejl" in da.stdout   # $REFORM_LANG sets the default
     copy = tmp_path / "rules"

@@ -4,6 +4,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import given, strategies as st
 
 from reform_rules import RuleBase
@@ -70,6 +71,7 @@ def test_two_rule_sets_in_one_process(base, tmp_path):
         assert other.evaluate(anna, day).target_group == {"id": "lab6-01-dagpenge", "structure": "old-13"}
 
 
+@pytest.mark.slow
 def test_threads_answer_like_one_thread(base):
     citizens = [base.load_citizen(p) for p in sorted((ROOT / "scenarios/examples").glob("*.yaml"))]
     days = [date(2025, 6, 1), date(2026, 2, 1), date(2026, 7, 1), date(2027, 1, 1), date(2027, 9, 1)]

@@ -1,9 +1,10 @@
 """The documentation site: built from the rules with warnings as errors, naming every rule id, listing every
 open question, drawing its pictures, and showing only commands that still work.
 
-``make test`` builds the site into ``docs/_build/html`` before pytest runs; the tests on that build skip
-(saying so) when it is missing. ``test_docs_build_with_warnings_as_errors`` builds the site again into a
-temporary directory, so the build itself is tested wherever pytest runs, CI included.
+The site is built once per run: ``docs/_build/html`` when ``make docs`` wrote it with ``-W`` after every
+source it is built from last changed (docs/, rules/, reform_rules/), else a build with ``-W`` into a
+temporary directory here, so the build itself is tested wherever pytest runs, CI included. The build
+and the tests on it are ``slow`` (``make test-fast`` leaves them out).
 """
 from __future__ import annotations
 
@@ -43,23 +44,40 @@ def ruleset():
     return RuleBase.load(ROOT / "rules").ruleset
 
 
+# `make docs` writes this after a successful `sphinx -W` build (and removes it first): the build is whole.
+BUILT_STAMP = BUILT / ".built-with-W"
+SOURCES = (DOCS, ROOT / "rules", ROOT / "reform_rules", ROOT / "scenarios")
+
+
+def _fresh_build() -> Path | None:
+    """``docs/_build/html`` when ``make docs`` built it with ``-W`` after the last change to its sources."""
+    if not BUILT_STAMP.is_file():
+        return None
+    built = BUILT_STAMP.stat().st_mtime
+    for top in SOURCES:
+        for path in top.rglob("*"):
+            if "_build" in path.parts or "__pycache__" in path.parts or not path.is_file():
+                continue
+            if path.stat().st_mtime > built:
+                return None
+    return BUILT
+
+
 @pytest.fixture(scope="module")
-def tmp_build(tmp_path_factory):
-    """The site built into a temporary directory with ``-W``: (exit status, output directory)."""
+def built_site(tmp_path_factory) -> tuple[int, Path]:
+    """The site, built once with ``-W``: (exit status, output directory)."""
+    fresh = _fresh_build()
+    if fresh is not None:
+        return 0, fresh
     from sphinx.cmd.build import build_main
     out = tmp_path_factory.mktemp("docs-html")
     status = build_main(["-W", "-q", "-b", "html", str(DOCS), str(out)])
     return status, out
 
 
-@pytest.fixture(scope="module", params=["make-docs", "tmp-build"])
-def site(request):
-    """A built site: the one ``make docs`` wrote (skipped when absent), and the one built here."""
-    if request.param == "make-docs":
-        if not (BUILT / "index.html").is_file():
-            pytest.skip("docs/_build/html is not built: run `make docs` (`make test` builds it before pytest)")
-        return BUILT
-    status, out = request.getfixturevalue("tmp_build")
+@pytest.fixture(scope="module")
+def site(built_site) -> Path:
+    status, out = built_site
     if status != 0:
         pytest.fail("the docs build failed (see test_docs_build_with_warnings_as_errors)")
     return out
@@ -69,14 +87,16 @@ def page_text(path: Path) -> str:
     return html.unescape(path.read_text("utf-8"))
 
 
-def test_docs_build_with_warnings_as_errors(tmp_build):
-    status, out = tmp_build
+@pytest.mark.slow
+def test_docs_build_with_warnings_as_errors(built_site):
+    status, out = built_site
     assert status == 0, "sphinx -W failed: run `make docs` to see the warnings"
     assert (out / "index.html").is_file()
     assert (out / "generated" / "rules" / "index.html").is_file()
 
 
 # (a) every id in the rule files is on the site
+@pytest.mark.slow
 def test_every_rule_id_is_in_the_built_html(site, ruleset):
     text = "\n".join(page_text(p) for p in site.rglob("*.html"))
     missing = [i for i in yaml_ids() if i not in text]
@@ -87,6 +107,7 @@ def test_every_rule_id_is_in_the_built_html(site, ruleset):
 
 
 # (b) every provisional rule and every undetermined answer is on the open-questions page
+@pytest.mark.slow
 def test_open_questions_page_lists_provisional_and_undetermined_rules(site, ruleset):
     page = page_text(site / "generated" / "open-questions.html")
     wanted = [r for r in ruleset.rules if r.status == "provisional" or r.undetermined]
@@ -106,6 +127,7 @@ def command_results():
         return {cid: f.result() for cid, f in futures.items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", commands.COMMANDS, ids=lambda c: c.id)
 def test_guide_command_runs_with_its_declared_exit_code(command, command_results):
     res = command_results[command.id]
@@ -144,6 +166,7 @@ def _texts(root: ET.Element) -> str:
     return "\n".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
 
 
+@pytest.mark.slow
 def test_timeline_svg_shows_the_phases_and_their_dates(site, ruleset):
     root = _svg(site, "timeline")
     assert root.tag == f"{SVG}svg"
@@ -158,6 +181,7 @@ def test_timeline_svg_shows_the_phases_and_their_dates(site, ruleset):
         assert day in text
 
 
+@pytest.mark.slow
 def test_mapping_svg_joins_every_old_group_to_a_new_one(site, ruleset):
     root = _svg(site, "mapping")
     text = _texts(root)
@@ -174,6 +198,7 @@ def test_mapping_svg_joins_every_old_group_to_a_new_one(site, ruleset):
     assert cut == date(2027, 1, 1)
 
 
+@pytest.mark.slow
 def test_every_picture_is_well_formed_svg(site):
     pictures = sorted((site / "_images").glob("*.svg"))
     assert {p.stem.split(".")[0] for p in pictures} >= {"timeline", "mapping", "architecture"}

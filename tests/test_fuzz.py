@@ -5,6 +5,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from reform_rules import CitizenError, RuleFileError, parse_citizen
@@ -79,6 +80,7 @@ def mutations(draw):
     return name, "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutation=mutations())
 def test_mutated_rule_files_load_or_are_refused_cleanly(tmp_path_factory, mutation):

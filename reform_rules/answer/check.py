@@ -14,6 +14,9 @@ from pathlib import Path
 
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
+from reform_rules.logic.completeness import check_completeness
+from reform_rules.answer.rulebase import RuleBase
+from reform_rules.law.ruleset import rule_file_warnings
 
 SANE_YEARS = (2020, 2040)
 
@@ -147,9 +150,6 @@ def never_apply(ruleset) -> list[str]:
 
 def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
     """Load, compile and check the rules of ``directory``; report every error found."""
-    from reform_rules.logic.completeness import check_completeness
-    from reform_rules.answer.rulebase import RuleBase
-    from reform_rules.law.ruleset import rule_file_warnings
     start = time.perf_counter()
     report = CheckReport(directory=str(directory))
     try:

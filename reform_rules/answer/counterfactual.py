@@ -26,6 +26,10 @@ from reform_rules.basics.errors import ReformError
 from reform_rules.answer.explain import LABELS, _names, obligation_text
 from reform_rules.law.facts import Fact, Measure, SpellKind
 from reform_rules.answer.rulebase import RuleBase
+from reform_rules.answer.timeline import change_points
+from reform_rules.law.citizen import measure_value
+from reform_rules.law.conditions import MEASURE_RANGE
+from reform_rules.logic.compiler import canonical
 
 ONE_DAY = timedelta(days=1)
 MAX_LISTED = 4          # values named in a text before "and N more"
@@ -241,7 +245,6 @@ def _parse(base: RuleBase, record: dict) -> Citizen | None:
 
 def _date_moves(cmp: _Compare, citizen: Citizen, day: date) -> list[Change]:
     """The nearest dates after and before ``day`` on which the answer is another."""
-    from reform_rules.answer.timeline import change_points
     w = WORDS[cmp.lang]
     horizon = cmp.ruleset.vocabulary.horizon or (day, day)
     start = min(horizon[0], day - timedelta(days=366))
@@ -371,8 +374,6 @@ def _origin_for(measure: Measure, value: int, day: date) -> date:
 def _measure_moves(cmp: _Compare, record: dict, day: date, fact: Fact, current: date | None, tested: set[str],
                    change) -> list[Change]:
     """A date fact on the citizen moved so that a measure of it (an age …) falls in the nearest other band."""
-    from reform_rules.law.citizen import measure_value
-    from reform_rules.law.conditions import MEASURE_RANGE
     base, lang = cmp.base, cmp.lang
     w = WORDS[lang]
     out: list[Change] = []
@@ -446,8 +447,6 @@ def _spell_date_moves(cmp: _Compare, record: dict, day: date, measure: Measure, 
 
 def _alone(base: RuleBase, kind: SpellKind, measure: Measure, current: date, moved: date, day: date) -> bool:
     """Does moving the date ``measure`` is of leave every other measure of that date in its band?"""
-    from reform_rules.law.citizen import measure_value
-    from reform_rules.logic.compiler import canonical
     for other in kind.measures:
         if other is measure or other.of != measure.of or other.kind == "date":
             continue

@@ -5,8 +5,8 @@ documents, so the same rules hash alike on any machine and in any checkout), the
 the rules when there is one, the query date, the time the answer was made, and the citizen input
 the answer was computed from — everything ``reform verify`` needs to recompute it.
 
-Rule sets of the past are read from git: ``rules_at(date)`` is the rule set as it stood in the
-repository's history on that day (the last commit touching the rules on or before it).
+Where the rules live in git (:class:`RulesLocation`) is here; the rule bases of the past built from it
+(as known on a day, or the one a receipt was made with) are in :mod:`reform_rules.answer.past`.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reform_rules.basics.errors import CitizenError, ReformError
+from reform_rules.basics.privacy import cpr_paths
 
 
 class HistoryError(ReformError):
@@ -97,39 +98,6 @@ class RulesLocation:
         return [tuple(line.split("\t", 2)) for line in out.splitlines() if line]  # type: ignore[misc]
 
 
-def rules_as_known_on(directory: str | Path, day: _dt.date, workdir: Path):
-    """The RuleBase of ``directory`` as it stood in git on ``day``, and (hash, date, subject)."""
-    from reform_rules.answer.rulebase import RuleBase
-    from reform_rules.law.ruleset import read_rules
-    loc = RulesLocation.of(directory)
-    if loc is None:
-        raise HistoryError(f"{directory}: not in a git repository, so there is no history to answer "
-                           "'as known on' from (an installed package has none)")
-    commit = loc.commit_on(day)
-    if commit is None:
-        raise HistoryError(f"{directory}: no commit of the rules on or before {day.isoformat()}")
-    rules_dir = loc.checkout(commit[0], workdir)
-    return RuleBase(read_rules(rules_dir), revision=(commit[0], False)), commit
-
-
-def rule_set_of_receipt(receipt: dict, current, workdir: Path):
-    """The RuleBase a receipt was made with: the current rules if their hash matches, else git."""
-    from reform_rules.answer.rulebase import RuleBase
-    from reform_rules.law.ruleset import read_rules
-    if receipt.get("rules_hash") == current.rules_hash:
-        return current
-    rev = receipt.get("rules_revision")
-    loc = RulesLocation.of(current.ruleset.directory)
-    if not rev or loc is None:
-        raise HistoryError("the rule set of this receipt is not the current one, and there is no git "
-                           "revision to find it by")
-    base = RuleBase(read_rules(loc.checkout(rev, workdir)), revision=(rev, False))
-    if base.rules_hash != receipt.get("rules_hash"):
-        raise HistoryError(f"revision {rev[:12]} does not hash to the receipt's rules_hash (the answer was "
-                           "made from uncommitted rules)")
-    return base
-
-
 _REVISION = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _ENGINE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
@@ -176,7 +144,6 @@ def receipt_errors(receipt: Any, label: str) -> list[str]:
 
     Values are not echoed (a receipt may be anything); a CPR-like number anywhere is refused.
     """
-    from reform_rules.basics.privacy import cpr_paths
     if not isinstance(receipt, dict):
         return [f"{label}: receipt: missing (save the answer with reform query --json)"]
     errors = []

@@ -1,7 +1,6 @@
 """``RuleBase.load(path).evaluate(citizen, date) -> Answer``: the typed Python API."""
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -19,23 +18,13 @@ from reform_rules.answer.explain import citation_text, reason_text
 from reform_rules.logic.kb import Derivation, KnowledgeBase
 from reform_rules.law.model import NONE, UNDETERMINED, Rule, RuleSet, weakest
 from reform_rules.answer.receipt import RulesLocation, make_receipt, rules_hash
+from reform_rules.law.rules_dir import default_rules_dir
 from reform_rules.law.ruleset import read_rules
+from reform_rules.logic.certificate import Status as CertificateStatus, status as certificate_status
+from reform_rules.basics.version import __version__
 
 CACHE_SIZE = 100_000
-
-
-def default_rules_dir() -> Path:
-    """``$REFORM_RULES``, else ``./rules``, else the rules beside the installed package."""
-    env = os.environ.get("REFORM_RULES")
-    if env:
-        return Path(env)
-    here = Path("rules")
-    try:
-        if here.is_dir():
-            return here
-    except OSError:  # a working directory that cannot be searched: loading ./rules names the problem
-        return here
-    return Path(__file__).resolve().parent.parent / "rules"
+__all__ = ["RuleBase", "build_answer", "default_rules_dir", "parse_query_date"]
 
 
 def parse_query_date(value: Any, field: str = "date") -> date:
@@ -76,10 +65,9 @@ class RuleBase:
         return self._revision if self._revision else (None, False)
 
     @cached_property
-    def certificate(self):
+    def certificate(self) -> CertificateStatus:
         """Whether ``reform check`` certified exactly these rules (:mod:`reform_rules.logic.certificate`)."""
-        from reform_rules.logic.certificate import status
-        return status(self.ruleset.directory, self.rules_hash)
+        return certificate_status(self.ruleset.directory, self.rules_hash)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "RuleBase":
@@ -125,7 +113,6 @@ class RuleBase:
         sit, (holding, setaside) = self.derive(citizen, day)
         answer = build_answer(self.ruleset, citizen, sit, holding, setaside, lang)
         if receipt:
-            from reform_rules.basics.version import __version__
             answer.receipt = make_receipt(self, citizen, day, __version__, lang)
         return answer
 

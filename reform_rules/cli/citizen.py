@@ -15,7 +15,8 @@ from reform_rules.answer.counterfactual import lines, what_would_change
 from reform_rules.answer.diff import rule_changes
 from reform_rules.answer.explain import _names, render_text
 from reform_rules.answer.missing import missing_facts
-from reform_rules.answer.receipt import check_receipt, rule_set_of_receipt, rules_as_known_on
+from reform_rules.answer.past import rule_set_of_receipt, rules_as_known_on
+from reform_rules.answer.receipt import check_receipt
 from reform_rules.answer.rulebase import default_rules_dir
 from reform_rules.law.citizen import parse_citizen
 from reform_rules.answer.timeline import timeline as build

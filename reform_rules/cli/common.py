@@ -13,6 +13,8 @@ from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, gettext, ngettext
 from reform_rules.basics.privacy import redact_cpr
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
+from reform_rules.basics.privacy import redact_cpr
+from reform_rules.caseload.layout import printable
 
 
 LANG = click.Choice(list(LANGS))
@@ -99,7 +101,6 @@ def dialect_options(f):
 
 def internal_error(command: str, exc: BaseException) -> None:
     """One line instead of a traceback, for a failure that is a bug (exit 70, as the analyst guide says)."""
-    from reform_rules.caseload.layout import printable
     click.echo(f"reform {command}: internal error ({type(exc).__name__}: {printable(str(exc))[:300]}); "
                f"this is a bug: please report it with the command you ran", err=True)
     sys.exit(70)

@@ -25,6 +25,9 @@ from reform_rules.logic.certificate import record
 from reform_rules.cli.common import fail, lang_option, tool_lang_option, load_rules, option_date, rules_option
 
 
+# Each command imports what it uses when it runs (no cycle to avoid: cli is the last stage), so that
+# `reform --help` and every command start without loading the others' modules.
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")

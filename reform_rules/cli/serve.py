@@ -21,7 +21,7 @@ from reform_rules.cli.common import (gate, load_rules, rules_option, unchecked_o
 def serve(host: str, port: int, unchecked: bool, rules_dir: Path | None) -> None:
     """Serve the caseworker page (/), the rules page (/rules) and the JSON API (/api, /docs)."""
     try:
-        from reform_rules.web import serve as run_server
+        from reform_rules.web import serve as run_server  # needs the `web` extra (FastAPI): imported when used
     except ImportError as exc:  # the web extra is not installed
         click.echo(f"reform serve needs the web extra ({exc.name} is missing): pip install -e '.[web]'", err=True)
         sys.exit(1)

@@ -41,7 +41,7 @@ def is_loopback(host: str) -> bool:
 def serve(base=None, host: str = "127.0.0.1", port: int = 8000, rules_dir: str | Path | None = None,
           examples_dir: str | Path | None = None) -> None:
     """Run the application with uvicorn until interrupted."""
-    import uvicorn
+    import uvicorn  # the server only when serving (tests and create_app users do without it)
     app = create_app(base, rules_dir=rules_dir, examples_dir=examples_dir)
     if not is_loopback(host):
         logging.getLogger("reform.web").warning(

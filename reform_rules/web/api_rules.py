@@ -60,9 +60,9 @@ async def api_check(request: Request, wait: bool = False, lang: str | None = Non
     ``lines`` is the text report with its summary in ``lang`` (da or en; anything else: da)."""
     state = web(request)
     report, running = await run_in_threadpool(state.check)  # the quick check: in a worker thread
-    event = state.full_event() if wait and running else None
-    if event is not None:
-        while not event.is_set():  # waiting holds no worker thread (many waiting clients cannot starve others)
+    if wait and running:
+        event = state.full_event()   # None: the full check ended since the quick answer above
+        while event is not None and not event.is_set():  # waiting holds no worker thread
             await anyio.sleep(0.05)
         report, running = await run_in_threadpool(state.check)
     return JSONResponse({**report.to_json(), "lines": report.lines(lang=pick_lang(lang)), "running": running,

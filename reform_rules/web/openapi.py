@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from reform_rules.law.answer_schema import answer_schema
 from reform_rules.law.citizen_schema import citizen_schema
+from reform_rules.law.loader import LoadError, load_file
 
 DESCRIPTION = """\
 Answers, for one citizen on one date, which phase of the reform applies, the target group, the
@@ -55,7 +56,6 @@ def example(base, examples: dict) -> dict[str, Any]:
 
     Built from the loaded rules and examples, so that no benefit or date is written into the engine.
     """
-    from reform_rules.law.loader import LoadError, load_file
     citizen: dict[str, Any] | None = None
     for path in examples.values():
         try:

@@ -18,6 +18,7 @@ from reform_rules.law.model import STATUS_ORDER
 from reform_rules.web import views
 from reform_rules.basics.i18n import gettext
 from reform_rules.web.i18n import ERROR_PATTERNS, LANGS, UI
+from reform_rules.web.sources import cited_by, source_json
 
 if TYPE_CHECKING:
     from reform_rules.web.state import WebState
@@ -229,7 +230,6 @@ def _source_link(item: dict[str, Any], lang: str) -> str:
 
 
 def sources_page(state: "WebState", lang: str) -> str:
-    from reform_rules.web.sources import cited_by, source_json
     w = UI[lang]
     other = "en" if lang == "da" else "da"
     users = cited_by(state.base.ruleset)
@@ -254,7 +254,6 @@ def sources_page(state: "WebState", lang: str) -> str:
 
 def source_page(state: "WebState", lang: str, source_id: str) -> str | None:
     """A source's page: what it is, who cites it, and for a seed its text with numbered, linkable lines."""
-    from reform_rules.web.sources import cited_by, source_json
     src = state.base.ruleset.sources.get(source_id)
     if src is None:
         return None

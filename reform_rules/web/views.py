@@ -9,6 +9,7 @@ from reform_rules.answer.answer import Answer
 from reform_rules.answer.explain import kind_label, STATUS, _names, citations, obligation_text, render_text, source_href, source_name, source_url, status_label
 from reform_rules.law.model import STATUS_ORDER, Rule, RuleSet
 from reform_rules.web.i18n import UI
+from reform_rules.answer.answer import Obligation
 
 
 def _iso(day: date | None) -> str | None:
@@ -247,7 +248,6 @@ def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
         return f"{label}: {words['undetermined']}"
     f = ruleset.answer.by_then(rule.then_kind)
     if f is not None and f.kind == "obligation" and isinstance(value, dict):
-        from reform_rules.answer.answer import Obligation
         ob = Obligation(kind=value.get("kind", ""), count=value.get("count"), within_months=value.get("within_months"),
                         by=None, waived=False, rule=rule.id, requirement=rule.id, by_whom=value.get("by_whom"),
                         every_months=value.get("every_months"), hours_per_week=value.get("hours_per_week"))
