@@ -65,7 +65,7 @@ def _format(path: Path, what: str) -> str:
     raise BatchError(f"{path}: the {what} must end in .csv or .jsonl")
 
 
-def _progress(total: int | None, enabled: bool | None):
+def _progress(total: int | None, enabled: bool | None, desc: str = "reform batch", unit: str = "rows"):
     """A tqdm bar on a terminal (never when stderr is not a TTY or $CI is set)."""
     if enabled is None:
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
@@ -75,7 +75,7 @@ def _progress(total: int | None, enabled: bool | None):
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         return None
-    return tqdm(total=total, unit="rows", unit_scale=True, desc="reform batch", file=sys.stderr, leave=False)
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, file=sys.stderr, leave=False)
 
 
 MAX_CELL = 65_536   # bytes: a longer cell makes its row an error (a real cell is a few dozen bytes)

@@ -26,12 +26,14 @@ import numpy as np
 
 from reform_rules.basics import dates
 from reform_rules.caseload.batch import Batch
-from reform_rules.caseload.files import CHUNK_ROWS, _format, iter_jsonl, read_csv_table
+from reform_rules.caseload.files import CHUNK_ROWS, _format, _progress, iter_jsonl, read_csv_table
+from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
 from reform_rules.basics.errors import BatchError
 from reform_rules.answer.explain import _names
 from reform_rules.answer.rulebase import RuleBase
 
 NONE = "(none)"
+ERRORS_KEPT = 20   # rows in error the report lists (all are in the errors file)
 
 
 def last_phase_start(base: RuleBase) -> date:
@@ -73,6 +75,7 @@ class Impact:
     months: list = field(default_factory=list)
     monthly: dict = field(default_factory=lambda: defaultdict(Counter))  # month → {group: n}
     names: dict = field(default_factory=dict)                           # lang → {group id: name}
+    error_rows: list = field(default_factory=list)                      # the first rows in error: (row, id, message)
 
     def groups(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -83,7 +86,7 @@ class Impact:
 
 
 def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
-                   chunk_rows: int = CHUNK_ROWS, dialect=None) -> Impact:
+                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None) -> Impact:
     at = at or last_phase_start(base)
     before = at - timedelta(days=1)
     months = list(months) if months is not None else default_months(base)
@@ -92,50 +95,71 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
     result = Impact(at=at, before=before, months=list(months),
                     names={lang: _names(base.ruleset, lang) for lang in ("da", "en")})
     fmt = _format(inp, "input")
-    if fmt == "csv":
-        table, bad, _ = read_csv_table(inp, dialect)
-        result.errors += len(bad)
-        chunks = ((batch.run_table(table.slice(o, chunk_rows), first_row=o + 1), None)
-                  for o in range(0, table.num_rows, chunk_rows))
-    else:
-        chunks = ((batch.run_citizens(items, n), [c for _, c, _, _ in items if c is not None])
-                  for items, n in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows))
-    index = {d: i for i, d in enumerate(days)}
-    for chunk, citizens in chunks:
-        result.errors += len(chunk.errors)
-        per_day = chunk.per_day
-        n = len(per_day[0][0]) if per_day else 0
-        result.citizens += n
-        if not n:
-            continue
-        t_before, t_at = per_day[index[before]][0], per_day[index[at]][0]
-        tg = [(t["answer"].target_group or {}).get("id", NONE) for t in batch._templates]
-        pairs, counts = np.unique(np.stack([t_before, t_at]), axis=1, return_counts=True)
-        for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
-            result.moves[(tg[a], tg[b])] += k
-            obs_a = {(o.requirement, o.waived) for o in batch._templates[a]["answer"].obligations}
-            obs_b = {(o.requirement, o.waived) for o in batch._templates[b]["answer"].obligations}
-            if obs_a != obs_b:
-                result.obligations_changed += k
-                for req in {r for r, w in obs_b if not w} - {r for r, w in obs_a if not w}:
-                    result.gained[req] += k
-                for req in {r for r, w in obs_a if not w} - {r for r, w in obs_b if not w}:
-                    result.lost[req] += k
-        # grandfathered programmes on AT, and the end of each citizen's programme spell
-        held = {tid: [p["id"] for p in t["answer"].programmes if p["status"] == "grandfathered"]
-                for tid, t in enumerate(batch._templates)}
-        rows = np.flatnonzero(np.isin(t_at, [tid for tid, ps in held.items() if ps]))
-        for row in rows.tolist():
-            citizen = citizens[row] if citizens is not None else chunk.citizen_at(row)
-            for pid in held[int(t_at[row])]:
-                ends = [p.end for p in citizen.beside_on(at) if p.id == pid]
-                end = ends[0] if ends else None
-                result.grandfathered[pid][(end.year, end.month) if end else None] += 1
-        for m in months:
-            ids, counts = np.unique(per_day[index[m]][0], return_counts=True)
-            for tid, k in zip(ids.tolist(), counts.tolist()):
-                result.monthly[m][tg[tid]] += k
+    bar = None
+    try:
+        if fmt == "csv":
+            table, bad, _ = read_csv_table(inp, dialect)
+            _errors(result, bad)
+            bar = _progress(table.num_rows * len(days), progress, "reform impact", "answers")
+            tick = bar.update if bar else None
+            chunks = (run_table_grouped(batch, table.slice(o, chunk_rows), first_row=o + 1, tick=tick)
+                      for o in range(0, table.num_rows, chunk_rows))
+        else:
+            bar = _progress(None, progress, "reform impact", "answers")
+            tick = bar.update if bar else None
+            chunks = (run_citizens_grouped(batch, items, n, tick=tick)
+                      for items, n in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows))
+        for chunk in chunks:
+            _count(result, batch, chunk, days)
+    finally:
+        if bar:
+            bar.close()
     return result
+
+
+def _errors(result: Impact, errors: list[tuple[int, str, str]]) -> None:
+    result.errors += len(errors)
+    result.error_rows += errors[:max(0, ERRORS_KEPT - len(result.error_rows))]
+
+
+def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> None:
+    """Add one chunk's groups to the counts."""
+    _errors(result, chunk.errors)
+    result.citizens += chunk.citizens
+    if not len(chunk.weights):
+        return
+    at, before = result.at, result.before
+    index = {d: i for i, d in enumerate(days)}
+    templates = batch._templates
+    tg = [(t["answer"].target_group or {}).get("id", NONE) for t in templates]
+    t_before, t_at = chunk.per_day[index[before]], chunk.per_day[index[at]]
+    pairs, inverse = np.unique(np.stack([t_before, t_at]), axis=1, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=pairs.shape[1]).astype(np.int64)
+    for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
+        result.moves[(tg[a], tg[b])] += k
+        obs_a = {(o.requirement, o.waived) for o in templates[a]["answer"].obligations}
+        obs_b = {(o.requirement, o.waived) for o in templates[b]["answer"].obligations}
+        if obs_a != obs_b:
+            result.obligations_changed += k
+            for req in {r for r, w in obs_b if not w} - {r for r, w in obs_a if not w}:
+                result.gained[req] += k
+            for req in {r for r, w in obs_a if not w} - {r for r, w in obs_b if not w}:
+                result.lost[req] += k
+    # grandfathered programmes on AT, and the end of each citizen's programme spell
+    held: dict[str, list[int]] = defaultdict(list)
+    for tid in np.unique(t_at).tolist():
+        for p in templates[tid]["answer"].programmes:
+            if p["status"] == "grandfathered":
+                held[p["id"]].append(tid)
+    for pid, tids in held.items():
+        groups = np.flatnonzero(np.isin(t_at, tids))
+        for end, k in chunk.programme_ends(groups, at, pid).items():
+            result.grandfathered[pid][(end.year, end.month) if end else None] += k
+    for m in result.months:
+        ids, inverse = np.unique(chunk.per_day[index[m]], return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=len(ids)).astype(np.int64)
+        for tid, k in zip(ids.tolist(), counts.tolist()):
+            result.monthly[m][tg[tid]] += k
 
 
 # -- text ----------------------------------------------------------------------------------------------------------
