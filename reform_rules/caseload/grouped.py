@@ -21,7 +21,7 @@ import pyarrow as pa
 from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError
 from reform_rules.caseload.batch import Batch, _in_threads
-from reform_rules.caseload.columns import Rows, beside_ends, convert, day_codes, day_groups, take_rows
+from reform_rules.caseload.columns import beside_ends, convert, day_codes, day_groups, take_rows
 from reform_rules.caseload.layout import _id_text, parse_row
 from reform_rules.law.citizen import Citizen
 
