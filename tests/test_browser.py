@@ -162,9 +162,9 @@ def page(browser, server):
 
 
 def _expected(base, citizen: dict, day: str, lang: str):
-    from reform_rules.answer.explain import _names
+    from reform_rules.answer.explain import names_by_id
     answer = base.evaluate(base.parse_citizen(citizen), day, lang=lang)
-    return answer, _names(base.ruleset, lang)
+    return answer, names_by_id(base.ruleset, lang)
 
 
 def _fill_spell(page, row: int, what: str, start: str, end: str | None = None, **details) -> None:

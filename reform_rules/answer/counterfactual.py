@@ -23,7 +23,7 @@ from reform_rules.basics import dates
 from reform_rules.basics.i18n import NP_, N_, Words
 from reform_rules.law.citizen import Citizen, spell_date
 from reform_rules.basics.errors import ReformError
-from reform_rules.answer.explain import LABELS, _names, obligation_text
+from reform_rules.answer.explain import LABELS, names_by_id, obligation_text
 from reform_rules.law.facts import Fact, Measure, SpellKind
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.answer.timeline import change_points
@@ -124,7 +124,7 @@ class _Compare:
     def __init__(self, base: RuleBase, citizen: Citizen, day: date, lang: str):
         self.base, self.lang = base, lang
         self.ruleset = base.ruleset
-        self.names = _names(self.ruleset, lang)
+        self.names = names_by_id(self.ruleset, lang)
         self.answer = base.evaluate(citizen, day, lang=lang)
         self.key = self.signature(self.answer)
         self.rules = [r.rule for r in self.answer.explanation]

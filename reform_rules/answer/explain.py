@@ -239,4 +239,3 @@ def render_text(answer: "Answer", ruleset: "RuleSet", lang: str = "da") -> str:
     return "\n".join(lines)
 
 
-_names = names_by_id   # the older name (the web views, the impact report)

@@ -18,7 +18,7 @@ def lanes(shape: AnswerShape) -> list[AnswerField]:
     return [f for f in shape.fields if f.in_lanes]
 
 
-def _label(f: AnswerField, answer: dict, names: dict[str, str], lang: str, open_rules: frozenset = frozenset(),
+def lane_label(f: AnswerField, answer: dict, names: dict[str, str], lang: str, open_rules: frozenset = frozenset(),
            shape: AnswerShape | None = None) -> str:
     w = LABELS[lang]
     value = answer.get(f.id)
@@ -74,7 +74,7 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
         # merge neighbouring periods that show the same value in this lane
         boxes: list[list] = []
         for p in tl.periods:
-            label = _label(field, p.answer, names, lang, open_rules, shape)
+            label = lane_label(field, p.answer, names, lang, open_rules, shape)
             if boxes and boxes[-1][2] == label:
                 boxes[-1][1] = p.end
             else:

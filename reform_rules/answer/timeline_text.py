@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reform_rules.answer.explain import LABELS, _names
+from reform_rules.answer.explain import LABELS, names_by_id
 from reform_rules.answer.timeline import Timeline
-from reform_rules.answer.timeline_svg import _label, lanes
+from reform_rules.answer.timeline_svg import lane_label, lanes
 from reform_rules.basics.i18n import N_, Words, translator
 from reform_rules.law.answer_fields import AnswerField, AnswerShape
 from reform_rules.law.model import RuleSet
@@ -69,7 +69,7 @@ def _value_text(f: AnswerField, value: Any, names: dict[str, str], lang: str) ->
 def timeline_lines(tl: Timeline, ruleset: RuleSet, lang: str) -> list[str]:
     """The timeline as text: a head line, then per period its dates, its answer, what changed and why."""
     t = translator(lang)
-    names = _names(ruleset, lang)
+    names = names_by_id(ruleset, lang)
     shape = ruleset.answer
     open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then)
                            if r.undetermined)
@@ -79,7 +79,7 @@ def timeline_lines(tl: Timeline, ruleset: RuleSet, lang: str) -> list[str]:
     for p in tl.periods:
         a = p.answer
         out += ["", f"{p.start} – {p.end}"]
-        out += [f"  {f.label[lang]}: {_label(f, a, names, lang, open_rules, shape)}" for f in lanes(shape)]
+        out += [f"  {f.label[lang]}: {lane_label(f, a, names, lang, open_rules, shape)}" for f in lanes(shape)]
         out += [f"  {f.label[lang]}: {_value_text(f, a[f.id], names, lang)}" for f in shape.fields
                 if not f.in_lanes and a.get(f.id)]
         if p.changed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +20,7 @@ from reform_rules.law.conditions import BesideTest
 from reform_rules.law.facts import Fact, Measure, Vocabulary
 
 from reform_rules.logic.situation_codes import (DATES, INVALID, OPEN, Analysis, Components, Spec,
-                                                  factorize)
+                                                  factorize, signature)
 
 
 # -- the per-column conversion of CSV cells ------------------------------------------------------------------
@@ -230,6 +230,84 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
         column[rows] = np.asarray(codes, dtype=np.int64)[dense]
         out[ix[f"beside:{kind.kind}"]] = column
     return out, np.where(covers, start.value, -1)
+
+
+# -- many days at once: rows grouped by everything their codes can depend on ----------------------------------
+def day_groups(rows: Rows, conv: Converter, days: Sequence[date], idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``idx`` grouped so that the rows of a group have equal ``day_codes`` on every day of ``days``:
+    (group of each row of ``idx``, position in ``idx`` of each group's first row).
+
+    ``day_codes`` reads a cell that is not a date only through its converted value (and whether it is
+    present), so that value is part of the key — a number's only through its band between the rules'
+    thresholds. A date cell is read only through whether it is valid, how
+    it compares with each day and the measures of it on each day (banded by the rules' thresholds); its
+    key is the class of its *profile* — those values on every day — computed once per distinct date.
+    """
+    comp = conv.comp
+    measured: dict[str, list[Measure]] = {}          # date column → the measures ``day_codes`` takes of it
+    for f, m in comp.citizen_measures:
+        measured.setdefault(f.id, []).append(m)
+    for m in comp.current.measures:
+        measured.setdefault(m.of if m.of in rows.cols else "from", []).append(m)
+    for kind in comp.beside:
+        p = kind.column_prefix
+        for m in kind.measures:   # of its own column, or of the spell's start when that cell is empty
+            for name in {f"{p}{m.of}" if f"{p}{m.of}" in rows.cols else f"{p}from", f"{p}from"}:
+                measured.setdefault(name, []).append(m)
+    banded = {f.id: comp.thresholds[f.id] for f in comp.citizen_int + comp.spell_int}
+    parts = []
+    for name, col in rows.cols.items():
+        if conv.layout.types.get(name) == "date":
+            ords = col.distinct
+            valid = ords >= 0
+            safe = np.maximum(ords, 0)
+            profile = [valid.astype(np.int64)]
+            for day in days:
+                d = dates.ordinal(day)
+                profile += [(ords <= d).astype(np.int64), (ords >= d).astype(np.int64)]
+                profile += [np.where(valid, column_dates.bands(comp.thresholds[m.id], _measure(m, safe, day)), 0)
+                            for m in measured.get(name, [])]
+            if len(ords):
+                klass, _ = factorize(signature(np.stack(profile), [1] * len(profile)))
+            else:
+                klass = np.zeros(0, dtype=np.int64)
+            parts.append(np.append(klass, -1)[col.codes[idx]] + 1)
+        elif name in banded:      # a number is read only through its band
+            value = col.value[idx]
+            parts.append(np.where(value >= 0, column_dates.bands(banded[name], np.maximum(value, 0)), value - 1)
+                         * 2 + col.present[idx] + 10)
+        else:
+            parts.append((col.value[idx] - INVALID) * 2 + col.present[idx])
+    if not parts:
+        return np.zeros(len(idx), dtype=np.int64), np.zeros(min(len(idx), 1), dtype=np.int64)
+    return factorize(signature(np.stack(parts), [1] * len(parts)))
+
+
+def take_rows(rows: Rows, idx: np.ndarray) -> Rows:
+    """The rows ``idx`` of a chunk (the same distinct values)."""
+    return Rows(len(idx), rows.ok[idx], {name: Column(c.value[idx], c.present[idx], c.codes[idx], c.distinct)
+                                         for name, c in rows.cols.items()})
+
+
+def beside_ends(rows: Rows, conv: Converter, day: date, idx: np.ndarray, value: str) -> tuple[np.ndarray, np.ndarray]:
+    """For rows ``idx``: whether a beside spell of ``value`` covers ``day`` (the first kind that has one, in
+    the vocabulary's order, as ``Citizen.beside_on``), and its last day's ordinal (-1: open-ended)."""
+    comp = conv.comp
+    d = dates.ordinal(day)
+    found = np.zeros(len(idx), dtype=bool)
+    end = np.full(len(idx), -1, dtype=np.int64)
+    for kind in comp.beside:
+        ids = list(comp.vocabulary.table(kind.values))
+        if value not in ids:
+            continue
+        p = kind.column_prefix
+        kc, ks, ke = rows.cols[kind.kind], rows.cols[f"{p}from"], rows.cols[f"{p}to"]
+        start, stop, has_end = ks.value[idx], ke.value[idx], ke.present[idx]
+        hit = ~found & kc.present[idx] & (kc.value[idx] == ids.index(value)) & (start >= 0) & (start <= d) & \
+            (~has_end | (d <= np.where(has_end, stop, OPEN)))
+        end[hit] = np.where(has_end[hit], stop[hit], -1)
+        found |= hit
+    return found, end
 
 
 def _measure(m: Measure, ordinals: np.ndarray, day: date) -> np.ndarray:

@@ -28,7 +28,6 @@ from reform_rules.caseload.targets import Targets  # noqa: F401 - as above
 from reform_rules.caseload.writing import file_format
 
 CHUNK_ROWS = 1 << 20
-_format = file_format   # the older name (reform_rules/caseload/impact.py imports it)
 
 
 @dataclass
@@ -62,7 +61,7 @@ class Summary:
                 f"{s.get('datalog_s', 0):.2f} s, answers to output text {s.get('render_s', 0):.2f} s")
 
 
-def progress_bar(total: int | None, enabled: bool | None):
+def progress_bar(total: int | None, enabled: bool | None, desc: str = "reform batch", unit: str = "rows"):
     """A tqdm bar on a terminal (never when stderr is not a TTY or $CI is set)."""
     if enabled is None:
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
@@ -72,7 +71,7 @@ def progress_bar(total: int | None, enabled: bool | None):
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         return None
-    return tqdm(total=total, unit="rows", unit_scale=True, desc="reform batch", file=sys.stderr, leave=False)
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, file=sys.stderr, leave=False)
 
 
 MAX_CELL = 65_536   # bytes: a longer cell makes its row an error (a real cell is a few dozen bytes)

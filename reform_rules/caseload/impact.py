@@ -15,7 +15,6 @@ Nothing here knows a date, a group or a benefit: they come from the rules and th
 """
 from __future__ import annotations
 
-import html
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,12 +25,14 @@ import numpy as np
 
 from reform_rules.basics import dates
 from reform_rules.caseload.batch import Batch
-from reform_rules.caseload.files import CHUNK_ROWS, _format, iter_jsonl, read_csv_table
+from reform_rules.caseload.files import CHUNK_ROWS, file_format, iter_jsonl, progress_bar, read_csv_table
+from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
 from reform_rules.basics.errors import BatchError
-from reform_rules.answer.explain import _names
+from reform_rules.answer.explain import names_by_id
 from reform_rules.answer.rulebase import RuleBase
 
 NONE = "(none)"
+ERRORS_KEPT = 20   # rows in error the report lists (all are in the errors file beside it)
 
 
 def last_phase_start(base: RuleBase) -> date:
@@ -73,6 +74,7 @@ class Impact:
     months: list = field(default_factory=list)
     monthly: dict = field(default_factory=lambda: defaultdict(Counter))  # month → {group: n}
     names: dict = field(default_factory=dict)                           # lang → {group id: name}
+    error_rows: list = field(default_factory=list)                      # the rows in error: (row, id, message)
 
     def groups(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -83,59 +85,80 @@ class Impact:
 
 
 def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
-                   chunk_rows: int = CHUNK_ROWS, dialect=None) -> Impact:
+                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None) -> Impact:
     at = at or last_phase_start(base)
     before = at - timedelta(days=1)
     months = list(months) if months is not None else default_months(base)
     days = [before, at] + [m for m in months if m not in (before, at)]
     batch = Batch(base, days, want_csv=False, want_json=False)
     result = Impact(at=at, before=before, months=list(months),
-                    names={lang: _names(base.ruleset, lang) for lang in ("da", "en")})
-    fmt = _format(inp, "input")
-    if fmt == "csv":
-        table, bad, _ = read_csv_table(inp, dialect)
-        result.errors += len(bad)
-        chunks = ((batch.run_table(table.slice(o, chunk_rows), first_row=o + 1), None)
-                  for o in range(0, table.num_rows, chunk_rows))
-    else:
-        chunks = ((batch.run_citizens(items, n), [c for _, c, _, _ in items if c is not None])
-                  for items, n in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows))
-    index = {d: i for i, d in enumerate(days)}
-    for chunk, citizens in chunks:
-        result.errors += len(chunk.errors)
-        per_day = chunk.per_day
-        n = len(per_day[0][0]) if per_day else 0
-        result.citizens += n
-        if not n:
-            continue
-        t_before, t_at = per_day[index[before]][0], per_day[index[at]][0]
-        tg = [(t["answer"].target_group or {}).get("id", NONE) for t in batch._templates]
-        pairs, counts = np.unique(np.stack([t_before, t_at]), axis=1, return_counts=True)
-        for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
-            result.moves[(tg[a], tg[b])] += k
-            obs_a = {(o.requirement, o.waived) for o in batch._templates[a]["answer"].obligations}
-            obs_b = {(o.requirement, o.waived) for o in batch._templates[b]["answer"].obligations}
-            if obs_a != obs_b:
-                result.obligations_changed += k
-                for req in {r for r, w in obs_b if not w} - {r for r, w in obs_a if not w}:
-                    result.gained[req] += k
-                for req in {r for r, w in obs_a if not w} - {r for r, w in obs_b if not w}:
-                    result.lost[req] += k
-        # grandfathered programmes on AT, and the end of each citizen's programme spell
-        held = {tid: [p["id"] for p in t["answer"].programmes if p["status"] == "grandfathered"]
-                for tid, t in enumerate(batch._templates)}
-        rows = np.flatnonzero(np.isin(t_at, [tid for tid, ps in held.items() if ps]))
-        for row in rows.tolist():
-            citizen = citizens[row] if citizens is not None else chunk.citizen_at(row)
-            for pid in held[int(t_at[row])]:
-                ends = [p.end for p in citizen.beside_on(at) if p.id == pid]
-                end = ends[0] if ends else None
-                result.grandfathered[pid][(end.year, end.month) if end else None] += 1
-        for m in months:
-            ids, counts = np.unique(per_day[index[m]][0], return_counts=True)
-            for tid, k in zip(ids.tolist(), counts.tolist()):
-                result.monthly[m][tg[tid]] += k
+                    names={lang: names_by_id(base.ruleset, lang) for lang in ("da", "en")})
+    fmt = file_format(inp, "input")
+    bar = None
+    try:
+        if fmt == "csv":
+            table, bad, _ = read_csv_table(inp, dialect)
+            _errors(result, bad)
+            bar = progress_bar(table.num_rows * len(days), progress, "reform impact", "answers")
+            tick = bar.update if bar else None
+            chunks = (run_table_grouped(batch, table.slice(o, chunk_rows), first_row=o + 1, tick=tick)
+                      for o in range(0, table.num_rows, chunk_rows))
+        else:
+            bar = progress_bar(None, progress, "reform impact", "answers")
+            tick = bar.update if bar else None
+            chunks = (run_citizens_grouped(batch, items, n, tick=tick)
+                      for items, n in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows))
+        for chunk in chunks:
+            _count(result, batch, chunk, days)
+    finally:
+        if bar:
+            bar.close()
     return result
+
+
+def _errors(result: Impact, errors: list[tuple[int, str, str]]) -> None:
+    result.errors += len(errors)
+    result.error_rows += errors
+
+
+def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> None:
+    """Add one chunk's groups to the counts."""
+    _errors(result, chunk.errors)
+    result.citizens += chunk.citizens
+    if not len(chunk.weights):
+        return
+    at, before = result.at, result.before
+    index = {d: i for i, d in enumerate(days)}
+    templates = batch._templates
+    tg = [(t["answer"].target_group or {}).get("id", NONE) for t in templates]
+    t_before, t_at = chunk.per_day[index[before]], chunk.per_day[index[at]]
+    pairs, inverse = np.unique(np.stack([t_before, t_at]), axis=1, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=pairs.shape[1]).astype(np.int64)
+    for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
+        result.moves[(tg[a], tg[b])] += k
+        obs_a = {(o.requirement, o.waived) for o in templates[a]["answer"].obligations}
+        obs_b = {(o.requirement, o.waived) for o in templates[b]["answer"].obligations}
+        if obs_a != obs_b:
+            result.obligations_changed += k
+            for req in {r for r, w in obs_b if not w} - {r for r, w in obs_a if not w}:
+                result.gained[req] += k
+            for req in {r for r, w in obs_a if not w} - {r for r, w in obs_b if not w}:
+                result.lost[req] += k
+    # grandfathered programmes on AT, and the end of each citizen's programme spell
+    held: dict[str, list[int]] = defaultdict(list)
+    for tid in np.unique(t_at).tolist():
+        for p in templates[tid]["answer"].programmes:
+            if p["status"] == "grandfathered":
+                held[p["id"]].append(tid)
+    for pid, tids in held.items():
+        groups = np.flatnonzero(np.isin(t_at, tids))
+        for end, k in chunk.programme_ends(groups, at, pid).items():
+            result.grandfathered[pid][(end.year, end.month) if end else None] += k
+    for m in result.months:
+        ids, inverse = np.unique(chunk.per_day[index[m]], return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=len(ids)).astype(np.int64)
+        for tid, k in zip(ids.tolist(), counts.tolist()):
+            result.monthly[m][tg[tid]] += k
 
 
 # -- text ----------------------------------------------------------------------------------------------------------
@@ -153,7 +176,9 @@ TEXTS = {
            "until_h": "until", "open_h": "open-ended", "h_obligations": "Obligations",
            "gained_lost": "requirement gained (+) or lost (-)", "h_per_month": "Per month",
            "compared": "{n} citizens compared on {before} and {at}", "not_counted": "; {k} rows in error were not counted",
-           "chart": "Citizens per target group per month"},
+           "chart": "Citizens per target group per month", "h_errors": "Rows in error",
+           "errors_first": "The first {k} of {n} rows in error (not counted):", "row": "row", "message": "error",
+           "errors_file": "All rows in error: {path}", "download": "Download:", "group": "target group"},
     "da": {"title": "Virkningen af {at} (sammenlignet med {before}): {n} borgere", "errors": ", {k} rækker med fejl (ikke talt med)",
            "moves": "Målgrupper: fra (dagen før) -> til", "unchanged": "  (uændret)",
            "moved": "  {k} borgere skifter målgruppe", "gf": "Programmer efter overgangsregler {at}: {k} borgere",
@@ -167,11 +192,13 @@ TEXTS = {
            "until_h": "til", "open_h": "uden slutdato", "h_obligations": "Kontaktkrav",
            "gained_lost": "krav, der kommer til (+) eller falder bort (-)", "h_per_month": "Pr. måned",
            "compared": "{n} borgere sammenlignet {before} og {at}", "not_counted": "; {k} rækker med fejl er ikke talt med",
-           "chart": "Borgere pr. målgruppe pr. måned"},
+           "chart": "Borgere pr. målgruppe pr. måned", "h_errors": "Rækker med fejl",
+           "errors_first": "De første {k} af {n} rækker med fejl (ikke talt med):", "row": "række", "message": "fejl",
+           "errors_file": "Alle rækker med fejl: {path}", "download": "Hent:", "group": "målgruppe"},
 }
 
 
-def _t(lang: str) -> dict[str, str]:
+def words_of(lang: str) -> dict[str, str]:
     return TEXTS.get(lang, TEXTS["en"])
 
 
@@ -180,7 +207,7 @@ def _group(g: str, t: dict[str, str]) -> str:
 
 
 def render_text(r: Impact, lang: str = "en") -> str:
-    t = _t(lang)
+    t = words_of(lang)
     out = [t["title"].format(at=r.at.isoformat(), before=r.before.isoformat(), n=f"{r.citizens:,}")
            + (t["errors"].format(k=f"{r.errors:,}") if r.errors else "")]
     out.append("")
@@ -207,9 +234,9 @@ def render_text(r: Impact, lang: str = "en") -> str:
             out.append(t["open"].format(k=f"{ends[None]:,}"))
     out.append("")
     out.append(t["obligations"].format(k=f"{r.obligations_changed:,}"))
-    for req, k in sorted(r.gained.items(), key=lambda kv: -kv[1]):
+    for req, k in sorted(r.gained.items(), key=lambda kv: (-kv[1], kv[0])):
         out.append(f"  + {req}: {k:,}")
-    for req, k in sorted(r.lost.items(), key=lambda kv: -kv[1]):
+    for req, k in sorted(r.lost.items(), key=lambda kv: (-kv[1], kv[0])):
         out.append(f"  - {req}: {k:,}")
     out.append("")
     groups = r.groups()
@@ -223,108 +250,3 @@ def render_text(r: Impact, lang: str = "en") -> str:
     for i, g in enumerate(groups):
         out.append(f"  G{i + 1} = {_group(g, t)}" + (f" ({names[g]})" if g in names else ""))
     return "\n".join(out)
-
-
-# -- HTML ----------------------------------------------------------------------------------------------------------
-LEGEND_COLUMNS = 3   # the longest old group ids need a third of the width
-PALETTE = ["#0067a5", "#f38400", "#008856", "#be0032", "#875692", "#f3c300", "#a1caf1", "#c2b280", "#848482",
-           "#e68fac", "#f99379", "#604e97", "#f6a600", "#b3446c", "#dcd300", "#882d17", "#8db600", "#654522",
-           "#e25822", "#2b3d26"]   # Kelly's colours of maximum contrast
-
-
-def render_svg(r: Impact, width: int = 960, plot_h: int = 300, lang: str = "en") -> str:
-    """Stacked bars: citizens per target group on the first of each month, with a legend below."""
-    t = _t(lang)
-    groups = r.groups()
-    left, right, top = 70, 10, 20
-    legend_rows = max(1, -(-len(groups) // LEGEND_COLUMNS))
-    height = top + plot_h + 40 + 16 * legend_rows
-    plot_w = width - left - right
-    total = max([sum(r.monthly[m].values()) for m in r.months] + [1])
-    n = max(len(r.months), 1)
-    bar = plot_w / n
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" role="img" aria-label="{html.escape(t["chart"])}">',
-             f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>']
-    for i in range(5):
-        value = total * i / 4
-        y = top + plot_h - plot_h * i / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:,.0f}</text>')
-    for j, m in enumerate(r.months):
-        x = left + j * bar
-        y = top + plot_h
-        for gi, g in enumerate(groups):
-            k = r.monthly[m].get(g, 0)
-            if not k:
-                continue
-            h = plot_h * k / total
-            y -= h
-            parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
-                         f'fill="{PALETTE[gi % len(PALETTE)]}"><title>{html.escape(m.isoformat())} '
-                         f'{html.escape(_group(g, t))}: {k:,}</title></rect>')
-        if j % max(1, n // 12) == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">'
-                         f'{m.isoformat()[:7]}</text>')
-    at_x = None
-    for j, m in enumerate(r.months):
-        if m == r.at:
-            at_x = left + j * bar
-    if at_x is not None:
-        parts.append(f'<line x1="{at_x:.1f}" x2="{at_x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="black" '
-                     f'stroke-dasharray="4 3"/>')
-        parts.append(f'<text x="{at_x + 4:.1f}" y="{top + 12}" font-size="11">{r.at.isoformat()}</text>')
-    for gi, g in enumerate(groups):
-        x = left + (gi % LEGEND_COLUMNS) * (plot_w / LEGEND_COLUMNS)
-        y = top + plot_h + 40 + (gi // LEGEND_COLUMNS) * 16
-        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[gi % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{html.escape(_group(g, t))}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def render_html(r: Impact, lang: str = "en") -> str:
-    t = _t(lang)
-    groups = r.groups()
-    esc = html.escape
-    at, before = r.at.isoformat(), r.before.isoformat()
-    svg = render_svg(r, lang=lang)
-    names = r.names.get(lang, {})
-
-    def cell(g: str) -> str:
-        return (f"{esc(names[g])} <code>{esc(g)}</code>" if g in names else esc(_group(g, t)))
-
-    moves = "".join(f"<tr><td>{cell(a)}</td><td>{cell(b)}</td><td class=n>{k:,}</td></tr>"
-                    for (a, b), k in sorted(r.moves.items(), key=lambda kv: (-kv[1], kv[0])))
-    gf = "".join(f"<tr><td>{esc(pid)}</td><td>{t['open_h'] if e is None else f'{e[0]:04d}-{e[1]:02d}'}</td>"
-                 f"<td class=n>{k:,}</td></tr>"
-                 for pid, ends in sorted(r.grandfathered.items())
-                 for e, k in sorted(ends.items(), key=lambda kv: (kv[0] is None, kv[0] or (0, 0))))
-    obs = "".join(f"<tr><td>+ {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.gained.items())) + \
-        "".join(f"<tr><td>- {esc(q)}</td><td class=n>{k:,}</td></tr>" for q, k in sorted(r.lost.items()))
-    head = "".join(f"<th>{esc(_group(g, t))}</th>" for g in groups)
-    monthly = "".join(f"<tr><td>{m.isoformat()}</td>" + "".join(f"<td class=n>{r.monthly[m].get(g, 0):,}</td>"
-                                                                 for g in groups) + "</tr>" for m in r.months)
-    title = t["title"].format(at=at, before=before, n=f"{r.citizens:,}").split(" (")[0]
-    compared = t["compared"].format(n=f"{r.citizens:,}", before=before, at=at) + \
-        (t["not_counted"].format(k=f"{r.errors:,}") if r.errors else "")
-    return f"""<!doctype html>
-<html lang="{'da' if lang == 'da' else 'en'}"><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:2px 8px;font-size:13px}}td.n{{text-align:right}}th{{background:#f3f3f3}}</style>
-</head><body>
-<h1>{esc(title)}</h1>
-<p>{esc(compared)}.</p>
-<h2>{esc(t['h_monthly'])}</h2>
-{svg}
-<h2>{esc(t['h_moves'].format(at=at))}</h2>
-<table><tr><th>{t['from']}</th><th>{t['to']}</th><th>{t['citizens']}</th></tr>{moves}</table>
-<h2>{esc(t['h_gf'].format(at=at))}</h2>
-<table><tr><th>{t['programme']}</th><th>{t['until_h']}</th><th>{t['citizens']}</th></tr>{gf}</table>
-<h2>{esc(t['h_obligations'])}</h2>
-<p>{esc(t['obligations'].format(k=f"{r.obligations_changed:,}"))}.</p>
-<table><tr><th>{esc(t['gained_lost'])}</th><th>{t['citizens']}</th></tr>{obs}</table>
-<h2>{esc(t['h_per_month'])}</h2>
-<table><tr><th>{t['month']}</th>{head}</tr>{monthly}</table>
-</body></html>
-"""

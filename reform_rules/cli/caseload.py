@@ -137,9 +137,10 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
                    lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
+    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas, write_errors
     from reform_rules.basics.errors import BatchError
-    from reform_rules.caseload.impact import compute_impact, default_months, month_starts, render_html, render_text
+    from reform_rules.caseload.impact import compute_impact, default_months, month_starts, render_text
+    from reform_rules.caseload.impact_report import render_html
     pyarrow_without_pandas()
     try:
         with StopOnSignal("impact"):
@@ -155,10 +156,15 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
                 click.echo(f"reform impact: {note}", err=True)
             click.echo(render_text(result, lang))
             if html_file:   # written beside it and renamed into place, as the batch's output
+                errors_file = None
+                if result.errors:   # every row in error, beside the report (which lists the first)
+                    errors_file = html_file.with_name(html_file.name + ".errors.csv")
+                    write_errors(errors_file, result.error_rows)
                 with Targets(html_file, None) as target:
                     target.clear()
                     try:
-                        target.out_partial.write_text(render_html(result, lang), encoding="utf-8")
+                        target.out_partial.write_text(render_html(result, lang, errors_file.name if errors_file
+                                                                  else None), encoding="utf-8")
                     except OSError as exc:
                         raise BatchError(f"{html_file}: cannot write ({exc.strerror or exc})") from None
                     target.commit()

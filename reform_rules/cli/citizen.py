@@ -13,7 +13,7 @@ from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.basics.i18n import translator
 from reform_rules.answer.counterfactual import lines, what_would_change
 from reform_rules.answer.diff import rule_changes
-from reform_rules.answer.explain import _names, render_text
+from reform_rules.answer.explain import names_by_id, render_text
 from reform_rules.answer.missing import missing_facts
 from reform_rules.answer.past import rule_set_of_receipt, rules_as_known_on
 from reform_rules.answer.receipt import check_receipt
@@ -124,7 +124,7 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
     if off < on:
         fail(CitizenError("--to: must not be before --from"))
     tl = build(base, citizen, on, off, lang=lang)
-    names = _names(base.ruleset, lang)
+    names = names_by_id(base.ruleset, lang)
     shape = base.ruleset.answer
     open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in base.ruleset.in_family(f.then)
                            if r.undetermined)

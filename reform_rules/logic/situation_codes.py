@@ -302,10 +302,10 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
     for i, name in enumerate(comp.names):
         column = u[i]
         if name in comp.radix and name not in comp.thresholds:          # categorical
-            keep = np.array([name in s.kept for s in specs], dtype=np.int64)
+            keep = _per_spec(tables, ("kept", name), specs, lambda s: np.array(name in s.kept, dtype=np.int64))
             local = column * keep[spec_ids]
         elif name in comp.thresholds:                                    # numeric
-            table = np.stack([_number_table(an, tables, s, name) for s in specs])
+            table = _per_spec(tables, ("numbers", name), specs, lambda s: _number_table(an, tables, s, name))
             local = table[spec_ids, column]
         else:                                                            # a set of beside spells
             kind = name.split(":", 1)[1]
@@ -316,6 +316,16 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
         parts.append(local)
         radices.append(comp.radix.get(name, len(comp.progset_list)))
     return np.stack(parts), radices
+
+
+def _per_spec(tables: dict, key: tuple, specs: list, row) -> np.ndarray:
+    """``np.stack([row(s) for s in specs])``, kept and extended as specs are found (they are only appended)."""
+    done = tables.get(key)
+    if done is None or len(done) < len(specs):
+        have = 0 if done is None else len(done)
+        more = np.stack([row(s) for s in specs[have:]])
+        done = tables[key] = more if done is None else np.concatenate([done, more])
+    return done
 
 
 def _number_table(an: Analysis, tables: dict, spec: Spec, name: str) -> np.ndarray:

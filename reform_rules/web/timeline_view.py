@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from reform_rules.answer.explain import _names, status_label
+from reform_rules.answer.explain import names_by_id, status_label
 from reform_rules.law.model import RuleSet
 from reform_rules.answer.timeline import Timeline
-from reform_rules.answer.timeline_svg import _label, lanes as drawn_lanes, render_svg
+from reform_rules.answer.timeline_svg import lane_label, lanes as drawn_lanes, render_svg
 from reform_rules.answer.timeline_text import cause_text, changed_label
 from reform_rules.web.views import reason_citations
 
@@ -24,7 +24,7 @@ def _rule_item(rule_id: str, ruleset: RuleSet, lang: str, anchor=None) -> dict[s
 
 def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None = None, anchor=None) -> dict[str, Any]:
     """The periods of ``tl`` with labels, changes, causes and rules; the SVG; which period holds ``mark``."""
-    names = _names(ruleset, lang)
+    names = names_by_id(ruleset, lang)
     shape = ruleset.answer
     open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then) if r.undetermined)
     periods = []
@@ -32,7 +32,7 @@ def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None =
     for i, p in enumerate(tl.periods):
         a = p.answer
         rules = [e["rule"] for e in a.get("explanation", [])]
-        lanes = [{"field": f.id, "title": f.label[lang], "label": _label(f, a, names, lang, open_rules, shape)}
+        lanes = [{"field": f.id, "title": f.label[lang], "label": lane_label(f, a, names, lang, open_rules, shape)}
                  for f in drawn_lanes(shape)]
         for f in shape.fields:
             if not f.in_lanes and f.kind == "id" and a.get(f.id):

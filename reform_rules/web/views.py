@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from reform_rules.answer.answer import Answer
-from reform_rules.answer.explain import kind_label, STATUS, _names, citations, obligation_text, render_text, source_href, source_name, source_url, status_label
+from reform_rules.answer.explain import kind_label, STATUS, names_by_id, citations, obligation_text, render_text, source_href, source_name, source_url, status_label
 from reform_rules.law.model import STATUS_ORDER, Rule, RuleSet
 from reform_rules.web.i18n import UI
 from reform_rules.answer.answer import Obligation
@@ -106,7 +106,7 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str, anchor=None) -> dic
 
     ``anchor(citation)`` may add a place in a seed's page to its link (``#L12``).
     """
-    names = _names(ruleset, lang)
+    names = names_by_id(ruleset, lang)
     words = UI[lang]
     by_id = ruleset.by_id
 
@@ -251,14 +251,14 @@ def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
         ob = Obligation(kind=value.get("kind", ""), count=value.get("count"), within_months=value.get("within_months"),
                         by=None, waived=False, rule=rule.id, requirement=rule.id, by_whom=value.get("by_whom"),
                         every_months=value.get("every_months"), hours_per_week=value.get("hours_per_week"))
-        text = obligation_text(ob, lang, _names(ruleset, lang), ruleset.answer)
+        text = obligation_text(ob, lang, names_by_id(ruleset, lang), ruleset.answer)
         if value.get("first_within_weeks"):
             text += f", {words['first_within_weeks'].format(value['first_within_weeks'])}"
         return f"{label}: {text}"
     if f is not None and f.kind == "value" and isinstance(value, str):
         return f"{label}: {f.value_label(value, lang)}"
     if f is not None and f.kind == "status" and isinstance(value, dict):
-        name = _names(ruleset, lang).get(value.get("id"), value.get("id"))
+        name = names_by_id(ruleset, lang).get(value.get("id"), value.get("id"))
         return f"{label}: {name} – {f.value_label(value.get('status'), lang)}"
     if isinstance(value, dict):
         name = value.get("name", {}).get(lang) if isinstance(value.get("name"), dict) else None
