@@ -137,7 +137,8 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
                    lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas, write_errors
+    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
+    from reform_rules.caseload.writing import write_errors
     from reform_rules.basics.errors import BatchError
     from reform_rules.caseload.impact import compute_impact, default_months, month_starts, render_text
     from reform_rules.caseload.impact_report import render_html
