@@ -4,6 +4,10 @@ Beyond the schema and the cross-references (done while loading), it checks dates
 that every source in the registry is cited, and — the part no other rules-as-code system does —
 that every situation the rules can tell apart gets exactly one phase and one target group (or a
 declared ``undetermined``) and no conflicting values, on every date where a rule changes.
+
+The proof's size is measured before it runs (situations × change dates per field of the answer) and a
+rule set past ``reform_rules.logic.situations.MAX_CELLS`` is refused with an error naming a rule, the size
+and the limit (docs/guides/legal-editor.rst, "How large the proof may grow"); ``-v`` prints the size.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from reform_rules.basics.errors import ReformError
+from reform_rules.logic.situations import MAX_CELLS
 
 SANE_YEARS = (2020, 2040)
 
@@ -32,6 +37,8 @@ class CheckReport:
     gaps: int = 0
     overlaps: int = 0
     completeness: bool = False
+    space: int = 0          # the largest field's proof: situation × date cells (measured before enumerating)
+    space_field: str = ""
     seconds: float = 0.0
     rules_hash: str | None = None  # of the rules checked, when they loaded (the certificate's key)
 
@@ -52,6 +59,9 @@ class CheckReport:
         out = list(self.errors) + [f"warning: {w}" for w in self.warnings]
         if verbose and self.undetermined:
             out += ["undetermined (declared open questions, not errors):"] + [f"  {u}" for u in self.undetermined]
+        if verbose and self.space:
+            out.append(f"proof size: the largest proof ({self.space_field}) checks at most {self.space:,} situation × "
+                       f"date cells; the limit is {MAX_CELLS:,} ({self.space / MAX_CELLS:.0%} of it)")
         if self.ok:
             out.append(self.summary() + ": clean")
         elif not self.rules:
@@ -65,7 +75,7 @@ class CheckReport:
                 "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
                 "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
                 "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
-                "completeness": self.completeness, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
+                "completeness": self.completeness, "space": self.space, "space_limit": MAX_CELLS, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
 
 
 def static_checks(ruleset) -> tuple[list[str], list[str]]:
@@ -153,8 +163,16 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
     report.warnings += rule_file_warnings(directory)
     if completeness:
         lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
-        cov = check_completeness(base, lo, hi)
+        try:
+            cov = check_completeness(base, lo, hi)
+        except ReformError as exc:   # the proof is too large to run: refused before it started
+            report.errors += exc.messages
+            report.seconds = time.perf_counter() - start
+            return report
         report.completeness = True
+        if cov.sizes:
+            largest = max(cov.sizes, key=lambda s: s.cells)
+            report.space, report.space_field = largest.cells, largest.family
         report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
         report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
         for f in cov.findings:

@@ -154,7 +154,7 @@ def _known_line(known_on: str, commit: tuple, lang: str) -> str:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
-@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers and the proof's size against its limit.")
 @_rules_option
 def check(as_json: bool, quick: bool, verbose: bool, rules_dir: Path | None) -> None:
     """Validate the rule files and prove them complete; exit 0 when clean."""
