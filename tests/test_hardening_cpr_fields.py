@@ -115,3 +115,14 @@ def test_the_api_422_names_the_field_and_not_the_value(client, citizen, field):
         assert r.status_code == 422, (path, r.text)
         assert f"{field}: looks like a CPR number" in r.text
         assert "010180" not in r.text
+
+
+# -- item 4: reform timeline's text shows an id's escapes and newlines, never obeys them ------------------------
+def test_timeline_text_neutralises_escapes_and_newlines_in_the_id(tmp_path):
+    citizen = tmp_path / "c.json"
+    citizen.write_text(json.dumps({"id": "evil\x1b[31mred\nforged line", "born": "1990-05-01",
+                                   "spells": [{"benefit": "dagpenge", "from": "2026-06-01"}]}), encoding="utf-8")
+    r = run_cli("timeline", str(citizen), "--from", "2026-06-01", "--to", "2026-12-31", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\nforged line" not in r.stdout
+    assert r.stdout.splitlines()[0].startswith("evil\\x1b[31mred\\nforged line: 2026-06-01 – 2026-12-31")

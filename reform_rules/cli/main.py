@@ -270,7 +270,7 @@ def scenarios(paths: tuple[Path, ...], verbose: bool, rules_dir: Path | None) ->
 def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bool, svg_file: Path | None,
              lang: str, rules_dir: Path | None) -> None:
     """What changes for the citizen, and when: periods of constant answer, and their causes."""
-    from reform_rules.answer.explain import _names
+    from reform_rules.answer.explain import _names, safe_text
     from reform_rules.answer.timeline import timeline as build
     from reform_rules.answer.timeline_svg import render_svg
     base = _load(rules_dir)
@@ -298,20 +298,22 @@ def timeline(citizen_file: Path, start: str | None, end: str | None, as_json: bo
     from reform_rules.web.i18n import UI
     from reform_rules.web.timeline_view import cause_text
     words = UI[lang]
-    click.echo(f"{citizen.id}: {on} – {off}, {words['tl_n_periods'].format(n=len(tl.periods))}")
+    # the id and anything else from input go through safe_text: escapes and newlines are shown, not obeyed
+    click.echo(f"{safe_text(citizen.id)}: {on} – {off}, {words['tl_n_periods'].format(n=len(tl.periods))}")
     for p in tl.periods:
         a = p.answer
         click.echo(f"\n{p.start} – {p.end}")
         for f in lanes(shape):
-            click.echo(f"  {f.label[lang]}: {_label(f, a, names, lang, open_rules, shape)}")
+            click.echo(f"  {f.label[lang]}: {safe_text(_label(f, a, names, lang, open_rules, shape))}")
         for f in shape.fields:
             if not f.in_lanes and a.get(f.id):
-                click.echo(f"  {f.label[lang]}: {names.get(a[f.id], a[f.id]) if isinstance(a[f.id], str) else a[f.id]}")
+                value = names.get(a[f.id], a[f.id]) if isinstance(a[f.id], str) else a[f.id]
+                click.echo(f"  {f.label[lang]}: {safe_text(value)}")
         if p.changed:
             changed = [shape.by_id(c).label[lang] if shape.by_id(c) else words.get(c, c) for c in p.changed]
             click.echo(f"  {words['cli_changed']}: {', '.join(changed)}")
         for e in p.causes:
-            click.echo(f"    {words['because'].lower()}: {cause_text(e, base.ruleset, lang)}")
+            click.echo(f"    {words['because'].lower()}: {safe_text(cause_text(e, base.ruleset, lang))}")
 
 
 @main.command()
