@@ -30,7 +30,7 @@ def test_valid_citizen_and_alias(vocab):
     ({"id": "x", "spells": [{"benefit": "lottery", "from": "2026-01-01"}]}, "spells[0].benefit: 'lottery' is not a known benefit"),
     ({"id": "x", "spells": [{"benefit": "dagpenge", "from": "2026-02-30"}]}, "spells[0].from: '2026-02-30' is not a date"),
     ({"id": "x", "spells": [{"benefit": "dagpenge", "from": "2026-05-01", "to": "2026-04-01"}]}, "spells[0].to: 2026-04-01 is before from"),
-    ({"id": "x", "cpr": "0101901234", "spells": []}, "cpr: unknown field 'cpr'"),
+    ({"id": "x", "cpr": "0101901234", "spells": []}, "cpr: looks like a CPR number"),
     ({"id": "0101901234", "spells": []}, "id: looks like a CPR number"),
     ({"id": "x", "spells": [{"benefit": "dagpenge", "from": "2026-01-01"},
                             {"benefit": "kontanthjaelp", "from": "2026-03-01"}]}, "benefit spells overlap"),

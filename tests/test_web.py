@@ -159,7 +159,7 @@ BAD = [
      "citizen: spells[0].assessment"),
     ("sick_from as mapping", _spell(sick_from={"a": 1}), "citizen: spells[0].sick_from"),
     ("to before from", _spell(to="2026-01-01"), "citizen: spells[0].to"),
-    ("cpr field", _with(citizen={**lone(), "cpr": "010190-1234"}), "citizen: cpr: unknown field 'cpr'"),
+    ("cpr field", _with(citizen={**lone(), "cpr": "010190-1234"}), "citizen: cpr: looks like a CPR number"),
     ("cpr as id", _with(citizen={**lone(), "id": "0101901234"}), "citizen: id: looks like a CPR number"),
     ("empty id", _with(citizen={**lone(), "id": ""}), "citizen: id: missing or empty"),
     ("unknown language", _with(lang="de"), "lang: 'de' is not one of: da, en"),

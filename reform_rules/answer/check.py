@@ -4,6 +4,10 @@ Beyond the schema and the cross-references (done while loading), it checks dates
 that every source in the registry is cited, and — the part no other rules-as-code system does —
 that every situation the rules can tell apart gets exactly one phase and one target group (or a
 declared ``undetermined``) and no conflicting values, on every date where a rule changes.
+
+The proof's size is measured before it runs (situations × change dates per field of the answer) and a
+rule set past ``reform_rules.logic.situations.MAX_CELLS`` is refused with an error naming a rule, the size
+and the limit (docs/guides/legal-editor.rst, "How large the proof may grow"); ``-v`` prints the size.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from pathlib import Path
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
 from reform_rules.logic.completeness import check_completeness
+from reform_rules.logic.situations import MAX_CELLS
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.law.ruleset import rule_file_warnings
 
@@ -36,6 +41,8 @@ class CheckReport:
     gaps: int = 0
     overlaps: int = 0
     completeness: bool = False
+    space: int = 0          # the largest field's proof: situation × date cells (measured before enumerating)
+    space_field: str = ""
     seconds: float = 0.0
     rules_hash: str | None = None  # of the rules checked, when they loaded (the certificate's key)
 
@@ -66,6 +73,11 @@ class CheckReport:
         if verbose and self.undetermined:
             out += [t.gettext("undetermined (declared open questions, not errors):")] + [f"  {u}" for u in self.undetermined]
         n = len(self.errors)
+        if verbose and self.space:
+            out.append(t.gettext("proof size: the largest proof ({field}) checks at most {size} situation × date cells; "
+                                 "the limit is {limit} ({share} of it)").format(
+                field=self.space_field, size=f"{self.space:,}", limit=f"{MAX_CELLS:,}",
+                share=f"{self.space / MAX_CELLS:.0%}"))
         if self.ok:
             out.append(t.gettext("{summary}: clean").format(summary=self.summary(lang)))
         elif not self.rules:
@@ -80,7 +92,7 @@ class CheckReport:
                 "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
                 "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
                 "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
-                "completeness": self.completeness, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
+                "completeness": self.completeness, "space": self.space, "space_limit": MAX_CELLS, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
 
 
 def static_checks(ruleset) -> tuple[list[str], list[str]]:
@@ -165,8 +177,16 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
     report.warnings += rule_file_warnings(directory)
     if completeness:
         lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
-        cov = check_completeness(base, lo, hi)
+        try:
+            cov = check_completeness(base, lo, hi)
+        except ReformError as exc:   # the proof is too large to run: refused before it started
+            report.errors += exc.messages
+            report.seconds = time.perf_counter() - start
+            return report
         report.completeness = True
+        if cov.sizes:
+            largest = max(cov.sizes, key=lambda s: s.cells)
+            report.space, report.space_field = largest.cells, largest.family
         report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
         report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
         for f in cov.findings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reform_rules.answer.explain import LABELS, names_by_id
+from reform_rules.answer.explain import LABELS, names_by_id, safe_text
 from reform_rules.answer.timeline import Timeline
 from reform_rules.answer.timeline_svg import lane_label, lanes
 from reform_rules.basics.i18n import N_, Words, translator
@@ -75,16 +75,18 @@ def timeline_lines(tl: Timeline, ruleset: RuleSet, lang: str) -> list[str]:
                            if r.undetermined)
     count = t.ngettext("{n} period", "{n} periods", len(tl.periods)).format(n=len(tl.periods))
     changed, because = t.gettext("changed"), t.gettext("because")   # (not in f-strings: extraction misses those)
-    out = [f"{tl.citizen}: {tl.start} – {tl.end}, {count}"]
+    # the id and anything else from input go through safe_text: escapes and newlines are shown, not obeyed
+    out = [f"{safe_text(tl.citizen)}: {tl.start} – {tl.end}, {count}"]
     for p in tl.periods:
         a = p.answer
         out += ["", f"{p.start} – {p.end}"]
-        out += [f"  {f.label[lang]}: {lane_label(f, a, names, lang, open_rules, shape)}" for f in lanes(shape)]
-        out += [f"  {f.label[lang]}: {_value_text(f, a[f.id], names, lang)}" for f in shape.fields
+        out += [f"  {f.label[lang]}: {safe_text(lane_label(f, a, names, lang, open_rules, shape))}"
+                for f in lanes(shape)]
+        out += [f"  {f.label[lang]}: {safe_text(_value_text(f, a[f.id], names, lang))}" for f in shape.fields
                 if not f.in_lanes and a.get(f.id)]
         if p.changed:
             out.append(f"  {changed}: {', '.join(changed_label(c, shape, lang) for c in p.changed)}")
-        out += [f"    {because}: {cause_text(e, ruleset, lang)}" for e in p.causes]
+        out += [f"    {because}: {safe_text(cause_text(e, ruleset, lang))}" for e in p.causes]
     return out
 
 

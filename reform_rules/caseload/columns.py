@@ -15,7 +15,8 @@ from reform_rules.basics import column_dates
 from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
 from reform_rules.caseload.layout import Layout, bool_cell, int_cell
-from reform_rules.law.citizen import CPR_PATTERN, YEARS, spell_date
+from reform_rules.basics.privacy import CPR_SEARCH, looks_like_cpr
+from reform_rules.law.citizen import YEARS, spell_date
 from reform_rules.law.conditions import BesideTest
 from reform_rules.law.facts import Fact, Measure, Vocabulary
 
@@ -101,12 +102,17 @@ class Converter:
                           np.zeros(0, np.int64))
         codes, values = encode(table.column(name))
         present = codes >= 0
+        # a CPR-like cell is never a value: its row goes to the row-by-row parser, which refuses it unechoed
         if self.layout.types[name] == "date":
             ords = column_dates.parse_ordinals(values, date_value, YEARS).astype(np.int64)
-            conv = np.where(ords >= 0, ords, INVALID)
-            return Column(np.append(conv, -1)[codes], present, codes, ords)
+            cpr = np.array([looks_like_cpr(v) for v in values], dtype=bool)
+            conv = np.where((ords >= 0) & ~cpr, ords, INVALID)
+            return Column(np.append(conv, -1)[codes], present, codes, np.where(cpr, column_dates.INVALID, ords))
         memo = self.memo.setdefault(name, {})
-        fn = self.funcs[name]
+        typed = self.funcs[name]
+
+        def fn(s: str) -> int:
+            return INVALID if looks_like_cpr(s) else typed(s)
         conv = np.array([memo[s] if s in memo else memo.setdefault(s, fn(s)) for s in values] + [-1], dtype=np.int64)
         return Column(conv[codes], present, codes, np.zeros(0, np.int64))
 
@@ -117,7 +123,7 @@ def id_ok(table: pa.Table) -> np.ndarray:
     if ids.type != pa.string():
         ids = pc.cast(ids, pa.string())
     plain = pc.match_substring_regex(ids, r"^[!-~](.*[!-~])?$")
-    cpr = pc.match_substring_regex(ids, CPR_PATTERN.replace(r"\d", "[0-9]"))
+    cpr = pc.match_substring_regex(ids, CPR_SEARCH)
     return pc.and_(pc.fill_null(plain, False), pc.invert(pc.fill_null(cpr, True))).to_numpy(zero_copy_only=False)
 
 

@@ -31,7 +31,7 @@ from reform_rules.cli.common import fail, lang_option, tool_lang_option, load_ru
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
-@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers and the proof's size against its limit.")
 @tool_lang_option
 @rules_option
 def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path | None) -> None:

@@ -5,7 +5,6 @@ vocabulary's declaration (``reform_rules.law.facts``); this module knows only ki
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,14 +12,15 @@ from typing import Any
 
 from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError, Problem
+from reform_rules.basics.privacy import cpr_locations
 from reform_rules.law.facts import Fact, SpellKind, Vocabulary
 from reform_rules.law.loader import Document, LoadError, load_file, parse_text
 
 STRUCTURAL = ("id", "note", "spells")         # what every citizen record has, whatever the law
 SPELL_DATES = ("from", "to")
 YEARS = (1900, 2200)
-CPR_PATTERN = r"^\d{6}-?\d{4}$"               # a Danish personal number (CPR): never an id
-_CPR = re.compile(CPR_PATTERN)
+CPR_ID = "looks like a CPR number; use a pseudonymous id"
+CPR_FIELD = "looks like a CPR number; a citizen record must never hold one (the value is not shown)"
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,20 @@ class _Errors:
     def __init__(self, doc: Document | None, label: str):
         self.doc, self.label = doc, label
         self.items: list[Problem] = []
+        self.hidden: list[tuple] = []       # fields refused as CPR-like: nothing more is said about them
 
-    def add(self, path: tuple, message: str) -> None:
-        self.items.append(Problem(message, path=tuple(path), source=self.label,
+    def add(self, path: tuple, message: str, shown: tuple | None = None) -> None:
+        path = tuple(path)
+        if any(path[:len(h)] == h for h in self.hidden):
+            return   # the field was refused as CPR-like: another message could echo its value
+        self.items.append(Problem(message, path=path if shown is None else shown, source=self.label,
                                   line=self.doc.line(path) if self.doc else None))
+
+    def hide_cpr(self, data: Any) -> None:
+        """Refuse every CPR-like key, text or number in ``data``, naming its field, never its value."""
+        for path, shown in cpr_locations(data):
+            self.add(path, CPR_ID if path == ("id",) else CPR_FIELD, shown)
+            self.hidden.append(path)
 
 
 def _date_field(value: Any, path: tuple, errors: _Errors) -> date | None:
@@ -168,6 +178,7 @@ def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
     errors = _Errors(doc, label)
     if not isinstance(data, dict):
         raise CitizenError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
+    errors.hide_cpr(data)
     facts = vocabulary.facts
     allowed = list(STRUCTURAL) + [n for f in facts for n in (f.id, *f.aliases)]
     for key in data:
@@ -177,8 +188,6 @@ def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
     if not isinstance(cid, (str, int)) or isinstance(cid, bool) or str(cid).strip() == "":
         errors.add(("id",), "missing or empty: give a pseudonymous id")
         cid = ""
-    elif _CPR.match(str(cid)):
-        errors.add(("id",), "looks like a CPR number; use a pseudonymous id")
     known: list[tuple[str, Any]] = []
     for fact in facts:
         name, raw = _pick(data, fact)

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from reform_rules.basics import dates
 from reform_rules.basics.errors import RuleFileError
 from reform_rules.law.answer_fields import AnswerShape, read_answer
-from reform_rules.law.conditions import DERIVED, parse_condition
+from reform_rules.law.conditions import DERIVED, DateTest, NumberTest, parse_condition
 from reform_rules.law.loader import Document, LoadError, format_path, parse_text, read_text
 from reform_rules.law.model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
 from reform_rules.law.sanity import document_errors, text_errors
@@ -27,6 +27,11 @@ SPECIAL = {"sources": "sources", "vocabulary": "vocabulary", "parameters": "para
 
 
 RULE_SUFFIXES = (".yaml", ".yml")
+
+# The most distinct thresholds (constants compared with) one fact may have across all the rules. Each one
+# adds a band to every proof that reads the fact (reform_rules.logic.situations.MAX_CELLS bounds their
+# product); the rules of the reform use at most 6. Past it the rule that adds one too many is refused.
+MAX_THRESHOLDS = 50
 
 
 def _entry_problem(path: Path) -> str | None:
@@ -318,6 +323,24 @@ def _conditions(rules: list[Rule], docs: list[Document], vocabulary: Vocabulary)
                   if not b.ids and b.dates}
         for kind, key in sorted(lonely):
             errors.append(f"{_where(rule, 'when.' + key)}: needs a '{kind}' condition beside it")
+    return errors + _threshold_counts(rules)
+
+
+def _threshold_counts(rules: list[Rule], limit: int = MAX_THRESHOLDS) -> list[str]:
+    """An error at the first rule that gives a fact more than ``limit`` distinct thresholds."""
+    seen: dict[str, set] = {}
+    errors: list[str] = []
+    for rule in rules:
+        for test in rule.condition.walk():
+            if not isinstance(test, (NumberTest, DateTest)):
+                continue
+            known = seen.setdefault(test.key, set())
+            before = len(known)
+            known.update(test.constants())
+            if before <= limit < len(known):
+                errors.append(f"{_where(rule, 'when.' + test.key)}: {test.key} is compared with more than {limit} "
+                              f"distinct thresholds across the rules (this rule brings it to {len(known)}); the "
+                              f"limit is {limit}: each threshold multiplies the situations reform check proves")
     return errors
 
 

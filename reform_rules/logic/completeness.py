@@ -11,12 +11,13 @@ from datetime import date
 
 import numpy as np
 
-from reform_rules.logic.situation_codes import Analysis, Components, _factorize, unit_keys
+from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
 from reform_rules.logic.parallel import derive_all
 from reform_rules.logic.compiler import situation_facts
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
-from reform_rules.logic.situations import Bands, Probe, check_dates, family_keys, possible_on, probes
+from reform_rules.logic.situations import (Bands, ProofTooLarge, Probe, Space, check_dates, family_keys,
+                                           possible_on, probes, spaces, too_large)
 
 # Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
 # a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.
@@ -46,6 +47,7 @@ class Coverage:
     dates: int = 0
     seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
+    sizes: list[Space] = field(default_factory=list)   # each field's proof size, measured before enumerating
 
     def count(self, kind: str) -> int:
         return sum(1 for f in self.findings if f.kind == kind)
@@ -69,7 +71,11 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
         families = tuple(f.then for f in shape.fields)
     bands = Bands([program], ruleset.vocabulary)
     days = check_dates([program], lo, hi)
-    cov = Coverage(dates=len(days))
+    sizes = spaces(ruleset, bands, days, families)
+    problems = too_large(ruleset, sizes)
+    if problems:   # refused before anything is enumerated: the size is a product, known up front
+        raise ProofTooLarge(problems)
+    cov = Coverage(dates=len(days), sizes=sizes)
     found: dict[tuple, Finding] = {}
     seen_situations: set[Probe] = set()
     comp = Components(ruleset.vocabulary, program)
@@ -114,7 +120,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
             u = codes[:, rows]
             cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
                 [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-            cls_dense, cls_first = _factorize(u[cls_rows])
+            cls_dense, cls_first = factorize(u[cls_rows])
             classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
             parts = []
             reads = np.zeros(len(rows), dtype=bool)
@@ -133,7 +139,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
         allkeys = np.full((width, len(cells)), -2, dtype=np.int64)
         for rows, k in keyed:
             allkeys[:k.shape[0], rows] = k
-        dense, first = _factorize(allkeys)
+        dense, first = factorize(allkeys)
         cov.distinct += len(first)
         todo: dict[int, list[tuple[Probe, date]]] = defaultdict(list)
         for i, g in enumerate(dense.tolist()):

@@ -340,4 +340,3 @@ def _representative(thresholds: list[int], band_code: int) -> int:
     return thresholds[band_code - 2] if band_code >= 2 else (thresholds[0] - 1 if thresholds else 0)
 
 
-_factorize, _signature = factorize, signature   # the older names (reform_rules/logic/completeness.py)

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, Iterator
 
 from reform_rules.basics import dates
+from reform_rules.basics.errors import Problem, RuleFileError
 from reform_rules.law.citizen import Situation
 from reform_rules.logic.compiler import OTHER, Program
 from reform_rules.law.conditions import DERIVED
@@ -24,6 +25,18 @@ from reform_rules.law.facts import Fact, Vocabulary
 from reform_rules.law.model import RuleSet
 
 UNKNOWN = None
+
+# The largest proof ``reform check`` runs: per answer field, situations × change dates (each situation is a
+# product of the bands of the facts the field's rules read, so a threshold on a fact multiplies the space).
+# Measured before anything is enumerated; a rule set past it is refused with the field, the size and the
+# facts that make it large (docs/guides/legal-editor.rst, "How large the proof may grow"). The rules of
+# the reform need about a sixth of it (``reform check -v`` shows the figure); a proof at the limit takes
+# a few GB of memory.
+MAX_CELLS = 2_000_000
+
+
+class ProofTooLarge(RuleFileError):
+    """The situation space of a rule set is past ``MAX_CELLS``: refused before it is enumerated."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +150,11 @@ def _fact_values(fact: Fact, bands: Bands, vocabulary: Vocabulary) -> list[Any]:
     return bands.choices(fact.id, table) + ([UNKNOWN] if fact.optional else [])
 
 
-def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
-    """Every allowed combination of the facts named in ``keys``; others left at their default."""
+Axis = tuple[str, list[Any]]
+
+
+def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str, list[Axis], list[Axis], list[Any]]]:
+    """Per value of the current spell kind: its categorical axes, numeric axes and beside spells (or None)."""
     v = ruleset.vocabulary
     current = v.current
     payers = v.paid_by()
@@ -180,11 +196,32 @@ def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
             for pid in payers.get(value, []):
                 for combo in itertools.product(*[bands.values(m) for m in beside_measures]):
                     progs.append((pid, *combo))
+        yield value, axes, nums, progs
+
+
+def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
+    """Every allowed combination of the facts named in ``keys``; others left at their default."""
+    kind = ruleset.vocabulary.current.kind
+    for value, axes, nums, progs in _axes(ruleset, bands, keys):
         names = [k for k, _ in axes] + [k for k, _ in nums]
         for combo in itertools.product(*[vals for _, vals in axes], *[vals for _, vals in nums], progs):
             facts = tuple(zip(names[:len(axes)], combo[:len(axes)]))
             numbers = tuple((k, n) for k, n in zip(names[len(axes):], combo[len(axes):-1]) if n is not None)
-            yield Probe(benefit=value, facts=facts, numbers=numbers, programme=combo[-1], kind=current.kind)
+            yield Probe(benefit=value, facts=facts, numbers=numbers, programme=combo[-1], kind=kind)
+
+
+def space_size(ruleset: RuleSet, bands: Bands, keys: set[str]) -> tuple[int, dict[str, int]]:
+    """How many probes ``probes`` would yield, computed without enumerating them (a product of the axes'
+    lengths per value of the current spell kind, summed), and the widest axis of each fact (its band count)."""
+    total = 0
+    widths: dict[str, int] = {}
+    for _value, axes, nums, progs in _axes(ruleset, bands, keys):
+        size = len(progs)
+        for key, vals in (*axes, *nums):
+            size *= len(vals)
+            widths[key] = max(widths.get(key, 0), len(vals))
+        total += size
+    return total, widths
 
 
 def possible_on(probe: Probe, day: date, bands: Bands) -> bool:
@@ -217,3 +254,51 @@ def check_dates(programs: list[Program], lo: date, hi: date) -> list[date]:
             if lo < d <= hi:
                 days.add(d)
     return sorted(days)
+
+
+@dataclass(frozen=True)
+class Space:
+    """The size of one field's proof, before it is enumerated."""
+    family: str
+    situations: int
+    dates: int
+    widths: dict[str, int]          # fact → its number of values (bands) in this proof
+
+    @property
+    def cells(self) -> int:
+        return self.situations * self.dates
+
+
+def spaces(ruleset: RuleSet, bands: Bands, days: list[date], families: tuple[str, ...]) -> list[Space]:
+    """The proof's size for each field (family) that has rules, computed from the bands alone."""
+    out = []
+    for family in families:
+        if not ruleset.in_family(family):
+            continue
+        keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
+        n, widths = space_size(ruleset, bands, keys)
+        out.append(Space(family, n, len(days), widths))
+    return out
+
+
+def too_large(ruleset: RuleSet, sizes: list[Space], limit: int = MAX_CELLS) -> list[Problem]:
+    """One problem per field whose proof is past ``limit``, at the rule that compares its widest fact (the
+    last one loaded: most often the one just added), naming the facts that make the space large."""
+    problems = []
+    for space in sizes:
+        if space.cells <= limit:
+            continue
+        wide = sorted(((w, k) for k, w in space.widths.items() if w > 1), reverse=True)[:3]
+        facts = ", ".join(f"{k} {w} values" for w, k in wide)
+        key = wide[0][1] if wide else ""
+        users = [r for r in ruleset.rules if key and key in r.condition.keys()] or ruleset.in_family(space.family)
+        rule = users[-1]
+        field = ruleset.answer.by_then(space.family) if ruleset.answer else None
+        name = field.label["en"].lower() if field else space.family.replace("_", " ")
+        problems.append(Problem(
+            f"the proof of the {name} would check {space.cells:,} situation × date cells ({space.situations:,} "
+            f"situations × {space.dates} change dates); the limit is {limit:,}. The widest facts: {facts}; "
+            f"{len(users)} rules compare {key or 'them'}, and every distinct threshold adds a value. "
+            "Use fewer distinct thresholds (share them between rules), or split the rule set.",
+            path=("when", key) if key else (), source=rule.file, line=rule.line_of("when", key), rule=rule.id))
+    return problems
