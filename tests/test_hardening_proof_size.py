@@ -80,7 +80,7 @@ def test_the_size_is_computed_exactly_as_the_enumeration_would_count(base):
 
 def test_verbose_shows_the_size_against_the_limit():
     report = CheckReport(directory="rules", rules=1, completeness=True, space=329_400, space_field="obligation")
-    text = "\n".join(report.lines(verbose=True))
+    text = "\n".join(report.lines(verbose=True, lang="en"))
     assert f"checks at most 329,400 situation × date cells; the limit is {MAX_CELLS:,}" in text
     assert "329,400" not in "\n".join(report.lines(verbose=False))
     assert report.to_json()["space"] == 329_400 and report.to_json()["space_limit"] == MAX_CELLS
