@@ -93,7 +93,6 @@ map is embarrassingly parallel, and each worker derives each distinct situation 
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
