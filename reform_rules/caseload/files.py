@@ -157,6 +157,7 @@ def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table
         break
     # the careful path: which lines are rows, and which are rows in error
     lines = data.splitlines(keepends=True)
+    assert dialect.delimiter is not None   # set from the header by _decode
     good, errors = _scan_lines(lines, header, dialect.delimiter)
     malformed.clear()
     body = b"".join(line.rstrip(b"\r\n") + b"\n" for line in lines[:1] + [line for _, line, _ in good])
@@ -395,7 +396,9 @@ class Prefetch:
     """Read a CSV input in a thread (pyarrow releases the GIL) while the rules load in the main thread."""
 
     def __init__(self, path: Path, dialect: Dialect | None = None):
-        self.path, self.result, self.error, self.seconds = path, None, None, 0.0
+        self.path, self.seconds = path, 0.0
+        self.result: tuple[pa.Table, list[tuple[int, str, str]], list[int]] | None = None
+        self.error: BaseException | None = None
         self.dialect = dialect or Dialect()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
