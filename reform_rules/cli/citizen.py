@@ -64,7 +64,7 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
             data["missing"] = missing
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        if commit:
+        if commit and known_on:   # a commit only with --as-known-on
             click.echo(_known_line(known_on, commit, lang) + "\n")
         click.echo(render_text(answer, base.ruleset, lang))
         t = translator(lang)
