@@ -99,7 +99,7 @@ def static_checks(ruleset) -> tuple[list[str], list[str]]:
             warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")
     warnings += never_apply(ruleset)
     phases = sorted((r for r in ruleset.in_family("phase")), key=lambda r: r.valid_from or date.min)
-    for a, b in zip(phases, phases[1:]):
+    for a, b in zip(phases, phases[1:], strict=False):   # each phase and the next
         if a.valid_to is None or b.valid_from is None or (b.valid_from - a.valid_to).days != 1:
             errors.append(f"{b.file}:{b.line_of('valid')}: {b.id}: valid.from: phase {b.id} does not start the day "
                           f"after phase {a.id} ends ({a.valid_to})")

@@ -229,7 +229,7 @@ def _scan_lines(lines: list[bytes], header: list[str], delimiter: str) -> tuple[
         elif len(cells) != width:
             errors.append((row, "", f"{where}: not a CSV row of {width} fields (it has {len(cells)})"))
         elif any(len(c.encode("utf-8")) > MAX_CELL for c in cells):
-            column, size = next((h, len(c.encode("utf-8"))) for h, c in zip(header, cells)
+            column, size = next((h, len(c.encode("utf-8"))) for h, c in zip(header, cells, strict=True)
                                 if len(c.encode("utf-8")) > MAX_CELL)
             errors.append((row, "", f"{where}: {column}: a cell of {size:,} bytes (at most {MAX_CELL:,})"))
         else:

@@ -325,7 +325,7 @@ class ParquetWriter(BackgroundWriter):
     def _typed(self, table: pa.Table) -> pa.Table:
         """The table in the writer's schema (string columns dictionary-encoded where the schema says so)."""
         columns = []
-        for field, column in zip(self.schema, table.columns):
+        for field, column in zip(self.schema, table.columns, strict=True):
             if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(column.type):
                 column = pc.dictionary_encode(pc.cast(column, pa.string()))
             columns.append(pc.cast(column, field.type))
@@ -408,7 +408,7 @@ class XlsxWriter:
         t = time.perf_counter()
         columns = [table.column(k).to_pylist() for k in self.fields]
         text, append = self._text, self._ws.append
-        for row in zip(*columns):
+        for row in zip(*columns, strict=True):
             append([text(v) for v in row])
         self.rows += table.num_rows
         self.seconds += time.perf_counter() - t

@@ -94,7 +94,7 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
         import dask.dataframe as dd
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the extra
-        raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): pip install -e '.[dask]'")
+        raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): pip install -e '.[dask]'") from exc
     wall = time.perf_counter()
     in_fmt, out_fmt = input_format(inp), output_format(out, out_format)
     if out_fmt == "xlsx":
