@@ -64,15 +64,18 @@ class CheckReport:
         warning = t.gettext("warning")
         out = list(self.errors) + [f"{warning}: {w}" for w in self.warnings]
         if verbose and self.undetermined:
-            out += [t.gettext("undetermined (declared open questions, not errors):")] + [f"  {u}" for u in self.undetermined]
+            out += [t.gettext("undetermined (declared open questions, not errors):")] + \
+                [f"  {u}" for u in self.undetermined]
         n = len(self.errors)
         if self.ok:
             out.append(t.gettext("{summary}: clean").format(summary=self.summary(lang)))
         elif not self.rules:
             out.append(t.ngettext("{n} error in {directory}; nothing was loaded.",
-                                  "{n} errors in {directory}; nothing was loaded.", n).format(n=n, directory=self.directory))
+                                  "{n} errors in {directory}; nothing was loaded.", n).format(
+                                      n=n, directory=self.directory))
         else:
-            out.append(t.ngettext("{summary}: {n} error", "{summary}: {n} errors", n).format(summary=self.summary(lang), n=n))
+            out.append(t.ngettext("{summary}: {n} error", "{summary}: {n} errors", n).format(
+                summary=self.summary(lang), n=n))
         return out
 
     def to_json(self) -> dict:
@@ -167,7 +170,8 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
         lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
         cov = check_completeness(base, lo, hi)
         report.completeness = True
-        report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
+        report.pairs, report.distinct = cov.pairs, cov.distinct
+        report.situations, report.dates = cov.situations, cov.dates
         report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
         for f in cov.findings:
             if f.kind == "undetermined":

@@ -199,7 +199,8 @@ def history(rule_id: str | None, lang: str, rules_dir: Path | None) -> None:
             try:
                 rules = {r.id: r for r in read_rules(loc.checkout(rev, Path(tmp))).rules}
             except ReformError:
-                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    " + t.gettext("(the rules did not load at this commit)"))
+                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    "
+                           + t.gettext("(the rules did not load at this commit)"))
                 continue
         lines = []
         for rid in sorted(set(previous) | set(rules)):
