@@ -71,7 +71,8 @@ class CheckReport:
         warning = t.gettext("warning")
         out = list(self.errors) + [f"{warning}: {w}" for w in self.warnings]
         if verbose and self.undetermined:
-            out += [t.gettext("undetermined (declared open questions, not errors):")] + [f"  {u}" for u in self.undetermined]
+            out += [t.gettext("undetermined (declared open questions, not errors):")] + \
+                [f"  {u}" for u in self.undetermined]
         n = len(self.errors)
         if verbose and self.space:
             out.append(t.gettext("proof size: the largest proof ({field}) checks at most {size} situation × date cells; "
@@ -82,9 +83,11 @@ class CheckReport:
             out.append(t.gettext("{summary}: clean").format(summary=self.summary(lang)))
         elif not self.rules:
             out.append(t.ngettext("{n} error in {directory}; nothing was loaded.",
-                                  "{n} errors in {directory}; nothing was loaded.", n).format(n=n, directory=self.directory))
+                                  "{n} errors in {directory}; nothing was loaded.", n).format(
+                                      n=n, directory=self.directory))
         else:
-            out.append(t.ngettext("{summary}: {n} error", "{summary}: {n} errors", n).format(summary=self.summary(lang), n=n))
+            out.append(t.ngettext("{summary}: {n} error", "{summary}: {n} errors", n).format(
+                summary=self.summary(lang), n=n))
         return out
 
     def to_json(self) -> dict:
@@ -111,7 +114,7 @@ def static_checks(ruleset) -> tuple[list[str], list[str]]:
             warnings.append(f"sources.yaml: {src.id}: in the registry but cited by no rule")
     warnings += never_apply(ruleset)
     phases = sorted((r for r in ruleset.in_family("phase")), key=lambda r: r.valid_from or date.min)
-    for a, b in zip(phases, phases[1:]):
+    for a, b in zip(phases, phases[1:], strict=False):   # each phase and the next
         if a.valid_to is None or b.valid_from is None or (b.valid_from - a.valid_to).days != 1:
             errors.append(f"{b.file}:{b.line_of('valid')}: {b.id}: valid.from: phase {b.id} does not start the day "
                           f"after phase {a.id} ends ({a.valid_to})")
@@ -187,7 +190,8 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
         if cov.sizes:
             largest = max(cov.sizes, key=lambda s: s.cells)
             report.space, report.space_field = largest.cells, largest.family
-        report.pairs, report.distinct, report.situations, report.dates = cov.pairs, cov.distinct, cov.situations, cov.dates
+        report.pairs, report.distinct = cov.pairs, cov.distinct
+        report.situations, report.dates = cov.situations, cov.dates
         report.gaps, report.overlaps = cov.count("gap"), cov.count("overlap")
         for f in cov.findings:
             if f.kind == "undetermined":

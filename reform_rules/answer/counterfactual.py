@@ -83,7 +83,7 @@ def _field_text(f, value: Any, names: dict[str, str], ruleset, lang: str) -> str
     if f.kind == "id":
         if not value:
             return words["undetermined"] if f.decide == "exactly-one" else words["none"]
-        ident = value["id"] if isinstance(value, dict) else value
+        ident: str = value["id"] if isinstance(value, dict) else value
         return names.get(ident, ident)
     if f.kind == "value":
         return f.value_label(value, lang) if value else words["undetermined"]
@@ -303,32 +303,43 @@ def _fact_moves(cmp: _Compare, citizen: Citizen, record: dict, day: date, fact: 
     if fact.id not in tested:
         return []
     if fact.type == "bool":
-        out = []
-        for value in (True, False):
-            if value != current:
-                answer = tried(value)
-                if cmp.differs(answer):
-                    out.append(change([value], w["yes"] if value else w["no"], answer))
-        return out
+        return _bool_moves(cmp, current, tried, change)
     if fact.type == "choice":
         return _choice_moves(cmp, fact, current, tried, change)
     if fact.type == "integer":
-        low = fact.minimum or 0
-        bands = _bands(base.program.thresholds.get(fact.id, []), low, None)
-        if len(bands) < 2:
-            return []
-        here = _band_of(bands, current) if isinstance(current, int) else None
-        out = []
-        for direction in _outward(here, len(bands)):
-            for i in direction:
-                lo, hi = bands[i]
-                value = lo if here is None or i > here else (hi if hi is not None else lo)
-                answer = tried(value)
-                if cmp.differs(answer):
-                    out.append(change([value], _band_text(lo, hi, low, lang), answer))
-                    break
-        return out
+        return _integer_moves(cmp, fact, current, tried, change)
     return []
+
+
+def _bool_moves(cmp: _Compare, current: Any, tried, change) -> list[Change]:
+    """The other truth value, if it changes the answer."""
+    w = WORDS[cmp.lang]
+    out = []
+    for value in (True, False):
+        if value != current:
+            answer = tried(value)
+            if cmp.differs(answer):
+                out.append(change([value], w["yes"] if value else w["no"], answer))
+    return out
+
+
+def _integer_moves(cmp: _Compare, fact: Fact, current: Any, tried, change) -> list[Change]:
+    """The nearest band of the rules' thresholds, each way from the current value, that changes the answer."""
+    low = fact.minimum or 0
+    bands = _bands(cmp.base.program.thresholds.get(fact.id, []), low, None)
+    if len(bands) < 2:
+        return []
+    here = _band_of(bands, current) if isinstance(current, int) else None
+    out = []
+    for direction in _outward(here, len(bands)):
+        for i in direction:
+            lo, hi = bands[i]
+            value = lo if here is None or i > here else (hi if hi is not None else lo)
+            answer = tried(value)
+            if cmp.differs(answer):
+                out.append(change([value], _band_text(lo, hi, low, cmp.lang), answer))
+                break
+    return out
 
 
 def _choice_moves(cmp: _Compare, fact: Fact, current: Any, tried, change) -> list[Change]:

@@ -192,10 +192,11 @@ def answer_lines(answer: "Answer", ruleset: "RuleSet", lang: str, names: dict[st
                 out.append((label, missing))
             elif isinstance(value, dict):
                 extra = "".join(f"; {f.attribute_label(k, value[k], lang)}" for k in f.carry)
-                out.append((label, f"{safe_text(names.get(value['id'], value['id']))} ({safe_text(value['id'])}{extra})"))
+                out.append((label, f"{safe_text(names.get(value['id'], value['id']))} "
+                                   f"({safe_text(value['id'])}{extra})"))
             else:
-                out.append((label, f"{safe_text(names.get(value, value))} ({safe_text(value)})" if f.decide == "exactly-one"
-                            else safe_text(names.get(value, value))))
+                out.append((label, f"{safe_text(names.get(value, value))} ({safe_text(value)})"
+                            if f.decide == "exactly-one" else safe_text(names.get(value, value))))
         elif f.kind == "value":
             out.append((label, f.value_label(value, lang) if value else w["undetermined"]))
         elif f.kind == "flag":

@@ -46,7 +46,7 @@ def missing_facts(ruleset, citizen: Citizen, day: date, answer: Answer, lang: st
         if rule is None:
             continue
         for test in rule.condition.walk():
-            if getattr(test, "known", None) is not False or getattr(test, "beside", ""):
+            if getattr(test, "known", None) is not False or getattr(test, "beside", False):
                 continue
             declared = _declared(ruleset, test.key)
             if declared is None:

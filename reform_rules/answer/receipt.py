@@ -72,7 +72,7 @@ class RulesLocation:
         """(hash, commit date, subject) of the last commit touching the rules on or before ``day``."""
         line = _git(["log", "-1", f"--before={day.isoformat()} 23:59:59", "--format=%H%x09%cI%x09%s", "--",
                      self.path], self.top)
-        return tuple(line.split("\t", 2)) if line else None  # type: ignore[return-value]
+        return tuple(line.split("\t", 2)) if line else None
 
     def checkout(self, rev: str, into: Path) -> Path:
         """Extract the rules of ``rev`` (a hex object name) into ``into``; returns the rules directory.
@@ -95,7 +95,7 @@ class RulesLocation:
     def commits(self) -> list[tuple[str, str, str]]:
         """Every commit touching the rules, oldest first: (hash, date, subject)."""
         out = _git(["log", "--reverse", "--format=%H%x09%cI%x09%s", "--", self.path], self.top) or ""
-        return [tuple(line.split("\t", 2)) for line in out.splitlines() if line]  # type: ignore[misc]
+        return [tuple(line.split("\t", 2)) for line in out.splitlines() if line]
 
 
 _REVISION = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")

@@ -16,6 +16,7 @@ from reform_rules.basics.errors import CitizenError
 from reform_rules.basics.i18n import gettext
 from reform_rules.answer.explain import citation_text, reason_text
 from reform_rules.logic.kb import Derivation, KnowledgeBase
+from reform_rules.law.answer_fields import AnswerShape
 from reform_rules.law.model import NONE, UNDETERMINED, Rule, RuleSet, weakest
 from reform_rules.answer.receipt import RulesLocation, make_receipt, rules_hash
 from reform_rules.law.rules_dir import default_rules_dir
@@ -144,6 +145,70 @@ def obligation_due(rule: Rule, sit: Situation, waived_by: Rule | None) -> Obliga
                       every_months=every, hours_per_week=spec.get("hours_per_week"))
 
 
+def _apply_then(shape: AnswerShape, rule: Rule, sit: Situation, values: dict[str, Any],
+                deciding: dict[str, list[Rule]]) -> str:
+    """Put what a holding rule decides into its field of the answer (and note the rule as deciding it);
+    the detail for its reason: an obligation's deadline, else empty."""
+    f, value = shape.by_then(rule.then_kind or rule.family), rule.then_value
+    if f is None or not rule.then_kind:
+        return ""
+    deciding[f.id].append(rule)
+    if value == NONE:
+        pass   # decided: the field holds nothing, and the reason says why
+    elif f.kind == "id":
+        if value != UNDETERMINED:
+            values[f.id] = {"id": value["id"], **{k: value[k] for k in f.carry}} if f.carry else value["id"]
+    elif f.kind == "value":
+        values[f.id] = None if value == UNDETERMINED else value
+    elif f.kind == "flag":
+        values[f.id] = bool(value)
+    elif f.kind == "status":
+        if not any(p["id"] == value["id"] for p in values[f.id]):
+            values[f.id].append({"id": value["id"], "status": value["status"]})
+    elif f.kind == "obligation" and value != UNDETERMINED:
+        ob = obligation_due(rule, sit, None)
+        values[f.id].append(ob)
+        return ob.by or ""
+    return ""
+
+
+def _waived_obligations(ruleset: RuleSet, rule: Rule,
+                        setaside: tuple[tuple[str, str], ...]) -> list[tuple[Rule, str]]:
+    """The obligations (with a definite value) that this exception waives, each with its field's id, in the
+    order they were set aside."""
+    if rule.effect != "waive":
+        return []
+    waived = []
+    for target, by in setaside:
+        if by == rule.id:
+            base = ruleset.rule(target)
+            bf = ruleset.answer.by_then(base.then_kind or "")
+            if bf is not None and bf.kind == "obligation" and base.then_value not in (UNDETERMINED, NONE):
+                waived.append((base, bf.id))
+    return waived
+
+
+def _undecided_questions(ruleset: RuleSet, values: dict[str, Any], deciding: dict[str, list[Rule]],
+                         lang: str) -> list[dict]:
+    """The open questions for fields that exactly one rule must decide but several or none did (a field
+    that several decide is emptied)."""
+    questions: list[dict] = []
+    for f in ruleset.answer.fields:
+        if f.decide != "exactly-one" or not ruleset.in_family(f.then):
+            continue
+        found = deciding[f.id]
+        if len(found) > 1:
+            values[f.id] = None
+            questions.append({"rule": ",".join(r.id for r in found),
+                              "text": gettext("Several rules each decide a {field}: {rules}", lang).format(
+                                  field=f.label[lang].lower(), rules=", ".join(r.id for r in found))})
+        elif not found:
+            text = gettext("No rule decides the {field} for this situation (is information missing, e.g. date of "
+                           "birth or assessment?).", lang).format(field=f.label[lang].lower())
+            questions.append({"rule": f.id.replace("_", "-"), "text": text})
+    return questions
+
+
 def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tuple[str, ...],
                  setaside: tuple[tuple[str, str], ...], lang: str = "da") -> Answer:
     """Assemble the answer from the rules that hold and the exceptions that set others aside, field by
@@ -169,50 +234,15 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
             questions.append({"rule": rule.id, "text": rule.question[lang]})
 
     for rule in rules:
-        f, value = shape.by_then(rule.then_kind or rule.family), rule.then_value
         used.append(rule)
-        detail = ""
-        if f is not None and rule.then_kind:
-            deciding[f.id].append(rule)
-            if value == NONE:
-                pass   # decided: the field holds nothing, and the reason says why
-            elif f.kind == "id":
-                if value != UNDETERMINED:
-                    values[f.id] = {"id": value["id"], **{k: value[k] for k in f.carry}} if f.carry else value["id"]
-            elif f.kind == "value":
-                values[f.id] = None if value == UNDETERMINED else value
-            elif f.kind == "flag":
-                values[f.id] = bool(value)
-            elif f.kind == "status":
-                if not any(p["id"] == value["id"] for p in values[f.id]):
-                    values[f.id].append({"id": value["id"], "status": value["status"]})
-            elif f.kind == "obligation" and value != UNDETERMINED:
-                ob = obligation_due(rule, sit, None)
-                values[f.id].append(ob)
-                detail = ob.by or ""
+        detail = _apply_then(shape, rule, sit, values, deciding)
         reason(rule, "sets-aside" if rule.overrides else "applies", detail)
         # Obligations an exception waives are still reported, marked waived, beside it.
-        for target, by in setaside:
-            if by == rule.id and rule.effect == "waive":
-                base = ruleset.rule(target)
-                bf = shape.by_then(base.then_kind or "")
-                if bf is not None and bf.kind == "obligation" and base.then_value not in (UNDETERMINED, NONE):
-                    values[bf.id].append(obligation_due(base, sit, rule))
-                    used.append(base)
-                    reason(base, "waived")
-    for f in shape.fields:
-        if f.decide != "exactly-one" or not ruleset.in_family(f.then):
-            continue
-        found = deciding[f.id]
-        if len(found) > 1:
-            values[f.id] = None
-            questions.append({"rule": ",".join(r.id for r in found),
-                              "text": gettext("Several rules each decide a {field}: {rules}", lang).format(
-                                  field=f.label[lang].lower(), rules=", ".join(r.id for r in found))})
-        elif not found:
-            text = gettext("No rule decides the {field} for this situation (is information missing, e.g. date of "
-                           "birth or assessment?).", lang).format(field=f.label[lang].lower())
-            questions.append({"rule": f.id.replace("_", "-"), "text": text})
+        for base, field_id in _waived_obligations(ruleset, rule, setaside):
+            values[field_id].append(obligation_due(base, sit, rule))
+            used.append(base)
+            reason(base, "waived")
+    questions.extend(_undecided_questions(ruleset, values, deciding, lang))
     counted = {f.then for f in shape.fields if f.in_status}
     return Answer(citizen=citizen.id, date=sit.day.isoformat(), values=values,
                   status=weakest(r.status for r in used if r.family in counted), open_questions=questions,

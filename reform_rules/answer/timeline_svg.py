@@ -65,7 +65,8 @@ def render_svg(tl: Timeline, names: dict[str, str], lang: str = "da", open_rules
            f'{tl.start.isoformat()} – {tl.end.isoformat()}</text>']
     for year in range(tl.start.year + 1, tl.end.year + 1):
         xx = x(date(year, 1, 1))
-        out.append(f'<line x1="{xx:.1f}" y1="{TOP - 8}" x2="{xx:.1f}" y2="{height - 30}" stroke="#999" stroke-dasharray="3,3"/>')
+        out.append(f'<line x1="{xx:.1f}" y1="{TOP - 8}" x2="{xx:.1f}" y2="{height - 30}" stroke="#999" '
+                   'stroke-dasharray="3,3"/>')
         out.append(f'<text x="{xx + 2:.1f}" y="{TOP - 12}" fill="#555">{year}</text>')
     for li, field in enumerate(drawn):
         y = TOP + li * LANE_H

@@ -89,7 +89,8 @@ class Words(Mapping[str, dict[str, str]]):
         lang = pick_lang(lang)
         if lang not in self._read:
             t = translator(lang)
-            self._read[lang] = {k: t.pgettext(*m) if isinstance(m, tuple) else t.gettext(m)
+            # babel annotates pgettext as ``str | object``; it returns the message text (a str)
+            self._read[lang] = {k: t.pgettext(*m) if isinstance(m, tuple) else t.gettext(m)  # type: ignore[misc]
                                 for k, m in self.msgids.items()}
         return self._read[lang]
 

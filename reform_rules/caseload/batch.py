@@ -1,7 +1,8 @@
 """``reform batch``: a whole caseload, many dates, in one pass — fast by design, exact by test.
 
 This module is the core (columns → situations → derivations → answers); the flat layout and what a
-row means are in ``reform_rules/caseload/layout.py``, reading and writing the files in ``reform_rules/caseload/files.py``.
+row means are in ``reform_rules/caseload/layout.py``, reading and writing the files in
+``reform_rules/caseload/files.py``.
 
 Input
 =====
@@ -24,7 +25,8 @@ Output
 ======
 CSV or JSON Lines (by extension or ``--format``; ``--out -`` is stdout, with rows in error on stderr),
 one row per citizen and date, citizen-major, in input order.
-The CSV columns are ``batch_layout.output_fields`` of the answer's declared fields; lists are compact: ``programmes`` is ``id:status;…``,
+The CSV columns are ``batch_layout.output_fields`` of the answer's declared fields; lists are compact:
+``programmes`` is ``id:status;…``,
 ``obligations`` is ``requirement:kind:count:by`` (``by`` the last day of the window), followed by
 ``:first=DATE`` when there is a deadline for the first meeting and ``:waived=RULE`` when an
 exception lifts it, joined by ``;``; ``open_questions`` lists the rule ids. A JSON Lines row is the
@@ -93,7 +95,6 @@ map is embarrassingly parallel, and each worker derives each distinct situation 
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -110,7 +111,8 @@ from reform_rules.basics.errors import BatchError
 from reform_rules.logic.parallel import can_fork  # noqa: F401 - tests ask the batch whether it can fork
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir
 from reform_rules.caseload.core import Batch, ChunkResult  # noqa: F401 - the batch core, by its older address
-from reform_rules.caseload.files import CHUNK_ROWS, Prefetch, Summary, iter_jsonl, progress_bar, read_csv_table, record_numbers
+from reform_rules.caseload.files import (CHUNK_ROWS, Prefetch, Summary, iter_jsonl, progress_bar, read_csv_table,
+                                         record_numbers)
 from reform_rules.caseload.formats import (check_columns, check_xlsx_rows, count_jsonl_rows, input_format, open_writer,
                                            output_format, read_parquet_table)
 from reform_rules.caseload.layout import json_item, output_fields, parse_row  # noqa: F401 - parse_row: the tests' name
@@ -119,6 +121,66 @@ from reform_rules.caseload.writing import errors_file_for, write_errors
 
 
 # -- files -------------------------------------------------------------------------------------------------------
+
+
+def _read_table(inp: Path, in_fmt: str, batch: Batch, summary: Summary, prefetched: Prefetch | None):
+    """The CSV or Parquet input as one Arrow table, with its bad rows and its skipped records (read ahead by
+    ``prefetched`` if given); the reading time is added to ``summary``."""
+    t = time.perf_counter()
+    if in_fmt == "parquet":
+        table, bad, skipped = prefetched.get() if prefetched is not None else read_parquet_table(inp)
+        check_columns(inp, table.column_names, batch.layout)
+    else:
+        table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
+    summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t
+    return table, bad, skipped
+
+
+def _take(result: ChunkResult, writer, summary: Summary, all_errors: list[tuple[int, str, str]]) -> None:
+    """Hand one chunk's answers to the writer and count its rows and errors."""
+    writer.write(result)
+    all_errors += result.errors
+    summary.rows_in += result.rows_in
+    summary.rows_out += result.rows_out
+
+
+def _answer_table(batch: Batch, table, skipped, chunk_rows: int, writer, summary: Summary,
+                  all_errors: list[tuple[int, str, str]], bar) -> float:
+    """Answer an Arrow table chunk by chunk into the writer; the seconds spent answering."""
+    eval_time = 0.0
+    numbers = None
+    if skipped:
+        numbers = np.fromiter(record_numbers(table.num_rows, skipped), dtype=np.int64, count=table.num_rows)
+    for offset in range(0, max(table.num_rows, 1), chunk_rows):
+        part = table.slice(offset, chunk_rows)
+        if part.num_rows == 0:
+            break
+        t = time.perf_counter()
+        result = batch.run_table(part, first_row=offset + 1,   # rows numbered past skipped records
+                                 numbers=numbers[offset:offset + part.num_rows] if numbers is not None else None)
+        eval_time += time.perf_counter() - t
+        _take(result, writer, summary, all_errors)
+        if bar:
+            bar.update(part.num_rows)
+    return eval_time
+
+
+def _answer_jsonl(batch: Batch, inp: Path, chunk_rows: int, writer, summary: Summary,
+                  all_errors: list[tuple[int, str, str]], bar) -> float:
+    """Answer a JSON Lines file chunk by chunk into the writer (the reading time is added to ``summary``);
+    the seconds spent answering."""
+    eval_time = 0.0
+    t = time.perf_counter()
+    for items, count in iter_jsonl(inp, batch.base.ruleset.vocabulary, chunk_rows):
+        summary.read += time.perf_counter() - t
+        t = time.perf_counter()
+        result = batch.run_citizens(items, count)
+        eval_time += time.perf_counter() - t
+        _take(result, writer, summary, all_errors)
+        if bar:
+            bar.update(count)
+        t = time.perf_counter()
+    return eval_time
 
 
 def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors_path: Path | None = None,
@@ -143,13 +205,7 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
     if not (inp.is_file() or (in_fmt == "parquet" and inp.is_dir())):
         raise BatchError(f"{inp}: no such file")
     if in_fmt in ("csv", "parquet"):  # read first: an unreadable input writes nothing
-        t = time.perf_counter()
-        if in_fmt == "parquet":
-            table, bad, skipped = prefetched.get() if prefetched is not None else read_parquet_table(inp)
-            check_columns(inp, table.column_names, batch.layout)
-        else:
-            table, bad, skipped = prefetched.get() if prefetched is not None else read_csv_table(inp)
-        summary.read += prefetched.seconds if prefetched is not None else time.perf_counter() - t
+        table, bad, skipped = _read_table(inp, in_fmt, batch, summary, prefetched)
     if out_fmt == "xlsx":  # refused before anything is written: the rows out are at most rows in x dates
         most = (table.num_rows + len(bad) if in_fmt != "jsonl" else count_jsonl_rows(inp)) * len(days)
         check_xlsx_rows(most)
@@ -164,40 +220,12 @@ def run_batch(base: RuleBase, inp: Path, out: Path, days: Sequence[date], errors
             all_errors += bad
             summary.rows_in += len(bad)
             bar = progress_bar(table.num_rows, progress)
-            numbers = None
-            if skipped:
-                numbers = np.fromiter(record_numbers(table.num_rows, skipped), dtype=np.int64, count=table.num_rows)
-            for offset in range(0, max(table.num_rows, 1), chunk_rows):
-                part = table.slice(offset, chunk_rows)
-                if part.num_rows == 0:
-                    break
-                t = time.perf_counter()
-                result = batch.run_table(part, first_row=offset + 1,   # rows numbered past skipped records
-                                         numbers=numbers[offset:offset + part.num_rows] if numbers is not None else None)
-                eval_time += time.perf_counter() - t
-                writer.write(result)
-                all_errors += result.errors
-                summary.rows_in += result.rows_in
-                summary.rows_out += result.rows_out
-                if bar:
-                    bar.update(part.num_rows)
+            eval_time = _answer_table(batch, table, skipped, chunk_rows, writer, summary, all_errors, bar)
         else:
             if batch.workers > 1 and os.path.getsize(inp) >= POOL_MIN_ROWS * 100:
                 batch.pool = start_helpers(base, batch.workers)
             bar = progress_bar(None, progress)
-            t = time.perf_counter()
-            for items, count in iter_jsonl(inp, base.ruleset.vocabulary, chunk_rows):
-                summary.read += time.perf_counter() - t
-                t = time.perf_counter()
-                result = batch.run_citizens(items, count)
-                eval_time += time.perf_counter() - t
-                writer.write(result)
-                all_errors += result.errors
-                summary.rows_in += result.rows_in
-                summary.rows_out += result.rows_out
-                if bar:
-                    bar.update(count)
-                t = time.perf_counter()
+            eval_time = _answer_jsonl(batch, inp, chunk_rows, writer, summary, all_errors, bar)
     finally:
         if bar:
             bar.close()
@@ -272,9 +300,9 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
     column ``json`` instead holds JSON Lines (one citizen object per cell; ``row`` numbers from ``first_row``).
     """
     import pandas as pd   # as above
-    days = [d if isinstance(d, date) else dates.parse_date(d) for d in days]
+    parsed = [d if isinstance(d, date) else dates.parse_date(d) for d in days]
     base = base or base_for(rules_dir)
-    batch = batch_for(base, days, json_output, explain, lang)
+    batch = batch_for(base, parsed, json_output, explain, lang)
     if isinstance(df, pa.Table):
         result = batch.run_table(df, first_row=first_row)
     else:

@@ -88,12 +88,24 @@ class Batch:
             made_of[unit], radices = unit_parts(an, spec_ids, u, self._tables)
             raw[unit] = signature(made_of[unit], radices)
             reads[unit] = np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
+        group, group_keys = self._unit_groups(day, raw, made_of, reads)
+        self._derive_missing(day, u, uniq_first, group, group_keys, citizen_at)
+        tids = self._signature_templates(day, uniq_first, group, group_keys, citizen_at)
+        self.stats["evaluation"] += time.perf_counter() - t0
+        return tids[dense]
+
+    def _unit_groups(self, day: date, raw: dict[str, np.ndarray], made_of: dict[str, np.ndarray],
+                     reads: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, list[tuple]]]:
+        """Each unit's group of every signature, and each group's stable key (a unit that reads the derived
+        target group is grouped by it too)."""
+        an = self.an
 
         def stable(unit: str, i: int) -> tuple:   # the caches outlive the chunk: their keys must mean the same
             return tuple(made_of[unit][:, i].tolist())
         # the derived target group: all target-group units together
         tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
-        tg_dense = tg_keys = None
+        tg_dense: np.ndarray | None = None
+        tg_keys: list[tuple] = []
         if tg_units:
             tg_dense, tg_first = factorize(np.stack([raw[x] for x in tg_units]))
             tg_keys = [tuple(stable(x, i) for x in tg_units) for i in tg_first.tolist()]
@@ -101,7 +113,7 @@ class Batch:
         group_keys: dict[str, list[tuple]] = {}    # unit → stable key of each group
         for unit in an.units:
             r = raw[unit]
-            if tg_units and unit not in tg_units and reads[unit].any():
+            if tg_dense is not None and unit not in tg_units and reads[unit].any():
                 t = np.where(reads[unit], tg_dense, -1)
                 gd, gf = factorize(np.stack([r, t]))
                 group_keys[unit] = [(day, unit, stable(unit, i), tg_keys[t[i]] if t[i] >= 0 else None)
@@ -110,7 +122,13 @@ class Batch:
                 gd, gf = factorize(r)
                 group_keys[unit] = [(day, unit, stable(unit, i), None) for i in gf.tolist()]
             group[unit] = gd
-        # derive a few representatives: every unit group not yet known is covered by one of them
+        return group, group_keys
+
+    def _derive_missing(self, day: date, u: np.ndarray, uniq_first: np.ndarray, group: dict[str, np.ndarray],
+                        group_keys: dict[str, list[tuple]], citizen_at: Callable[[int], Citizen]) -> None:
+        """Derive a few representatives: every unit group not yet known is covered by one of them, and its
+        part of the derivation is kept (``self._parts``)."""
+        an = self.an
         chosen = np.zeros(u.shape[1], dtype=bool)
         missing = {x: [g for g, k in enumerate(group_keys[x]) if k not in self._parts] for x in an.units}
         for unit in sorted(an.units, key=lambda x: -len(missing[x])):
@@ -121,18 +139,23 @@ class Batch:
                 if g not in covered:
                     chosen[int(np.argmax(group[unit] == g))] = True
         picks = np.flatnonzero(chosen)
-        if len(picks):
-            derivations = self._derive([int(uniq_first[i]) for i in picks], u[:, picks], day, citizen_at)
-            for unit in an.units:
-                todo = set(missing[unit])
-                for i, (holding, setaside) in zip(picks.tolist(), derivations):
-                    g = int(group[unit][i])
-                    if g in todo:
-                        todo.discard(g)
-                        self._parts[group_keys[unit][g]] = (
-                            tuple(r for r in holding if an.unit_of[r] == unit),
-                            tuple(p for p in setaside if an.unit_of[p[0]] == unit))
-        # each signature's derivation is the union of its units' parts → an answer template
+        if not len(picks):
+            return
+        derivations = self._derive([int(uniq_first[i]) for i in picks], u[:, picks], day, citizen_at)
+        for unit in an.units:
+            todo = set(missing[unit])
+            for i, (holding, setaside) in zip(picks.tolist(), derivations, strict=True):
+                g = int(group[unit][i])
+                if g in todo:
+                    todo.discard(g)
+                    self._parts[group_keys[unit][g]] = (
+                        tuple(r for r in holding if an.unit_of[r] == unit),
+                        tuple(p for p in setaside if an.unit_of[p[0]] == unit))
+
+    def _signature_templates(self, day: date, uniq_first: np.ndarray, group: dict[str, np.ndarray],
+                             group_keys: dict[str, list[tuple]], citizen_at: Callable[[int], Citizen]) -> np.ndarray:
+        """The answer template of every signature: the union of its units' parts."""
+        an = self.an
         cd, cf = factorize(np.stack([group[x] for x in an.units]))
         tids = []
         for i in cf.tolist():
@@ -144,8 +167,7 @@ class Batch:
                 setaside = tuple(sorted(p for _, s in parts for p in s))
                 tid = self._combos[ck] = self._template(day, holding, setaside, int(uniq_first[i]), citizen_at)
             tids.append(tid)
-        self.stats["evaluation"] += time.perf_counter() - t0
-        return np.asarray(tids, dtype=np.int64)[cd][dense]
+        return np.asarray(tids, dtype=np.int64)[cd]
 
     def _derive(self, rows: list[int], codes: np.ndarray, day: date, citizen_at) -> list[tuple]:
         """The engine's derivation for each representative row (its full canonical facts)."""
@@ -165,7 +187,7 @@ class Batch:
             t = time.perf_counter()
             derived = self._derive_many(todo)
             self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
-            for f, d in zip(todo, derived):
+            for f, d in zip(todo, derived, strict=True):
                 self._facts[f] = d
             self.stats["derived"] += len(todo)
         return [self._facts[f] for f in facts_list]
@@ -204,9 +226,9 @@ class Batch:
         head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
         rest = "".join("," + _csv_cell(cells[k]) for k in fields[i + 1:]) + "\n"
         tid = len(self._templates)
-        self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen, "holding": holding,
-                                "setaside": setaside, "obligations": obligations, "dated": dated, "cells": cells,
-                                "day": day})
+        self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen,
+                                "holding": holding, "setaside": setaside, "obligations": obligations, "dated": dated,
+                                "cells": cells, "day": day})
         self._template_ids[key] = tid
         self.stats["templates"] += 1
         return tid
@@ -276,7 +298,7 @@ class Batch:
         errors: list[tuple[int, str, str]] = []
         if len(slow):
             rows = table.take(pa.array(slow)).to_pylist()
-            for i, row in zip(slow.tolist(), rows):
+            for i, row in zip(slow.tolist(), rows, strict=True):
                 try:
                     citizens[i] = parse_row(row, self.vocabulary, f"row {number(i)}", self.layout)
                 except CitizenError as exc:
@@ -288,7 +310,8 @@ class Batch:
 
         def citizen_at(i: int) -> Citizen:
             if i not in citizens:
-                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {number(i)}", self.layout)
+                citizens[i] = parse_row(table.slice(i, 1).to_pylist()[0], self.vocabulary, f"row {number(i)}",
+                                        self.layout)
             return citizens[i]
 
         rows = np.flatnonzero(valid)
@@ -381,8 +404,8 @@ class ChunkResult:
         for templates, starts in self.per_day:
             dense, rendered = self.batch.pairs(templates, starts)
             texts = [r["json"] for r in rendered]
-            per_day.append([f'{{"citizen": {i}, {texts[g]}' for i, g in zip(ids, dense.tolist())])
-        return per_day[0] if len(per_day) == 1 else [line for group in zip(*per_day) for line in group]
+            per_day.append([f'{{"citizen": {i}, {texts[g]}' for i, g in zip(ids, dense.tolist(), strict=True)])
+        return per_day[0] if len(per_day) == 1 else [line for group in zip(*per_day, strict=True) for line in group]
 
     def frame_columns(self) -> dict[str, list]:
         """Column lists of the output rows (for ``batch_frame``), citizen-major."""

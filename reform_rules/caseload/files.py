@@ -47,7 +47,8 @@ class Summary:
         return (f"reform batch: {self.rows_in:,} rows in, {self.rows_out:,} rows out ({self.days} date"
                 f"{'s' if self.days != 1 else ''}), {self.errors:,} rows in errors; "
                 f"read {self.read:.2f} s, evaluation {self.evaluation:.2f} s (Datalog {s.get('datalog_s', 0):.2f} s), "
-                f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; {s.get('signatures', 0):,} distinct situations"
+                f"write {s.get('writing_s', 0):.2f} s (overlapping), wall {self.wall:.2f} s; "
+                f"{s.get('signatures', 0):,} distinct situations"
                 f"{' (summed over the dates)' if self.days > 1 else ''}, "
                 f"{s.get('derived', 0):,} derived by the Datalog engine, {s.get('templates', 0):,} distinct answers, "
                 f"{s.get('slow_rows', 0):,} rows on the slow path")
@@ -99,14 +100,16 @@ class Dialect:
             try:
                 encoding = codecs.lookup(encoding).name
             except LookupError:
-                raise BatchError(f"--encoding: {encoding!r} is not an encoding (give utf-8, cp1252 or latin-1)") from None
+                raise BatchError(f"--encoding: {encoding!r} is not an encoding "
+                                 "(give utf-8, cp1252 or latin-1)") from None
             encoding = {"iso8859-1": "latin-1", "utf-8-sig": "utf-8"}.get(encoding, encoding)
         else:
             encoding = None
         return Dialect(delimiter, encoding)
 
 
-def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table, list[tuple[int, str, str]], list[int]]:
+def read_csv_table(path: Path,
+                   dialect: Dialect | None = None) -> tuple[pa.Table, list[tuple[int, str, str]], list[int]]:
     """Every row of a flat CSV as strings; malformed records as errors; the numbers of the rows in error.
 
     A record is one line (blank lines are not records). The fast path is pyarrow's parser; when it finds a
@@ -156,6 +159,7 @@ def read_csv_table(path: Path, dialect: Dialect | None = None) -> tuple[pa.Table
         break
     # the careful path: which lines are rows, and which are rows in error
     lines = data.splitlines(keepends=True)
+    assert dialect.delimiter is not None   # set from the header by _decode
     good, errors = _scan_lines(lines, header, dialect.delimiter)
     malformed.clear()
     body = b"".join(line.rstrip(b"\r\n") + b"\n" for line in lines[:1] + [line for _, line, _ in good])
@@ -227,7 +231,7 @@ def _scan_lines(lines: list[bytes], header: list[str], delimiter: str) -> tuple[
         elif len(cells) != width:
             errors.append((row, "", f"{where}: not a CSV row of {width} fields (it has {len(cells)})"))
         elif any(len(c.encode("utf-8")) > MAX_CELL for c in cells):
-            column, size = next((h, len(c.encode("utf-8"))) for h, c in zip(header, cells)
+            column, size = next((h, len(c.encode("utf-8"))) for h, c in zip(header, cells, strict=True)
                                 if len(c.encode("utf-8")) > MAX_CELL)
             errors.append((row, "", f"{where}: {column}: a cell of {size:,} bytes (at most {MAX_CELL:,})"))
         else:
@@ -316,7 +320,8 @@ def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
     delimiter = dialect.delimiter
     if delimiter is None:
         known = dialect.fields
-        fits = [sep for sep in DELIMITERS if "id" in cells(sep) and (known is None or all(h in known for h in cells(sep)))]
+        fits = [sep for sep in DELIMITERS
+                if "id" in cells(sep) and (known is None or all(h in known for h in cells(sep)))]
         delimiter = max(fits, key=lambda sep: len(cells(sep))) if fits else ","
         if delimiter != ",":
             dialect.notes.append(f"{path}: cells separated by {DELIMITERS[delimiter]}s (--delimiter to choose)")
@@ -331,7 +336,8 @@ def _header_cells(path: Path, line: str, dialect: Dialect) -> list[str]:
         elif len(header) == 1:
             hint = "; if the cells are separated by another character, give it as --delimiter"
         shown = ", ".join(printable(h) for h in unknown[:5]) + (" …" if len(unknown) > 5 else "")
-        raise BatchError(f"{path}: unknown column(s) {shown} (the columns are: {', '.join(dialect.fields or ())}){hint}")
+        raise BatchError(f"{path}: unknown column(s) {shown} "
+                         f"(the columns are: {', '.join(dialect.fields or ())}){hint}")
     if "id" not in header and dialect.fields is not None:   # checked once the layout is known (the rules loaded)
         raise BatchError(f"{path}: the column 'id' is missing")
     if len(set(header)) != len(header):
@@ -394,7 +400,9 @@ class Prefetch:
     """Read a CSV input in a thread (pyarrow releases the GIL) while the rules load in the main thread."""
 
     def __init__(self, path: Path, dialect: Dialect | None = None):
-        self.path, self.result, self.error, self.seconds = path, None, None, 0.0
+        self.path, self.seconds = path, 0.0
+        self.result: tuple[pa.Table, list[tuple[int, str, str]], list[int]] | None = None
+        self.error: BaseException | None = None
         self.dialect = dialect or Dialect()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()

@@ -208,7 +208,9 @@ class ParquetPrefetch:
     """Read a Parquet input in a thread while the rules load (as ``batch_files.Prefetch`` does for CSV)."""
 
     def __init__(self, path: Path):
-        self.path, self.result, self.error, self.seconds = path, None, None, 0.0
+        self.path, self.seconds = path, 0.0
+        self.result: tuple[pa.Table, list, list[int]] | None = None
+        self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -264,8 +266,8 @@ def result_table(result: "ChunkResult", fields: Sequence[str], dictionary: bool 
     if len(per_day) == 1:
         table = per_day[0]
     else:
-        n, k = per_day[0].num_rows, len(per_day)
-        order = (np.arange(n)[:, None] + np.arange(k)[None, :] * n).ravel()
+        n, n_days = per_day[0].num_rows, len(per_day)
+        order = (np.arange(n)[:, None] + np.arange(n_days)[None, :] * n).ravel()
         table = pa.concat_tables(per_day).take(pa.array(order))
     batch.stats["render_s"] = batch.stats.get("render_s", 0.0) + time.perf_counter() - t0
     return table
@@ -323,7 +325,7 @@ class ParquetWriter(BackgroundWriter):
     def _typed(self, table: pa.Table) -> pa.Table:
         """The table in the writer's schema (string columns dictionary-encoded where the schema says so)."""
         columns = []
-        for field, column in zip(self.schema, table.columns):
+        for field, column in zip(self.schema, table.columns, strict=True):
             if pa.types.is_dictionary(field.type) and not pa.types.is_dictionary(column.type):
                 column = pc.dictionary_encode(pc.cast(column, pa.string()))
             columns.append(pc.cast(column, field.type))
@@ -406,7 +408,7 @@ class XlsxWriter:
         t = time.perf_counter()
         columns = [table.column(k).to_pylist() for k in self.fields]
         text, append = self._text, self._ws.append
-        for row in zip(*columns):
+        for row in zip(*columns, strict=True):
             append([text(v) for v in row])
         self.rows += table.num_rows
         self.seconds += time.perf_counter() - t

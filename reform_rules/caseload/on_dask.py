@@ -63,7 +63,8 @@ def _lines_frame(lines):
 def _not_for_dask(inp: Path, exc: BaseException) -> BatchError:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     said = lines[-2] if len(lines) > 1 and lines[-1].startswith("Pass argument") else (lines[-1] if lines else "")
-    return BatchError(f"{inp}: not a well-formed CSV file for --engine dask ({printable(said)[:200] or type(exc).__name__}); "
+    return BatchError(f"{inp}: not a well-formed CSV file for --engine dask "
+                      f"({printable(said)[:200] or type(exc).__name__}); "
                       f"the default engine reads it, with each broken line as a row in error")
 
 
@@ -94,7 +95,8 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
         import dask.dataframe as dd
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the extra
-        raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): pip install -e '.[dask]'")
+        raise BatchError(f"--engine dask needs the dask extra ({exc.name} is missing): "
+                         "pip install -e '.[dask]'") from exc
     wall = time.perf_counter()
     in_fmt, out_fmt = input_format(inp), output_format(out, out_format)
     if out_fmt == "xlsx":

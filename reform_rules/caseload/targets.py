@@ -6,6 +6,7 @@ import fcntl
 import os
 import shutil
 from pathlib import Path
+from typing import overload
 
 from reform_rules.basics.errors import BatchError
 from reform_rules.caseload.writing import is_stdout
@@ -33,6 +34,11 @@ class Targets:
         self._locks: list[tuple[int, Path]] = []
         self._moved: list[Path] = []
         self.committed = False
+
+    @overload
+    def partial(self, path: Path) -> Path: ...
+    @overload
+    def partial(self, path: None) -> None: ...
 
     def partial(self, path: Path | None) -> Path | None:
         return None if path is None else path.with_name(path.name + ".partial")
@@ -160,5 +166,5 @@ def check_paths(inp: Path, out: Path, errors: Path | None) -> None:
     for flag, path in targets:
         if same(path, inp):
             raise BatchError(f"{flag} {path}: is the input file; choose another file")
-    if len(targets) == 2 and same(out, errors):
+    if len(targets) == 2 and errors is not None and same(out, errors):   # two targets: errors is a file
         raise BatchError(f"--errors {errors}: is the output file too; choose another file")

@@ -129,8 +129,10 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
               help="The change date (default: the first day of the last phase in the rules).")
 @click.option("--html", "html_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report (tables and an inline SVG chart).")
-@click.option("--from", "first", default=None, help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
-@click.option("--to", "last", default=None, help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
+@click.option("--from", "first", default=None,
+              help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
+@click.option("--to", "last", default=None,
+              help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
 @click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the report.")
 @dialect_options
 @rules_option

@@ -1,4 +1,5 @@
-"""``reform query``, ``reform timeline`` and ``reform verify``: one citizen's answer, its periods, a saved answer checked."""
+"""``reform query``, ``reform timeline`` and ``reform verify``: one citizen's answer, its periods, a saved answer
+checked."""
 from __future__ import annotations
 
 import json
@@ -23,7 +24,8 @@ from reform_rules.answer.timeline import timeline as build
 from reform_rules.answer.timeline_svg import render_svg
 from reform_rules.answer.timeline_text import timeline_lines
 
-from reform_rules.cli.common import fail, gate, lang_option, tool_lang_option, load_rules, option_date, rules_option, unchecked_option
+from reform_rules.cli.common import (fail, gate, lang_option, tool_lang_option, load_rules, option_date, rules_option,
+                                     unchecked_option)
 
 
 @click.command()
@@ -64,7 +66,7 @@ def query(citizen_file: Path, day: str, as_json: bool, lang: str, known_on: str 
             data["missing"] = missing
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        if commit:
+        if commit and known_on:   # a commit only with --as-known-on
             click.echo(_known_line(known_on, commit, lang) + "\n")
         click.echo(render_text(answer, base.ruleset, lang))
         t = translator(lang)
@@ -102,7 +104,8 @@ def _known_line(known_on: str, commit: tuple, lang: str) -> str:
 
 @click.command()
 @click.argument("citizen_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--from", "start", default=None, help="First day (default: the rules' horizon, or the first spell if earlier).")
+@click.option("--from", "start", default=None,
+              help="First day (default: the rules' horizon, or the first spell if earlier).")
 @click.option("--to", "end", default=None, help="Last day (default: the end of the rules' horizon).")
 @click.option("--json", "as_json", is_flag=True, help="Print the periods as JSON.")
 @click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -181,7 +184,8 @@ def verify(answer_file: Path, lang: str, rules_dir: Path | None) -> None:
     decision = tuple(f.id for f in current.ruleset.answer.fields) + DECISION_COMMON
     differing = [k for k in decision if now.get(k) != saved.get(k)]
     if not differing:
-        same = t.gettext("still stands: reproduced with the receipt's rules ({hash}) and unchanged under the same rules")
+        same = t.gettext("still stands: reproduced with the receipt's rules ({hash}) and unchanged under the same "
+                         "rules")
         other = t.gettext("still stands: reproduced with the receipt's rules ({hash}) and unchanged under the current "
                           "rules ({current})")
         click.echo((same if then is current else other).format(hash=receipt["rules_hash"][:12],
@@ -192,7 +196,8 @@ def verify(answer_file: Path, lang: str, rules_dir: Path | None) -> None:
     click.echo(t.gettext("changed: {fields} differ under the current rules ({hash})").format(
         fields=", ".join(differing), hash=current.rules_hash[:12]))
     for k in differing:
-        click.echo(f"  {k}: {json.dumps(saved.get(k), ensure_ascii=False)} → {json.dumps(now.get(k), ensure_ascii=False)}")
+        click.echo(f"  {k}: {json.dumps(saved.get(k), ensure_ascii=False)} → "
+                   f"{json.dumps(now.get(k), ensure_ascii=False)}")
     for c in changed:
         what = f"{c.kind}: {', '.join(c.fields)}" if c.fields else c.kind
         click.echo("  " + t.gettext("changed by {rule} ({what})").format(rule=c.rule, what=what))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -13,7 +13,6 @@ from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, gettext, ngettext
 from reform_rules.basics.privacy import redact_cpr
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
-from reform_rules.basics.privacy import redact_cpr
 from reform_rules.caseload.layout import printable
 
 
@@ -39,7 +38,7 @@ def rules_option(f):
                         help="Rules directory (default: $REFORM_RULES or ./rules).")(f)
 
 
-def fail(exc: ReformError, lang: str | None = None) -> None:
+def fail(exc: ReformError, lang: str | None = None) -> NoReturn:
     """Print the error's messages (CPR-like numbers hidden) and exit with its code; the count in ``lang``."""
     for line in exc.messages:
         click.echo(redact_cpr(line), err=True)

@@ -50,7 +50,7 @@ def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path 
     else:
         for line in report.lines(verbose, lang):
             click.echo(line, err=not report.ok)
-        if written:
+        if written and report.rules_hash:   # a certificate is written only for rules with a hash
             clean = t.gettext("certificate: {path} records these rules ({hash}) as clean; commit it with the rules")
             broken = t.gettext("certificate: {path} records these rules ({hash}) as broken; reform query and serve "
                                "refuse them until reform check passes")
@@ -199,7 +199,8 @@ def history(rule_id: str | None, lang: str, rules_dir: Path | None) -> None:
             try:
                 rules = {r.id: r for r in read_rules(loc.checkout(rev, Path(tmp))).rules}
             except ReformError:
-                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    " + t.gettext("(the rules did not load at this commit)"))
+                click.echo(f"{when[:10]} {rev[:10]} {subject}\n    "
+                           + t.gettext("(the rules did not load at this commit)"))
                 continue
         lines = []
         for rid in sorted(set(previous) | set(rules)):

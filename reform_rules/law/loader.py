@@ -66,7 +66,7 @@ def _build(node: yaml.Node, path: tuple, doc: Document, constructor: yaml.constr
     return _scalar(node, constructor)
 
 
-def _scalar(node: yaml.ScalarNode, constructor: yaml.constructor.SafeConstructor) -> Any:
+def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
     if node.tag == _TIMESTAMP:
         return node.value  # dates stay text; validation parses them and names the bad ones
     try:
@@ -179,6 +179,7 @@ _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 def _compose(text: str, label: str, loader: type) -> yaml.Node | None:
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            assert event.start_mark is not None   # the parsers (Python and C) mark every event
             raise LoadError(label, event.start_mark.line + 1, "YAML anchors and aliases (&, *) are not allowed")
     return yaml.compose(text, Loader=loader)
 

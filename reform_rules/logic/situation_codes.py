@@ -127,7 +127,9 @@ class Components:
             codes.append(self.band(self.thresholds[key], sit.numbers[key]) if key in sit.numbers else 0)
         for kind in self.beside:
             ms = [m.id for m in kind.measures]
-            codes.append(self.progset((item[0],) + tuple(self.band(self.thresholds[m], n) for m, n in zip(ms, item[1:]))
+            # the programmes of every beside kind are in one list: an item's measures need not be this kind's
+            codes.append(self.progset((item[0],) + tuple(self.band(self.thresholds[m], n)
+                                                         for m, n in zip(ms, item[1:], strict=False))
                                       for item in sit.programmes))
         return tuple(codes), (dates.ordinal(sit.spell.start) if sit.spell else -1)
 
@@ -155,7 +157,7 @@ class Analysis:
             rules = ruleset.in_family(family)
             parent = {r.id: r.id for r in rules}
 
-            def find(x: str) -> str:
+            def find(x: str, parent: dict[str, str] = parent) -> str:   # this family's forest
                 while parent[x] != x:
                     parent[x] = parent[parent[x]]
                     x = parent[x]
@@ -192,8 +194,8 @@ class Analysis:
         comp = self.comp
         value, spell, pids = cls
         known = {comp.current.kind: value}
-        known.update({f.id: v for f, v in zip(comp.spell_cat, spell) if f.type == "choice"})
-        pid_of = {k.kind: p for k, p in zip(comp.beside, pids)}
+        known.update({f.id: v for f, v in zip(comp.spell_cat, spell, strict=True) if f.type == "choice"})
+        pid_of = {k.kind: p for k, p in zip(comp.beside, pids, strict=True)}   # cls: one per spell fact, beside
         kept: set[str] = set()
         numbers: dict[str, set[int]] = {}
         beside: dict[str, dict[str, set[int]]] = {}
@@ -244,7 +246,7 @@ class Analysis:
         items = []
         for item in comp.progset_list[code]:
             bands = []
-            for (m, ks), band_code in zip(local, item[1:]):
+            for (m, ks), band_code in zip(local, item[1:], strict=False):
                 bands.append(1 + bisect_right(ks, _representative(comp.thresholds[m], band_code)))
             items.append((item[0], *bands))
         return comp.progset(items)
@@ -272,7 +274,7 @@ def signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
     """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
     key = np.zeros(rows.shape[1], dtype=np.int64)
     bound = 1
-    for row, radix in zip(rows, radices):
+    for row, radix in zip(rows, radices, strict=True):   # a radix per row (every caller builds them so)
         radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
         if bound * radix >= 1 << 62:
             key, _ = factorize(key)

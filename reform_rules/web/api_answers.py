@@ -117,9 +117,10 @@ def add_answer_routes(router: APIRouter, models: RequestModels, example: Any) ->
     router.add_api_route("/api/what-if", typed(api_what_if, models.WhatIfRequest), methods=["POST"], tags=["answers"],
                          summary="What would change the answer: the nearest facts and dates, and the rules behind "
                                  "them", openapi_extra=query_body, responses=openapi.responses("WhatIf"))
-    router.add_api_route("/api/timeline", typed(api_timeline, models.TimelineRequest), methods=["POST"], tags=["answers"],
-                         summary="The periods of constant answer between two dates", openapi_extra=timeline_body,
-                         responses=openapi.responses("Timeline"))
+    router.add_api_route("/api/timeline", typed(api_timeline, models.TimelineRequest), methods=["POST"],
+                         tags=["answers"], summary="The periods of constant answer between two dates",
+                         openapi_extra=timeline_body, responses=openapi.responses("Timeline"))
     router.add_api_route("/api/timeline/view", typed(api_timeline_view, models.TimelineViewRequest),
-                         methods=["POST"], tags=["answers"], openapi_extra=timeline_body, responses=openapi.responses("TimelineView"),
+                         methods=["POST"], tags=["answers"], openapi_extra=timeline_body,
+                         responses=openapi.responses("TimelineView"),
                          summary="The timeline with display names, reasons and the SVG lanes (the caseworker page)")

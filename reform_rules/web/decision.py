@@ -72,7 +72,8 @@ def facts(record: dict[str, Any], day: str, ruleset: RuleSet, lang: str) -> dict
         for m in fact.measures if fact is not None else ():
             if m.kind == "years_since":
                 try:
-                    text += f" ({m.label.get(lang, m.id).lower()} "                             f"{age_on(date.fromisoformat(str(value)), date.fromisoformat(day))})"
+                    text += (f" ({m.label.get(lang, m.id).lower()} "
+                             f"{age_on(date.fromisoformat(str(value)), date.fromisoformat(day))})")
                 except ValueError:
                     pass
         rows.append({"key": key, "label": _label(key, ruleset, lang), "value": text})
@@ -120,7 +121,8 @@ def decision_view(answer: Answer, ruleset: RuleSet, lang: str, reasons: list[dic
     words = UI[lang]
     if reasons is None:
         reasons = [{"n": i, "rule": r.rule, "text": r.text, "status": r.status,
-                    "status_label": status_label(r.status, lang), "citations": reason_citations(r.rule, ruleset, anchor)}
+                    "status_label": status_label(r.status, lang),
+                    "citations": reason_citations(r.rule, ruleset, anchor)}
                    for i, r in enumerate(answer.explanation, 1)]
     record = (answer.receipt or {}).get("input") or {"id": answer.citizen}
     sources = legal_rules(reasons)

@@ -179,9 +179,9 @@ def rules_page(state: "WebState", lang: str, on: date | None, subject: str | Non
         sel = " selected" if s["id"] == subject else ""
         options.append(f'<option value="{e(s["id"])}"{sel}>{e(s["title"].get(lang, s["id"]))}</option>')
     status_options = [f'<option value="">{e(w["all_statuses"])}</option>']
-    for s in STATUS_ORDER:
-        sel = " selected" if s == status else ""
-        status_options.append(f'<option value="{s}"{sel}>{e(STATUS[s][lang])}</option>')
+    for st in STATUS_ORDER:
+        sel = " selected" if st == status else ""
+        status_options.append(f'<option value="{st}"{sel}>{e(STATUS[st][lang])}</option>')
     toc, sections = [], []
     for s in subjects:
         rules = [r for r in shown if r.subject == s["id"]]

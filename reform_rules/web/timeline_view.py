@@ -26,7 +26,8 @@ def timeline_view(tl: Timeline, ruleset: RuleSet, lang: str, mark: date | None =
     """The periods of ``tl`` with labels, changes, causes and rules; the SVG; which period holds ``mark``."""
     names = names_by_id(ruleset, lang)
     shape = ruleset.answer
-    open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then) if r.undetermined)
+    open_rules = frozenset(r.id for f in shape.of_kind("obligation") for r in ruleset.in_family(f.then)
+                           if r.undetermined)
     periods = []
     before: list[str] = []
     for i, p in enumerate(tl.periods):

@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 
 from reform_rules.answer.answer import Answer
-from reform_rules.answer.explain import kind_label, STATUS, names_by_id, citations, obligation_text, render_text, source_href, source_name, source_url, status_label
+from reform_rules.answer.explain import (kind_label, STATUS, names_by_id, citations, obligation_text, render_text,
+                                         source_href, source_name, source_url, status_label)
 from reform_rules.law.model import STATUS_ORDER, Rule, RuleSet
 from reform_rules.web.i18n import UI
 from reform_rules.answer.answer import Obligation
@@ -152,7 +153,8 @@ def answer_view(answer: Answer, ruleset: RuleSet, lang: str, anchor=None) -> dic
         "lang": lang,
         "citizen": answer.citizen, "date": answer.date,
         "fields": [{"id": f.id, "kind": f.kind, "label": f.label[lang]} for f in shape.fields],
-        phase_field.id if phase_field else "phase": {"id": phase, "label": names.get(phase, phase) if phase else words["none"]},
+        phase_field.id if phase_field else "phase": {"id": phase,
+                                                     "label": names.get(phase, phase) if phase else words["none"]},
         group_field.id if group_field else "group": {
             "id": tg["id"], "label": names.get(tg["id"], tg["id"]),
             **{k: tg[k] for k in group_field.carry},
@@ -198,7 +200,8 @@ def _summary_rows(answer: Answer, shape: Any, names: dict[str, str], words: dict
                          "code": ident, "sub": sub, "strong": role == "group"})
         elif f.kind == "value":
             rows.append({"field": f.id, "element": _ELEMENT["value"], "label": f.label[lang],
-                         "text": f.value_label(value, lang) if value else words["undetermined"], "code": None, "sub": ""})
+                         "text": f.value_label(value, lang) if value else words["undetermined"], "code": None,
+                         "sub": ""})
         elif f.kind == "flag" and value:
             rows.append({"field": f.id, "element": f"v-{f.id}", "label": f.label[lang], "text": words["yes"],
                          "code": None, "sub": ""})
@@ -222,7 +225,7 @@ def reason_citations(rule_id: str, ruleset: RuleSet, anchor=None) -> list[dict[s
     if rule is None:
         return []
     out = citations(rule, ruleset.sources)
-    for item, c in zip(out, rule.source):
+    for item, c in zip(out, rule.source, strict=True):
         if not item["href"] and c.ref in ruleset.sources:
             item["href"] = f"/sources/{c.ref}"  # no public address: the source's page here says what it is
         elif anchor is not None and item["href"] and item["href"].startswith("/sources/"):
@@ -258,16 +261,18 @@ def decides_text(rule: Rule, ruleset: RuleSet, lang: str) -> str:
     if f is not None and f.kind == "value" and isinstance(value, str):
         return f"{label}: {f.value_label(value, lang)}"
     if f is not None and f.kind == "status" and isinstance(value, dict):
-        name = names_by_id(ruleset, lang).get(value.get("id"), value.get("id"))
+        ident = value.get("id")
+        name = names_by_id(ruleset, lang).get(ident, ident) if ident is not None else None
         return f"{label}: {name} – {f.value_label(value.get('status'), lang)}"
     if isinstance(value, dict):
         name = value.get("name", {}).get(lang) if isinstance(value.get("name"), dict) else None
         ident = value.get("id")
         if name and ident:
             extra = ""
-            for k in f.carry if f is not None else ():
-                if value.get(k):
-                    extra += f"; {f.attribute_label(k, value[k], lang)}"
+            if f is not None:
+                for k in f.carry:
+                    if value.get(k):
+                        extra += f"; {f.attribute_label(k, value[k], lang)}"
             return f"{label}: {name} ({ident}{extra})"
     if isinstance(value, bool):
         return f"{label}: {words['yes'] if value else words['none']}"
