@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
+from reform_rules.law.ruleset import rule_file_warnings
 from reform_rules.logic.completeness import check_completeness
 from reform_rules.logic.situations import MAX_CELLS
-from reform_rules.answer.rulebase import RuleBase
-from reform_rules.law.ruleset import rule_file_warnings
 
 SANE_YEARS = (2020, 2040)
 

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from reform_rules.basics import dates
-from reform_rules.basics.i18n import NP_, N_, Words
-from reform_rules.law.citizen import Citizen, spell_date
-from reform_rules.basics.errors import ReformError
 from reform_rules.answer.explain import LABELS, names_by_id, obligation_text
-from reform_rules.law.facts import Fact, Measure, SpellKind
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.answer.timeline import change_points
-from reform_rules.law.citizen import measure_value
+from reform_rules.basics import dates
+from reform_rules.basics.errors import ReformError
+from reform_rules.basics.i18n import N_, NP_, Words
+from reform_rules.law.citizen import Citizen, measure_value, spell_date
 from reform_rules.law.conditions import MEASURE_RANGE
+from reform_rules.law.facts import Fact, Measure, SpellKind
 from reform_rules.logic.compiler import canonical
 
 ONE_DAY = timedelta(days=1)

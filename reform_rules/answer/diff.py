@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import derive_all
-from reform_rules.law.conditions import DERIVED
+from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
+from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
-from reform_rules.answer.rulebase import RuleBase
+from reform_rules.logic.compiler import situation_facts
+from reform_rules.logic.parallel import derive_all
 from reform_rules.logic.situations import Bands, check_dates, family_keys, possible_on, probes
 
 RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",

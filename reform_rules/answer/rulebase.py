@@ -8,21 +8,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from reform_rules.basics import dates
 from reform_rules.answer.answer import Answer, Obligation, Reason
-from reform_rules.law.citizen import Citizen, Situation, load_citizen, parse_citizen, situation
-from reform_rules.logic.compiler import Program, compile_rules, situation_facts
+from reform_rules.answer.explain import citation_text, reason_text
+from reform_rules.answer.receipt import RulesLocation, make_receipt, rules_hash
+from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError
 from reform_rules.basics.i18n import gettext
-from reform_rules.answer.explain import citation_text, reason_text
-from reform_rules.logic.kb import Derivation, KnowledgeBase
+from reform_rules.basics.version import __version__
 from reform_rules.law.answer_fields import AnswerShape
+from reform_rules.law.citizen import Citizen, Situation, load_citizen, parse_citizen, situation
 from reform_rules.law.model import NONE, UNDETERMINED, Rule, RuleSet, weakest
-from reform_rules.answer.receipt import RulesLocation, make_receipt, rules_hash
 from reform_rules.law.rules_dir import default_rules_dir
 from reform_rules.law.ruleset import read_rules
-from reform_rules.logic.certificate import Status as CertificateStatus, status as certificate_status
-from reform_rules.basics.version import __version__
+from reform_rules.logic.certificate import Status as CertificateStatus
+from reform_rules.logic.certificate import status as certificate_status
+from reform_rules.logic.compiler import Program, compile_rules, situation_facts
+from reform_rules.logic.kb import Derivation, KnowledgeBase
 
 CACHE_SIZE = 100_000
 __all__ = ["RuleBase", "build_answer", "default_rules_dir", "parse_query_date"]

@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from reform_rules.basics import dates
-from reform_rules.law.citizen import Citizen, parse_citizen
-from reform_rules.basics.errors import ReformError
-from reform_rules.law.loader import Document, LoadError, format_path, load_file
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.answer.timeline import timeline
+from reform_rules.basics import dates
+from reform_rules.basics.errors import ReformError
+from reform_rules.law.citizen import Citizen, parse_citizen
+from reform_rules.law.loader import Document, LoadError, format_path, load_file
 
 COMMON_FIELDS = {"date", "status", "open_questions", "note"}   # beside the answer's declared fields
 

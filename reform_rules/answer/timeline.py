@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics import dates
 from reform_rules.law.citizen import Citizen, spell_date
-from reform_rules.answer.rulebase import RuleBase
 
 ONE_DAY = timedelta(days=1)
 # Fields that make up "the answer" for a timeline (the explanation follows from them).

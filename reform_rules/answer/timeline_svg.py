@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reform_rules.law.answer_fields import AnswerField, AnswerShape
 from reform_rules.answer.explain import LABELS, kind_label
 from reform_rules.answer.timeline import Timeline
 from reform_rules.basics.i18n import translator
+from reform_rules.law.answer_fields import AnswerField, AnswerShape
 
 PALETTE = ["#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#e0e7ff", "#ccfbf1", "#fee2e2", "#f3e8ff"]
 WIDTH, LEFT, LANE_H, TOP = 1100, 170, 46, 56

@@ -106,19 +106,32 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
+from reform_rules.answer.rulebase import RuleBase, default_rules_dir
 from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
-from reform_rules.logic.parallel import can_fork  # noqa: F401 - tests ask the batch whether it can fork
-from reform_rules.answer.rulebase import RuleBase, default_rules_dir
 from reform_rules.caseload.core import Batch, ChunkResult  # noqa: F401 - the batch core, by its older address
-from reform_rules.caseload.files import (CHUNK_ROWS, Prefetch, Summary, iter_jsonl, progress_bar, read_csv_table,
-                                         record_numbers)
-from reform_rules.caseload.formats import (check_columns, check_xlsx_rows, count_jsonl_rows, input_format, open_writer,
-                                           output_format, read_parquet_table)
+from reform_rules.caseload.files import (
+    CHUNK_ROWS,
+    Prefetch,
+    Summary,
+    iter_jsonl,
+    progress_bar,
+    read_csv_table,
+    record_numbers,
+)
+from reform_rules.caseload.formats import (
+    check_columns,
+    check_xlsx_rows,
+    count_jsonl_rows,
+    input_format,
+    open_writer,
+    output_format,
+    read_parquet_table,
+)
 from reform_rules.caseload.layout import json_item, output_fields, parse_row  # noqa: F401 - parse_row: the tests' name
 from reform_rules.caseload.speed import POOL_MIN_ROWS, start_helpers, use_fast_allocator
 from reform_rules.caseload.writing import errors_file_for, write_errors
-
+from reform_rules.logic.parallel import can_fork  # noqa: F401 - tests ask the batch whether it can fork
 
 # -- files -------------------------------------------------------------------------------------------------------
 
@@ -283,7 +296,7 @@ def batch_for(base: RuleBase, days: Sequence[date], json_output: bool, explain: 
 
 def output_meta(json_output: bool = False, rules_dir: str | Path | None = None, base: RuleBase | None = None):
     """The empty DataFrame ``batch_frame`` returns (for ``dask`` ``meta``)."""
-    import pandas as pd   # pandas only for the partition API (the local engine never imports it)
+    import pandas as pd  # pandas only for the partition API (the local engine never imports it)
     base = base or base_for(rules_dir)
     cols = list(output_fields(base.ruleset.answer)) + (["answer"] if json_output else []) + ["row", "error"]
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row" else "object") for c in cols})
@@ -299,7 +312,7 @@ def batch_frame(df, days: Sequence[date | str], rules_dir: str | Path | None = N
     ``json_output`` the column ``answer`` holds the contract answer as JSON text. A partition with a
     column ``json`` instead holds JSON Lines (one citizen object per cell; ``row`` numbers from ``first_row``).
     """
-    import pandas as pd   # as above
+    import pandas as pd  # as above
     parsed = [d if isinstance(d, date) else dates.parse_date(d) for d in days]
     base = base or base_for(rules_dir)
     batch = batch_for(base, parsed, json_output, explain, lang)

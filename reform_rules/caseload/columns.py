@@ -11,17 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reform_rules.basics import column_dates
-from reform_rules.basics import dates
+from reform_rules.basics import column_dates, dates
 from reform_rules.basics.errors import BatchError
-from reform_rules.caseload.layout import Layout, bool_cell, int_cell
 from reform_rules.basics.privacy import CPR_SEARCH, looks_like_cpr
+from reform_rules.caseload.layout import Layout, bool_cell, int_cell
 from reform_rules.law.citizen import YEARS, spell_date
 from reform_rules.law.conditions import BesideTest
 from reform_rules.law.facts import Fact, Measure, Vocabulary
-
-from reform_rules.logic.situation_codes import (DATES, INVALID, OPEN, Analysis, Components, Spec,
-                                                  factorize, signature)
+from reform_rules.logic.situation_codes import DATES, INVALID, OPEN, Analysis, Components, Spec, factorize, signature
 
 
 # -- the per-column conversion of CSV cells ------------------------------------------------------------------

@@ -15,19 +15,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reform_rules.answer.rulebase import RuleBase, build_answer, obligation_due
 from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError
-from reform_rules.law.citizen import Citizen, Spell
-from reform_rules.law.conditions import DERIVED
-from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import DERIVE_BATCH, derive_parallel
-from reform_rules.logic.situation_codes import Analysis, Components, factorize, signature, unit_parts
-from reform_rules.answer.rulebase import RuleBase, build_answer, obligation_due
 from reform_rules.caseload.columns import Converter, convert, day_codes
 from reform_rules.caseload.formats import Labeller, labelled
 from reform_rules.caseload.layout import Layout, formula_safe, id_text, output_fields, parse_row
 from reform_rules.caseload.speed import in_threads, start_helpers
 from reform_rules.caseload.writing import formula_safe_ids
+from reform_rules.law.citizen import Citizen, Spell
+from reform_rules.law.conditions import DERIVED
+from reform_rules.logic.compiler import situation_facts
+from reform_rules.logic.parallel import DERIVE_BATCH, derive_parallel
+from reform_rules.logic.situation_codes import Analysis, Components, factorize, signature, unit_parts
 
 
 class Batch:

@@ -26,12 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reform_rules.answer.explain import names_by_id
+from reform_rules.basics.errors import BatchError
 from reform_rules.caseload.files import prefetch as csv_prefetch
+from reform_rules.caseload.layout import Layout
 from reform_rules.caseload.speed import use_fast_allocator
 from reform_rules.caseload.writing import BackgroundWriter, TextWriter, file_format, is_stdout
 from reform_rules.caseload.writing import output_format as csv_or_jsonl
-from reform_rules.basics.errors import BatchError
-from reform_rules.caseload.layout import Layout
 
 if TYPE_CHECKING:
     from reform_rules.caseload.core import ChunkResult
@@ -137,7 +137,7 @@ def read_parquet_table(path: Path, layout: Layout | None = None) -> tuple[pa.Tab
 
 
 def _dataset(path: Path):
-    import pyarrow.dataset as ds   # lazily: ~60 ms of start-up that a CSV run does not need
+    import pyarrow.dataset as ds  # lazily: ~60 ms of start-up that a CSV run does not need
     return ds.dataset(path, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
                       exclude_invalid_files=False)
 
@@ -290,7 +290,7 @@ class ParquetWriter(BackgroundWriter):
     memory; the Arrow schema is not stored (``store_schema=False``), so a reader sees plain string columns."""
 
     def __init__(self, path: Path, fields: Sequence[str], dataset: bool = False):
-        import pyarrow.parquet as pq   # lazily, as pyarrow.dataset above
+        import pyarrow.parquet as pq  # lazily, as pyarrow.dataset above
         self.path, self.fields, self.dataset, self.parts = path, list(fields), dataset, 0
         self.schema = pa.schema([(k, pa.string() if k == "citizen" else pa.dictionary(pa.int32(), pa.string()))
                                  for k in self.fields])
@@ -351,7 +351,7 @@ class ParquetWriter(BackgroundWriter):
 
 def _xlsx():
     try:
-        import openpyxl   # the optional excel extra
+        import openpyxl  # the optional excel extra
     except ImportError:
         raise BatchError("XLSX output needs openpyxl: pip install 'reform-rules[excel]' "
                          "(or write .parquet or .csv)") from None

@@ -21,9 +21,9 @@ import pyarrow as pa
 from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError
 from reform_rules.caseload.batch import Batch
-from reform_rules.caseload.speed import in_threads
 from reform_rules.caseload.columns import beside_ends, convert, day_codes, day_groups, take_rows
 from reform_rules.caseload.layout import id_text, parse_row
+from reform_rules.caseload.speed import in_threads
 from reform_rules.law.citizen import Citizen
 
 

@@ -23,13 +23,13 @@ from typing import Sequence
 
 import numpy as np
 
+from reform_rules.answer.explain import names_by_id
+from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics import dates
+from reform_rules.basics.errors import BatchError
 from reform_rules.caseload.batch import Batch
 from reform_rules.caseload.files import CHUNK_ROWS, file_format, iter_jsonl, progress_bar, read_csv_table
 from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
-from reform_rules.basics.errors import BatchError
-from reform_rules.answer.explain import names_by_id
-from reform_rules.answer.rulebase import RuleBase
 
 NONE = "(none)"
 ERRORS_KEPT = 20   # rows in error the report lists (all are in the errors file beside it)

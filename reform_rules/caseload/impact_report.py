@@ -13,8 +13,8 @@ import io
 import math
 
 from reform_rules.answer.explain import safe_text
-from reform_rules.caseload.layout import safe_error
 from reform_rules.caseload.impact import ERRORS_KEPT, NONE, Impact, words_of
+from reform_rules.caseload.layout import safe_error
 
 try:   # the optional [excel] extra: without it, tables are offered as CSV only
     from openpyxl import Workbook

@@ -11,9 +11,10 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping
 
+from reform_rules.basics.errors import CitizenError, Problem
 from reform_rules.law.citizen import Citizen, parse_citizen
 from reform_rules.law.facts import SpellKind, Vocabulary
-from reform_rules.basics.errors import CitizenError, Problem
+
 
 def output_fields(shape) -> tuple[str, ...]:
     """The output columns, from the answer's declared fields: the citizen and the date, each single value (and

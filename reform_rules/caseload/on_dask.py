@@ -56,7 +56,7 @@ def _parquet_partition(root: str, index: int, days, rules_dir, first_row, json_o
 
 
 def _lines_frame(lines):
-    import pandas as pd   # pandas comes with dask.dataframe: imported only on this path
+    import pandas as pd  # pandas comes with dask.dataframe: imported only on this path
     return pd.DataFrame({"json": pd.Series(list(lines), dtype=object)})
 
 
@@ -72,7 +72,7 @@ def connect(address: str):
     """A ``dask.distributed`` client of the scheduler at ``address`` (``tcp://host:8786``); a ``BatchError``
     (exit 2) when there is none there or it does not answer within ``CONNECT_TIMEOUT``."""
     try:
-        from distributed import Client   # optional: the dask extra
+        from distributed import Client  # optional: the dask extra
     except ImportError as exc:
         raise BatchError(f"--scheduler needs dask.distributed ({exc.name} is missing): "
                          f"pip install 'reform-rules[dask]'") from None
@@ -90,7 +90,7 @@ def run_dask(rules_dir: str | Path, inp: Path, out: Path, days: Sequence[date], 
     """Run the batch with dask: on the cluster at ``scheduler``, else on the local synchronous scheduler.
     ``dataset``: the output is a directory of Parquet files (one per partition)."""
     try:
-        import dask   # optional: the dask extra
+        import dask  # optional: the dask extra
         import dask.bag as db
         import dask.dataframe as dd
         import pandas as pd

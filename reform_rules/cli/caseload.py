@@ -5,11 +5,9 @@ from pathlib import Path
 
 import click
 
-from reform_rules.basics.errors import BatchError, ReformError
 from reform_rules.answer.rulebase import default_rules_dir
-
-
-from reform_rules.cli.common import (LANG, dialect_options, fail, internal_error, load_rules, option_date, rules_option)
+from reform_rules.basics.errors import BatchError, ReformError
+from reform_rules.cli.common import LANG, dialect_options, fail, internal_error, load_rules, option_date, rules_option
 
 
 @click.command("batch")
@@ -49,7 +47,7 @@ def batch_command(input_file: Path, days: tuple[str, ...], output: Path, out_for
     when the run is complete (it is written beside it first); a second batch to the same output is
     refused while the first runs.
     """
-    from reform_rules.caseload.signals import StopOnSignal   # the caseload modules (pyarrow) load only for a batch
+    from reform_rules.caseload.signals import StopOnSignal  # the caseload modules (pyarrow) load only for a batch
     on = []
     for d in days:
         day = option_date(d)
@@ -139,11 +137,11 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
                    lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
-    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
-    from reform_rules.caseload.writing import write_errors
     from reform_rules.basics.errors import BatchError
+    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
     from reform_rules.caseload.impact import compute_impact, default_months, month_starts, render_text
     from reform_rules.caseload.impact_report import render_html
+    from reform_rules.caseload.writing import write_errors
     pyarrow_without_pandas()
     try:
         with StopOnSignal("impact"):

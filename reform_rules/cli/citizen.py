@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from reform_rules.basics.errors import CitizenError, ReformError
-from reform_rules.basics.i18n import translator
 from reform_rules.answer.counterfactual import lines, what_would_change
 from reform_rules.answer.diff import rule_changes
 from reform_rules.answer.explain import names_by_id, render_text
@@ -19,13 +17,22 @@ from reform_rules.answer.missing import missing_facts
 from reform_rules.answer.past import rule_set_of_receipt, rules_as_known_on
 from reform_rules.answer.receipt import check_receipt
 from reform_rules.answer.rulebase import default_rules_dir
-from reform_rules.law.citizen import parse_citizen
 from reform_rules.answer.timeline import timeline as build
 from reform_rules.answer.timeline_svg import render_svg
 from reform_rules.answer.timeline_text import timeline_lines
-
-from reform_rules.cli.common import (fail, gate, lang_option, tool_lang_option, load_rules, option_date, rules_option,
-                                     unchecked_option)
+from reform_rules.basics.errors import CitizenError, ReformError
+from reform_rules.basics.i18n import translator
+from reform_rules.cli.common import (
+    fail,
+    gate,
+    lang_option,
+    load_rules,
+    option_date,
+    rules_option,
+    tool_lang_option,
+    unchecked_option,
+)
+from reform_rules.law.citizen import parse_citizen
 
 
 @click.command()

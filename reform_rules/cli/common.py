@@ -9,12 +9,11 @@ from typing import Any, NoReturn
 
 import click
 
+from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 from reform_rules.basics.errors import CitizenError, ReformError
 from reform_rules.basics.i18n import DEFAULT_LANG, LANGS, gettext, ngettext
 from reform_rules.basics.privacy import redact_cpr
-from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 from reform_rules.caseload.layout import printable
-
 
 LANG = click.Choice(list(LANGS))
 

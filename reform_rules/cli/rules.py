@@ -8,22 +8,20 @@ from pathlib import Path
 
 import click
 
-from reform_rules.basics.version import __version__
-from reform_rules.basics.errors import ReformError
 from reform_rules.answer.check import run_check
 from reform_rules.answer.diff import RULE_FIELDS, diff
+from reform_rules.answer.explain import status_label
 from reform_rules.answer.receipt import HistoryError, RulesLocation
+from reform_rules.answer.rulebase import default_rules_dir
 from reform_rules.answer.scenarios import load_scenario, run_expectation, scenario_files
+from reform_rules.basics.errors import ReformError
+from reform_rules.basics.i18n import translator
+from reform_rules.basics.version import __version__
+from reform_rules.cli.common import fail, lang_option, load_rules, option_date, rules_option, tool_lang_option
 from reform_rules.law.answer_schema import answer_schema
 from reform_rules.law.citizen_schema import citizen_schema
 from reform_rules.law.ruleset import read_rules
-from reform_rules.answer.explain import status_label
-from reform_rules.answer.rulebase import default_rules_dir
-from reform_rules.basics.i18n import translator
 from reform_rules.logic.certificate import record
-
-from reform_rules.cli.common import fail, lang_option, tool_lang_option, load_rules, option_date, rules_option
-
 
 # Each command imports what it uses when it runs (no cycle to avoid: cli is the last stage), so that
 # `reform --help` and every command start without loading the others' modules.

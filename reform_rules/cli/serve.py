@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from reform_rules.answer.rulebase import default_rules_dir
-
-
-from reform_rules.cli.common import (gate, load_rules, rules_option, unchecked_option)
+from reform_rules.cli.common import gate, load_rules, rules_option, unchecked_option
 
 
 @click.command()

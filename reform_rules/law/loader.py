@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from reform_rules.basics.errors import format_path  # noqa: F401 - rendered in one place (reform_rules.basics.errors)
 import yaml.constructor
 import yaml.reader
+
+from reform_rules.basics.errors import format_path  # noqa: F401 - rendered in one place (reform_rules.basics.errors)
 
 MAX_BYTES = 1_000_000
 

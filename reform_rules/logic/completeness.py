@@ -11,13 +11,23 @@ from datetime import date
 
 import numpy as np
 
-from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
-from reform_rules.logic.parallel import derive_all
-from reform_rules.logic.compiler import situation_facts
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
-from reform_rules.logic.situations import (Bands, ProofTooLarge, Probe, Space, check_dates, family_keys,
-                                           possible_on, probes, spaces, too_large)
+from reform_rules.logic.compiler import situation_facts
+from reform_rules.logic.parallel import derive_all
+from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
+from reform_rules.logic.situations import (
+    Bands,
+    Probe,
+    ProofTooLarge,
+    Space,
+    check_dates,
+    family_keys,
+    possible_on,
+    probes,
+    spaces,
+    too_large,
+)
 
 # Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
 # a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.

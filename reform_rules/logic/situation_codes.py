@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
 from reform_rules.law.citizen import Situation
-from reform_rules.logic.compiler import OTHER, Program
 from reform_rules.law.conditions import DERIVED, BoolTest, ChoiceTest, DateTest, NumberTest
 from reform_rules.law.facts import Fact, Measure, Vocabulary
+from reform_rules.logic.compiler import OTHER, Program
 
 INVALID = -2
 OPEN = np.iinfo(np.int32).max

@@ -19,10 +19,10 @@ from typing import Any, Iterator
 from reform_rules.basics import dates
 from reform_rules.basics.errors import Problem, RuleFileError
 from reform_rules.law.citizen import Situation
-from reform_rules.logic.compiler import OTHER, Program
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.facts import Fact, Vocabulary
 from reform_rules.law.model import RuleSet
+from reform_rules.logic.compiler import OTHER, Program
 
 UNKNOWN = None
 

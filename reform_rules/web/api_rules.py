@@ -14,8 +14,8 @@ from reform_rules.basics.errors import CitizenError
 from reform_rules.basics.version import __version__
 from reform_rules.law.loader import LoadError, parse_text
 from reform_rules.web import openapi, views
-from reform_rules.web.i18n import pick_lang
 from reform_rules.web.bodies import MAX_NESTING, InputError, json_depth, too_deep, typed
+from reform_rules.web.i18n import pick_lang
 from reform_rules.web.models import RequestModels
 from reform_rules.web.sources import cited_by, source_json
 from reform_rules.web.state import WebState, jsonable

@@ -20,12 +20,11 @@ from datetime import date
 from typing import Any
 
 from reform_rules.answer.answer import Answer
-from reform_rules.basics.dates import age_on
 from reform_rules.answer.explain import LABELS, answer_lines, status_label
+from reform_rules.basics.dates import age_on
 from reform_rules.law.model import STATUS_ORDER, RuleSet
 from reform_rules.web.i18n import UI
 from reform_rules.web.views import reason_citations
-
 
 
 def _fact(ruleset: RuleSet, key: str):

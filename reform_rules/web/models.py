@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from reform_rules.basics.errors import CitizenError
 from reform_rules.answer.rulebase import parse_query_date
+from reform_rules.basics.errors import CitizenError
 from reform_rules.web.i18n import LANGS
 from reform_rules.web.middleware import log, where
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from reform_rules.answer.explain import STATUS, source_name
+from reform_rules.basics.i18n import gettext
 from reform_rules.law.model import STATUS_ORDER
 from reform_rules.web import views
-from reform_rules.basics.i18n import gettext
 from reform_rules.web.i18n import ERROR_PATTERNS, LANGS, UI
 from reform_rules.web.sources import cited_by, source_json
 

@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from reform_rules.answer.explain import names_by_id, status_label
-from reform_rules.law.model import RuleSet
 from reform_rules.answer.timeline import Timeline
-from reform_rules.answer.timeline_svg import lane_label, lanes as drawn_lanes, render_svg
+from reform_rules.answer.timeline_svg import lane_label, render_svg
+from reform_rules.answer.timeline_svg import lanes as drawn_lanes
 from reform_rules.answer.timeline_text import cause_text, changed_label
+from reform_rules.law.model import RuleSet
 from reform_rules.web.views import reason_citations
 
 

@@ -5,12 +5,21 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from reform_rules.answer.answer import Answer
-from reform_rules.answer.explain import (kind_label, STATUS, names_by_id, citations, obligation_text, render_text,
-                                         source_href, source_name, source_url, status_label)
+from reform_rules.answer.answer import Answer, Obligation
+from reform_rules.answer.explain import (
+    STATUS,
+    citations,
+    kind_label,
+    names_by_id,
+    obligation_text,
+    render_text,
+    source_href,
+    source_name,
+    source_url,
+    status_label,
+)
 from reform_rules.law.model import STATUS_ORDER, Rule, RuleSet
 from reform_rules.web.i18n import UI
-from reform_rules.answer.answer import Obligation
 
 
 def _iso(day: date | None) -> str | None:
