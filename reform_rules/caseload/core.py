@@ -49,7 +49,9 @@ class Batch:
         self.conv = Converter(self.comp, self.layout)
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._facts: dict[tuple, tuple] = {}            # canonical facts → derivation
-        self._parts: dict[tuple, tuple] = {}            # (day, unit, key) → (holding, setaside) of the unit
+        # (unit, key) → (holding, setaside) of the unit. No date in the key: a key names the spec (the rules that
+        # could apply, and what they read), so the same key on two dates is the same derivation (as in the proof)
+        self._parts: dict[tuple, tuple] = {}
         self._combos: dict[tuple, int] = {}             # (day, unit parts…) → template
         self._templates: list[dict] = []
         self._template_ids: dict[tuple, int] = {}
@@ -116,11 +118,11 @@ class Batch:
             if tg_dense is not None and unit not in tg_units and reads[unit].any():
                 t = np.where(reads[unit], tg_dense, -1)
                 gd, gf = factorize(np.stack([r, t]))
-                group_keys[unit] = [(day, unit, stable(unit, i), tg_keys[t[i]] if t[i] >= 0 else None)
+                group_keys[unit] = [(unit, stable(unit, i), tg_keys[t[i]] if t[i] >= 0 else None)
                                     for i in gf.tolist()]
             else:
                 gd, gf = factorize(r)
-                group_keys[unit] = [(day, unit, stable(unit, i), None) for i in gf.tolist()]
+                group_keys[unit] = [(unit, stable(unit, i), None) for i in gf.tolist()]
             group[unit] = gd
         return group, group_keys
 
@@ -159,10 +161,10 @@ class Batch:
         cd, cf = factorize(np.stack([group[x] for x in an.units]))
         tids = []
         for i in cf.tolist():
-            ck = tuple(group_keys[x][int(group[x][i])] for x in an.units)
+            ck = (day, *(group_keys[x][int(group[x][i])] for x in an.units))   # a template is of its day
             tid = self._combos.get(ck)
             if tid is None:
-                parts = [self._parts[k] for k in ck]
+                parts = [self._parts[k] for k in ck[1:]]
                 holding = tuple(sorted(r for h, _ in parts for r in h))
                 setaside = tuple(sorted(p for _, s in parts for p in s))
                 tid = self._combos[ck] = self._template(day, holding, setaside, int(uniq_first[i]), citizen_at)
