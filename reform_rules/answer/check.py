@@ -75,8 +75,8 @@ class CheckReport:
                 [f"  {u}" for u in self.undetermined]
         n = len(self.errors)
         if verbose and self.space:
-            out.append(t.gettext("proof size: the largest proof ({field}) checks at most {size} situation × date cells; "
-                                 "the limit is {limit} ({share} of it)").format(
+            out.append(t.gettext("proof size: the largest proof ({field}) checks at most {size} "
+                                 "situation × date cells; the limit is {limit} ({share} of it)").format(
                 field=self.space_field, size=f"{self.space:,}", limit=f"{MAX_CELLS:,}",
                 share=f"{self.space / MAX_CELLS:.0%}"))
         if self.ok:
@@ -95,7 +95,8 @@ class CheckReport:
                 "undetermined": self.undetermined, "rules": self.rules, "sources": self.sources,
                 "situations": self.situations, "dates": self.dates, "pairs": self.pairs,
                 "distinct": self.distinct, "gaps": self.gaps, "overlaps": self.overlaps,
-                "completeness": self.completeness, "space": self.space, "space_limit": MAX_CELLS, "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
+                "completeness": self.completeness, "space": self.space, "space_limit": MAX_CELLS,
+                "seconds": round(self.seconds, 3), "rules_hash": self.rules_hash}
 
 
 def static_checks(ruleset) -> tuple[list[str], list[str]]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics import dates
-from reform_rules.law.citizen import Citizen, spell_date
+from reform_rules.law.citizen import Citizen, Spell, spell_date
+from reform_rules.law.facts import Measure, Vocabulary
+from reform_rules.law.model import Rule
+from reform_rules.logic.compiler import Program
 
 ONE_DAY = timedelta(days=1)
 # Fields that make up "the answer" for a timeline (the explanation follows from them).
@@ -63,37 +66,68 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
         if start < day <= end:
             points.setdefault(day, []).append(event)
 
-    for rule in rules:
-        if rule.valid_from:
-            add(rule.valid_from, {"kind": "rule-starts", "rule": rule.id})
-        if rule.valid_to:
-            add(rule.valid_to + ONE_DAY, {"kind": "rule-ends", "rule": rule.id})
+    _rule_events(rules, add)
     v = base.ruleset.vocabulary
     since = [(m, [k for k in program.thresholds.get(m.id, []) if k > 0]) for m in v.current.measures
              if m.kind in ("months_since", "weeks_since")]
-    cycles = sorted({r.then_value["every_months"] for r in rules
-                     if r.then_kind == "obligation" and isinstance(r.then_value, dict) and r.then_value.get("every_months")})
+    cycles = _cycles(rules)
     for spell in citizen.spells:
         add(spell.start, {"kind": f"{spell.kind}-starts", "id": spell.id})
         if spell.end:
             add(spell.end + ONE_DAY, {"kind": f"{spell.kind}-ends", "id": spell.id})
         if spell.kind != v.current.kind:
             continue
-        for measure, ks in since:
-            origin = spell_date(spell, measure.of, v.current) or spell.start
-            for k in ks:
-                if measure.kind == "months_since":
-                    add(dates.add_months(origin, k), {"kind": "months-since-spell-start", "months": k, "id": spell.id})
-                else:
-                    add(origin + k * 7 * ONE_DAY, {"kind": "weeks-since-spell-start", "weeks": k, "id": spell.id})
-        for n in cycles:
-            k = n
-            while True:
-                day = dates.add_months(spell.start, k)
-                if day > end or (spell.end and day > spell.end):
-                    break
-                add(day, {"kind": "new-cycle", "months": k, "id": spell.id})
-                k += n
+        _since_events(spell, since, v, add)
+        _cycle_events(spell, cycles, end, add)
+    _fact_events(citizen, v, program, add)
+    return points
+
+
+Add = Callable[[date, dict], None]
+
+
+def _rule_events(rules: Iterable[Rule], add: Add) -> None:
+    """The day each rule starts to apply, and the day after its last."""
+    for rule in rules:
+        if rule.valid_from:
+            add(rule.valid_from, {"kind": "rule-starts", "rule": rule.id})
+        if rule.valid_to:
+            add(rule.valid_to + ONE_DAY, {"kind": "rule-ends", "rule": rule.id})
+
+
+def _cycles(rules: Iterable[Rule]) -> list[int]:
+    """The distinct cycles (in months) of the recurring obligations, shortest first."""
+    return sorted({r.then_value["every_months"] for r in rules
+                   if r.then_kind == "obligation" and isinstance(r.then_value, dict)
+                   and r.then_value.get("every_months")})
+
+
+def _since_events(spell: Spell, since: list[tuple[Measure, list[int]]], v: Vocabulary, add: Add) -> None:
+    """The days a current spell turns each number of months or weeks (since its start, or the date it is
+    measured from) that a rule tests."""
+    for measure, ks in since:
+        origin = spell_date(spell, measure.of, v.current) or spell.start
+        for k in ks:
+            if measure.kind == "months_since":
+                add(dates.add_months(origin, k), {"kind": "months-since-spell-start", "months": k, "id": spell.id})
+            else:
+                add(origin + k * 7 * ONE_DAY, {"kind": "weeks-since-spell-start", "weeks": k, "id": spell.id})
+
+
+def _cycle_events(spell: Spell, cycles: list[int], end: date, add: Add) -> None:
+    """The first day of each new cycle of a recurring obligation while the current spell lasts (up to ``end``)."""
+    for n in cycles:
+        k = n
+        while True:
+            day = dates.add_months(spell.start, k)
+            if day > end or (spell.end and day > spell.end):
+                break
+            add(day, {"kind": "new-cycle", "months": k, "id": spell.id})
+            k += n
+
+
+def _fact_events(citizen: Citizen, v: Vocabulary, program: Program, add: Add) -> None:
+    """The birthdays and the months since a citizen's dates that a rule tests."""
     for fact in v.facts:
         origin = citizen.get(fact.id)
         for measure in fact.measures if origin else ():
@@ -103,7 +137,6 @@ def change_points(base: RuleBase, citizen: Citizen, start: date, end: date) -> d
             elif measure.kind == "months_since":
                 for k in program.thresholds.get(measure.id, []):
                     add(dates.add_months(origin, k), {"kind": "months-since", "months": k, "id": fact.id})
-    return points
 
 
 def timeline(base: RuleBase, citizen: Citizen, start: date, end: date, lang: str = "da") -> Timeline:
@@ -114,7 +147,7 @@ def timeline(base: RuleBase, citizen: Citizen, start: date, end: date, lang: str
     fields = tuple(f.id for f in base.ruleset.answer.fields) + COMMON
     days = [start] + sorted(points)
     periods: list[Period] = []
-    for i, day in enumerate(days):
+    for day in days:
         answer = base.evaluate(citizen, day, lang=lang).to_json()
         key = _key(answer, fields)
         if periods and _key(periods[-1].answer, fields) == key:

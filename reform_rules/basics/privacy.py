@@ -14,7 +14,8 @@ from typing import Any, Iterator
 _CPR = re.compile(r"(?:(?<=[Cc][Pp][Rr])|(?<![0-9A-Za-z]))(\d{2})(\d{2})(\d{2}) ?-? ?(\d{4})(?![0-9A-Za-z])")
 # The same, for whole columns (pyarrow's RE2 has no lookbehind): it matches every text ``looks_like_cpr``
 # does, and a few more (31 February); a cell it matches is left to the row-by-row parser, which decides.
-CPR_SEARCH = r"(^|[^0-9A-Za-z]|[Cc][Pp][Rr])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2} ?-? ?[0-9]{4}([^0-9A-Za-z]|$)"
+CPR_SEARCH = (r"(^|[^0-9A-Za-z]|[Cc][Pp][Rr])(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])"
+              r"[0-9]{2} ?-? ?[0-9]{4}([^0-9A-Za-z]|$)")
 HIDDEN = "[CPR-like number hidden]"
 
 

@@ -42,6 +42,13 @@ def date_value(text: str) -> int | None:
     return dates.ordinal(day) if YEARS[0] <= day.year <= YEARS[1] else None
 
 
+def _bounds(fact: Fact) -> tuple[int, int]:
+    """An integer fact's minimum and maximum (the vocabulary check makes sure that it has both)."""
+    if fact.minimum is None or fact.maximum is None:
+        raise ValueError(f"the integer fact {fact.id} has no minimum or maximum")
+    return fact.minimum, fact.maximum
+
+
 @dataclass
 class Column:
     value: np.ndarray          # converted value per row (INVALID when the cell is not valid; ``missing`` absent)
@@ -66,8 +73,8 @@ class Converter:
         if kind == "bool":
             return lambda s: INVALID if not isinstance(b := bool_cell(s), bool) else comp.bool_code(b)
         if kind == "integer":
-            fact = self._fact(column)
-            return lambda s: n if isinstance(n := int_cell(s), int) and fact.minimum <= n <= fact.maximum else INVALID
+            lo, hi = _bounds(self._fact(column))
+            return lambda s: n if isinstance(n := int_cell(s), int) and lo <= n <= hi else INVALID
         if kind == "choice":
             if column == comp.current.kind:
                 table = v.table(comp.current.values)
@@ -138,13 +145,14 @@ def convert(table: pa.Table, conv: Converter, threads: Callable[[list], list]) -
     names = set(table.column_names)
     unknown = names - set(layout.fields)
     if unknown:
-        raise BatchError(f"unknown column(s) {', '.join(sorted(unknown))} (the columns are: {', '.join(layout.fields)})")
+        raise BatchError(f"unknown column(s) {', '.join(sorted(unknown))} "
+                         f"(the columns are: {', '.join(layout.fields)})")
     if "id" not in names:
         raise BatchError(f"the column 'id' is missing (the columns are: {', '.join(layout.fields)})")
     columns = [c for c in layout.fields if c != "id"]
     done = threads([lambda: id_ok(table)] + [(lambda c=c: conv.column(table, c)) for c in columns])
     ok = done[0]
-    cols: dict[str, Column] = dict(zip(columns, done[1:]))
+    cols: dict[str, Column] = dict(zip(columns, done[1:], strict=True))   # one result per job
     for c in cols.values():
         ok &= ~(c.present & (c.value == INVALID))
     for kind, fields in layout.spells:
@@ -209,14 +217,15 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
     for kind in comp.beside:
         p = kind.column_prefix
         kc, ks, ke = cols[kind.kind], cols[f"{p}from"], cols[f"{p}to"]
-        pcovers = kc.present & (ks.value >= 0) & (ks.value <= d) & (~ke.present | (d <= np.where(ke.present, ke.value, OPEN)))
+        pcovers = kc.present & (ks.value >= 0) & (ks.value <= d) & \
+            (~ke.present | (d <= np.where(ke.present, ke.value, OPEN)))
         if not pcovers.any():
             continue
-        rows = np.flatnonzero(pcovers)
-        key = np.maximum(kc.value[rows], 0)
+        hit = np.flatnonzero(pcovers)
+        key = np.maximum(kc.value[hit], 0)
         for m in kind.measures:
             c = cols.get(f"{p}{m.of}", ks)
-            value = (np.where(c.present, c.value, ks.value) if c is not ks else ks.value)[rows]
+            value = (np.where(c.present, c.value, ks.value) if c is not ks else ks.value)[hit]
             band = column_dates.bands(t[m.id], _measure(m, np.maximum(value, 0), day))
             key = key * (len(t[m.id]) + 2) + band
         dense, first = factorize(key)     # one progset per distinct (value, bands …), not per row
@@ -230,7 +239,7 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
                 parts.append(b)
             codes.append(comp.progset([(ids[int(k)], *reversed(parts))]))
         column = np.zeros(n, dtype=np.int64)
-        column[rows] = np.asarray(codes, dtype=np.int64)[dense]
+        column[hit] = np.asarray(codes, dtype=np.int64)[dense]
         out[ix[f"beside:{kind.kind}"]] = column
     return out, np.where(covers, start.value, -1)
 
@@ -326,4 +335,4 @@ def _measure(m: Measure, ordinals: np.ndarray, day: date) -> np.ndarray:
 
 
 __all__ = ["Analysis", "BesideTest", "Components", "Converter", "DATES", "Rows", "Spec", "convert", "day_codes",
-           "spell_date", "unit_keys"]
+           "spell_date"]

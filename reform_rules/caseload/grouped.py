@@ -56,7 +56,7 @@ def run_table_grouped(batch: Batch, table: pa.Table, first_row: int = 1,
     citizens: dict[int, Citizen] = {}
     errors: list[tuple[int, str, str]] = []
     if len(slow):
-        for i, row in zip(slow.tolist(), table.take(pa.array(slow)).to_pylist()):
+        for i, row in zip(slow.tolist(), table.take(pa.array(slow)).to_pylist(), strict=True):
             try:
                 citizens[i] = parse_row(row, batch.vocabulary, f"row {number(i)}", batch.layout)
             except CitizenError as exc:
@@ -93,7 +93,7 @@ def run_table_grouped(batch: Batch, table: pa.Table, first_row: int = 1,
         if len(fast_groups):
             rows = fast[np.isin(dense, fast_groups)]
             found, end = beside_ends(c, batch.conv, day, rows, value)
-            for e, k in zip(*np.unique(np.where(found, end, -1), return_counts=True)):
+            for e, k in zip(*np.unique(np.where(found, end, -1), return_counts=True), strict=True):
                 out[dates.from_ordinal(int(e)) if e >= 0 else None] += int(k)
         for g in groups[groups >= len(reps)].tolist():
             out[_end(citizens[slow_ok[g - len(reps)]], day, value)] += 1

@@ -134,7 +134,7 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
     t_before, t_at = chunk.per_day[index[before]], chunk.per_day[index[at]]
     pairs, inverse = np.unique(np.stack([t_before, t_at]), axis=1, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=pairs.shape[1]).astype(np.int64)
-    for (a, b), k in zip(pairs.T.tolist(), counts.tolist()):
+    for (a, b), k in zip(pairs.T.tolist(), counts.tolist(), strict=True):
         result.moves[(tg[a], tg[b])] += k
         obs_a = {(o.requirement, o.waived) for o in templates[a]["answer"].obligations}
         obs_b = {(o.requirement, o.waived) for o in templates[b]["answer"].obligations}
@@ -157,13 +157,14 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
     for m in result.months:
         ids, inverse = np.unique(chunk.per_day[index[m]], return_inverse=True)
         counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=len(ids)).astype(np.int64)
-        for tid, k in zip(ids.tolist(), counts.tolist()):
+        for tid, k in zip(ids.tolist(), counts.tolist(), strict=True):
             result.monthly[m][tg[tid]] += k
 
 
 # -- text ----------------------------------------------------------------------------------------------------------
 TEXTS = {
-    "en": {"title": "Impact of {at} (compared with {before}): {n} citizens", "errors": ", {k} rows in error (not counted)",
+    "en": {"title": "Impact of {at} (compared with {before}): {n} citizens",
+           "errors": ", {k} rows in error (not counted)",
            "moves": "Target groups: from (day before) -> to", "unchanged": "  (unchanged)",
            "moved": "  {k} citizens change target group", "gf": "Grandfathered programmes on {at}: {k} citizens",
            "until": "    until {y} (the last in {last}): {k}", "open": "    open-ended (no end given): {k}",
@@ -175,11 +176,13 @@ TEXTS = {
            "h_gf": "Grandfathered programmes on {at}, by the end of the programme", "programme": "programme",
            "until_h": "until", "open_h": "open-ended", "h_obligations": "Obligations",
            "gained_lost": "requirement gained (+) or lost (-)", "h_per_month": "Per month",
-           "compared": "{n} citizens compared on {before} and {at}", "not_counted": "; {k} rows in error were not counted",
+           "compared": "{n} citizens compared on {before} and {at}",
+           "not_counted": "; {k} rows in error were not counted",
            "chart": "Citizens per target group per month", "h_errors": "Rows in error",
            "errors_first": "The first {k} of {n} rows in error (not counted):", "row": "row", "message": "error",
            "errors_file": "All rows in error: {path}", "download": "Download:", "group": "target group"},
-    "da": {"title": "Virkningen af {at} (sammenlignet med {before}): {n} borgere", "errors": ", {k} rækker med fejl (ikke talt med)",
+    "da": {"title": "Virkningen af {at} (sammenlignet med {before}): {n} borgere",
+           "errors": ", {k} rækker med fejl (ikke talt med)",
            "moves": "Målgrupper: fra (dagen før) -> til", "unchanged": "  (uændret)",
            "moved": "  {k} borgere skifter målgruppe", "gf": "Programmer efter overgangsregler {at}: {k} borgere",
            "until": "    til {y} (de sidste i {last}): {k}", "open": "    uden slutdato: {k}",
@@ -191,7 +194,8 @@ TEXTS = {
            "h_gf": "Programmer efter overgangsregler {at}, efter programmets slutdato", "programme": "program",
            "until_h": "til", "open_h": "uden slutdato", "h_obligations": "Kontaktkrav",
            "gained_lost": "krav, der kommer til (+) eller falder bort (-)", "h_per_month": "Pr. måned",
-           "compared": "{n} borgere sammenlignet {before} og {at}", "not_counted": "; {k} rækker med fejl er ikke talt med",
+           "compared": "{n} borgere sammenlignet {before} og {at}",
+           "not_counted": "; {k} rækker med fejl er ikke talt med",
            "chart": "Borgere pr. målgruppe pr. måned", "h_errors": "Rækker med fejl",
            "errors_first": "De første {k} af {n} rækker med fejl (ikke talt med):", "row": "række", "message": "fejl",
            "errors_file": "Alle rækker med fejl: {path}", "download": "Hent:", "group": "målgruppe"},

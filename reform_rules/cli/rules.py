@@ -29,7 +29,8 @@ from reform_rules.logic.certificate import record
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--quick", is_flag=True, help="Skip the completeness and uniqueness check (schema, references only).")
-@click.option("-v", "--verbose", is_flag=True, help="Also list the declared undetermined answers and the proof's size against its limit.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list the declared undetermined answers and the proof's size against its limit.")
 @tool_lang_option
 @rules_option
 def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path | None) -> None:

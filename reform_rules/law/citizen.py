@@ -160,8 +160,8 @@ def fact_value(fact: Fact, raw: Any, vocabulary: Vocabulary, path: tuple, errors
 
 
 def _a(fact: Fact, vocabulary: Vocabulary) -> str:
-    return f"one of: {', '.join(vocabulary.table(fact.values or ''))}" if len(vocabulary.table(fact.values or "")) <= 12 \
-        else f"a known {fact.id}"
+    table = vocabulary.table(fact.values or "")
+    return f"one of: {', '.join(table)}" if len(table) <= 12 else f"a known {fact.id}"
 
 
 def _pick(data: dict, fact: Fact) -> tuple[str | None, Any]:
@@ -180,23 +180,53 @@ def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
         raise CitizenError(f"{label}: a citizen record must be a mapping with 'id' and 'spells'")
     errors.hide_cpr(data)
     facts = vocabulary.facts
+    _unknown_citizen_fields(data, facts, errors)
+    cid = _citizen_id(data, errors)
+    known = _citizen_facts(data, vocabulary, errors)
+    note = data.get("note")
+    spells = _spells(data, vocabulary, errors)
+    current = vocabulary.current
+    _no_overlaps(spells, current, errors)
+    _not_before(spells, facts, dict(known), errors)
+    if errors.items:
+        raise CitizenError(errors.items)
+    return Citizen(id=str(cid), spells=tuple(sorted(spells, key=lambda s: (s.start, s.index))), facts=tuple(known),
+                   note=note if isinstance(note, str) else None, current_kind=current.kind)
+
+
+def _unknown_citizen_fields(data: dict, facts: tuple[Fact, ...], errors: _Errors) -> None:
+    """An error for each field a citizen does not have (its facts' names and older names are known)."""
     allowed = list(STRUCTURAL) + [n for f in facts for n in (f.id, *f.aliases)]
     for key in data:
         if key not in allowed:
-            errors.add((key,), f"unknown field '{key}' (a citizen has: {', '.join(STRUCTURAL[:2] + tuple(f.id for f in facts) + STRUCTURAL[2:])})")
+            has = ", ".join(STRUCTURAL[:2] + tuple(f.id for f in facts) + STRUCTURAL[2:])
+            errors.add((key,), f"unknown field '{key}' (a citizen has: {has})")
+
+
+def _citizen_id(data: dict, errors: _Errors) -> str | int:
+    """The citizen's id ("" with an error when it is missing, empty or not a string or number)."""
     cid = data.get("id")
     if not isinstance(cid, (str, int)) or isinstance(cid, bool) or str(cid).strip() == "":
         errors.add(("id",), "missing or empty: give a pseudonymous id")
-        cid = ""
+        return ""
+    return cid
+
+
+def _citizen_facts(data: dict, vocabulary: Vocabulary, errors: _Errors) -> list[tuple[str, Any]]:
+    """The citizen's known facts, in the vocabulary's order (a missing one at its default, if it has one)."""
     known: list[tuple[str, Any]] = []
-    for fact in facts:
+    for fact in vocabulary.facts:
         name, raw = _pick(data, fact)
         value = fact_value(fact, raw, vocabulary, (name or fact.id,), errors)
         if value is None and raw is None:
             value = fact.default
         if value is not None:
             known.append((fact.id, value))
-    note = data.get("note")
+    return known
+
+
+def _spells(data: dict, vocabulary: Vocabulary, errors: _Errors) -> list[Spell]:
+    """The citizen's valid spells, in the order given (missing or null ``spells``: none)."""
     raw_spells = data.get("spells", [])
     if raw_spells is None:
         raw_spells = []
@@ -208,26 +238,31 @@ def parse_citizen(data: Any, vocabulary: Vocabulary, label: str = "citizen",
         spell = _parse_spell(raw, i, vocabulary, errors)
         if spell:
             spells.append(spell)
-    current = vocabulary.current
+    return spells
+
+
+def _no_overlaps(spells: list[Spell], current: SpellKind, errors: _Errors) -> None:
+    """An error for each spell of the current kind that starts before the one before it has ended."""
     ordered = sorted((s for s in spells if s.kind == current.kind), key=lambda s: s.start)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:], strict=False):
         if a.end is None or a.end >= b.start:
             errors.add(("spells", b.index, "from"),
                        f"{current.kind} spells overlap: spells[{a.index}] ({a.id} from {a.start}"
                        f"{' to ' + str(a.end) if a.end else ', open-ended'}) and spells[{b.index}] "
                        f"({b.id} from {b.start}); a citizen has one {current.kind} at a time")
-    values = dict(known)
+
+
+def _not_before(spells: list[Spell], facts: tuple[Fact, ...], values: dict[str, Any], errors: _Errors) -> None:
+    """An error for each spell that starts before a citizen's date that no spell may start before."""
     for fact in facts:
         bound = values.get(fact.id) if fact.spells_not_before else None
-        for s in spells if bound else ():
+        if not bound:
+            continue
+        for s in spells:
             if s.start < bound:
                 label = fact.label.get("en", fact.id)
                 errors.add(("spells", s.index, "from"),
                            f"{s.start} is before the citizen's {label[:1].lower() + label[1:]} ({bound})")
-    if errors.items:
-        raise CitizenError(errors.items)
-    return Citizen(id=str(cid), spells=tuple(sorted(spells, key=lambda s: (s.start, s.index))), facts=tuple(known),
-                   note=note if isinstance(note, str) else None, current_kind=current.kind)
 
 
 def _spell_kind(raw: dict, vocabulary: Vocabulary) -> list[SpellKind]:
@@ -242,11 +277,7 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
         return None
     before = len(errors.items)
     kinds = _spell_kind(raw, vocab)
-    all_fields = [k.kind for k in vocab.spell_kinds] + list(SPELL_DATES) + \
-        list(dict.fromkeys(n for k in vocab.spell_kinds for f in k.facts for n in (f.id, *f.aliases)))
-    for key in raw:
-        if key not in all_fields:
-            errors.add(path + (key,), f"unknown field '{key}' (a spell has: {', '.join(all_fields)})")
+    _unknown_spell_fields(raw, path, vocab, errors)
     if len(kinds) != 1:
         errors.add(path, f"give exactly one of {names}")
         return None
@@ -256,6 +287,25 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
     ident = table.lookup(name) if isinstance(name, str) else None
     if ident is None:
         errors.add(path + (kind.kind,), f"{shown(name)} is not a known {kind.kind} (one of: {', '.join(table)})")
+    start, end = _spell_dates(raw, path, errors)
+    _foreign_facts(raw, path, kind, vocab, errors)
+    facts = _spell_facts(raw, path, kind, ident, vocab, errors)
+    if len(errors.items) > before or ident is None or start is None:
+        return None
+    return Spell(kind=kind.kind, id=ident, start=start, end=end, facts=tuple(facts), index=i)
+
+
+def _unknown_spell_fields(raw: dict, path: tuple, vocab: Vocabulary, errors: _Errors) -> None:
+    """An error for each field no spell kind has."""
+    all_fields = [k.kind for k in vocab.spell_kinds] + list(SPELL_DATES) + \
+        list(dict.fromkeys(n for k in vocab.spell_kinds for f in k.facts for n in (f.id, *f.aliases)))
+    for key in raw:
+        if key not in all_fields:
+            errors.add(path + (key,), f"unknown field '{key}' (a spell has: {', '.join(all_fields)})")
+
+
+def _spell_dates(raw: dict, path: tuple, errors: _Errors) -> tuple[date | None, date | None]:
+    """A spell's ``from`` (required) and ``to`` (optional, not before ``from``)."""
     if "from" not in raw or raw["from"] is None:
         errors.add(path + ("from",), "missing: the first day of the spell")
         start = None
@@ -264,11 +314,22 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
     end = _date_field(raw["to"], path + ("to",), errors) if raw.get("to") is not None else None
     if start and end and end < start:
         errors.add(path + ("to",), f"{end} is before from ({start})")
+    return start, end
+
+
+def _foreign_facts(raw: dict, path: tuple, kind: SpellKind, vocab: Vocabulary, errors: _Errors) -> None:
+    """An error for each fact of another spell kind given on a spell of ``kind``."""
     own = {f.id for f in kind.facts}
     for other in vocab.spell_kinds:
         for f in other.facts:
             if f.id not in own and (f.id in raw or any(a in raw for a in f.aliases)):
                 errors.add(path + (f.id,), f"only goes with a {other.kind} spell")
+
+
+def _spell_facts(raw: dict, path: tuple, kind: SpellKind, ident: str | None, vocab: Vocabulary,
+                 errors: _Errors) -> list[tuple[str, Any]]:
+    """The facts of a spell of ``kind`` with the value ``ident`` (a missing one at its default, where it
+    applies)."""
     facts: list[tuple[str, Any]] = []
     for fact in kind.facts:
         key, value_raw = _pick(raw, fact)
@@ -284,9 +345,7 @@ def _parse_spell(raw: Any, i: int, vocab: Vocabulary, errors: _Errors) -> Spell 
         value = fact_value(fact, value_raw, vocab, path + (key or fact.id,), errors)
         if value is not None:
             facts.append((fact.id, value))
-    if len(errors.items) > before or ident is None or start is None:
-        return None
-    return Spell(kind=kind.kind, id=ident, start=start, end=end, facts=tuple(facts), index=i)
+    return facts
 
 
 def spell_date(spell: Spell, name: str, kind: SpellKind) -> date | None:

@@ -96,7 +96,7 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     def derive(facts: list[tuple]) -> list[tuple]:
         """The engine's own derivation of each situation (one query answers every field), shared by the fields."""
         todo = [f for f in dict.fromkeys(facts) if f not in derived]
-        for f, d in zip(todo, derive_all(base, todo)):
+        for f, d in zip(todo, derive_all(base, todo), strict=True):   # one derivation per situation, in order
             derived[f] = d
         return [derived[f] for f in facts]
 
@@ -107,49 +107,14 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
             continue
         units = [u for u in an.units if an.unit_family[u] == family]
         keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
-        cells: list[tuple[Probe, date]] = []
-        columns: list[tuple[int, ...]] = []
-        for probe in probes(ruleset, bands, keys):
-            seen_situations.add(probe)
-            for day in days:
-                if possible_on(probe, day, bands):
-                    cells.append((probe, day))
-                    columns.append(comp.situation_codes(probe.situation(day))[0])
+        cells, columns = _cells(ruleset, bands, keys, days, comp, seen_situations)
         cov.pairs += len(cells)
         if not cells:
             continue
         # Cells the family's rules cannot tell apart get the same rules from it: one derivation per group
         # (the batch's analysis: per unit of rules, date and class, only what its possible rules read).
-        codes = np.array(columns, dtype=np.int64).T
-        day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
-        keyed: list[tuple[np.ndarray, np.ndarray]] = []
-        for di, day in enumerate(days):
-            rows = np.flatnonzero(day_of == di)
-            if not len(rows):
-                continue
-            u = codes[:, rows]
-            cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
-                [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-            cls_dense, cls_first = factorize(u[cls_rows])
-            classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
-            parts = []
-            reads = np.zeros(len(rows), dtype=bool)
-            for unit in units:
-                spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-                parts.append(unit_keys(an, spec_ids, u, tables))
-                reads |= np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
-            if family != DERIVED and reads.any():
-                for unit in group_units:
-                    spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-                    parts.append(np.where(reads, unit_keys(an, spec_ids, u, tables), -1))
-            keyed.append((rows, np.stack(parts)))
-        # a group key: the units' keys (a spec names the rules that could apply, so one key on two dates
-        # means the same rules reading the same facts); the same key on two dates is one derivation
-        width = max(k.shape[0] for _, k in keyed)
-        allkeys = np.full((width, len(cells)), -2, dtype=np.int64)
-        for rows, k in keyed:
-            allkeys[:k.shape[0], rows] = k
-        dense, first = factorize(allkeys)
+        keyed = _keys_by_day(an, units, group_units if family != DERIVED else [], days, cells, columns, tables)
+        dense, first = factorize(_group_keys(keyed, len(cells)))
         cov.distinct += len(first)
         todo: dict[int, list[tuple[Probe, date]]] = defaultdict(list)
         for i, g in enumerate(dense.tolist()):
@@ -158,16 +123,83 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
         for g, (holding, _aside) in enumerate(derive(facts)):
             mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
             for kind, rules_ in _judge(shape.by_then(family), mine):
-                for probe, day in todo[g]:
-                    desc = probe.describe(bands)
-                    f = found.setdefault((kind, family, rules_, desc), Finding(kind, family, rules_, desc))
-                    f.dates.append(day)
+                _record(found, kind, family, rules_, todo[g], bands)
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
     cov.situations = len(seen_situations)
     cov.seconds = time.perf_counter() - start
     return cov
+
+
+def _cells(ruleset, bands: Bands, keys: set[str], days: list[date], comp: Components,
+           seen: set[Probe]) -> tuple[list[tuple[Probe, date]], list[tuple[int, ...]]]:
+    """Every possible (probe, date) cell of a family's situation space, and each cell's situation codes
+    (each probe is also added to ``seen``)."""
+    cells: list[tuple[Probe, date]] = []
+    columns: list[tuple[int, ...]] = []
+    for probe in probes(ruleset, bands, keys):
+        seen.add(probe)
+        for day in days:
+            if possible_on(probe, day, bands):
+                cells.append((probe, day))
+                columns.append(comp.situation_codes(probe.situation(day))[0])
+    return cells, columns
+
+
+def _keys_by_day(an: Analysis, units: list, group_units: list, days: list[date], cells: list[tuple[Probe, date]],
+                 columns: list[tuple[int, ...]], tables: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per date with cells: the cells' indices and their unit keys (``_unit_keys_on``)."""
+    codes = np.array(columns, dtype=np.int64).T
+    day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
+    keyed: list[tuple[np.ndarray, np.ndarray]] = []
+    for di, day in enumerate(days):
+        rows = np.flatnonzero(day_of == di)
+        if len(rows):
+            keyed.append((rows, _unit_keys_on(an, units, group_units, day, codes[:, rows], tables)))
+    return keyed
+
+
+def _unit_keys_on(an: Analysis, units: list, group_units: list, day: date, u: np.ndarray,
+                  tables: dict) -> np.ndarray:
+    """The keys of the cells ``u`` (situation codes, one column per cell) of one date: a row per unit of the
+    family's rules, then, where one of its rules reads the target group, a row per unit of the group's rules
+    (-1 where none does)."""
+    comp = an.comp
+    cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
+        [comp.index[f"beside:{k.kind}"] for k in comp.beside]
+    cls_dense, cls_first = factorize(u[cls_rows])
+    classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
+    parts = []
+    reads = np.zeros(u.shape[1], dtype=bool)
+    for unit in units:
+        spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
+        parts.append(unit_keys(an, spec_ids, u, tables))
+        reads |= np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
+    if reads.any():
+        for unit in group_units:
+            spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
+            parts.append(np.where(reads, unit_keys(an, spec_ids, u, tables), -1))
+    return np.stack(parts)
+
+
+def _group_keys(keyed: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """One group key per cell (a column): the units' keys (a spec names the rules that could apply, so one key
+    on two dates means the same rules reading the same facts); the same key on two dates is one derivation."""
+    width = max(k.shape[0] for _, k in keyed)
+    allkeys = np.full((width, n), -2, dtype=np.int64)
+    for rows, k in keyed:
+        allkeys[:k.shape[0], rows] = k
+    return allkeys
+
+
+def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...],
+            cells: list[tuple[Probe, date]], bands: Bands) -> None:
+    """Add the cells of one group to the finding (``kind``, ``family``, ``rules``) of each cell's situation."""
+    for probe, day in cells:
+        desc = probe.describe(bands)
+        f = found.setdefault((kind, family, rules, desc), Finding(kind, family, rules, desc))
+        f.dates.append(day)
 
 
 def _derive(base, chunk: list[tuple]) -> list:
@@ -179,8 +211,8 @@ def _derive(base, chunk: list[tuple]) -> list:
         if hit is None:
             missing.append(key)
     if missing:
-        derived = dict(zip(missing, base.kb.derive_many(missing)))
-        out = [o if o is not None else derived[k] for o, k in zip(out, chunk)]
+        derived = dict(zip(missing, base.kb.derive_many(missing), strict=True))
+        out = [o if o is not None else derived[k] for o, k in zip(out, chunk, strict=True)]
     return out
 
 

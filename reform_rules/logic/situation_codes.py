@@ -304,10 +304,12 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
     for i, name in enumerate(comp.names):
         column = u[i]
         if name in comp.radix and name not in comp.thresholds:          # categorical
-            keep = _per_spec(tables, ("kept", name), specs, lambda s: np.array(name in s.kept, dtype=np.int64))
+            keep = _per_spec(tables, ("kept", name), specs,
+                              lambda s, name=name: np.array(name in s.kept, dtype=np.int64))
             local = column * keep[spec_ids]
         elif name in comp.thresholds:                                    # numeric
-            table = _per_spec(tables, ("numbers", name), specs, lambda s: _number_table(an, tables, s, name))
+            table = _per_spec(tables, ("numbers", name), specs,
+                              lambda s, name=name: _number_table(an, tables, s, name))
             local = table[spec_ids, column]
         else:                                                            # a set of beside spells
             kind = name.split(":", 1)[1]

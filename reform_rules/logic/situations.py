@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from reform_rules.basics import dates
 from reform_rules.basics.errors import Problem, RuleFileError
@@ -64,7 +64,8 @@ class Probe:
             parts.append(f"{k}={bands.describe(k, v)}")
         if self.programme:
             kind, measures = bands.beside
-            text = " ".join(f"{m.replace('_', ' ')} {bands.describe(m, n)}" for m, n in zip(measures, self.programme[1:]))
+            text = " ".join(f"{m.replace('_', ' ')} {bands.describe(m, n)}"
+                            for m, n in zip(measures, self.programme[1:], strict=False))
             parts.append(f"{kind}={self.programme[0]}" + (f" ({text})" if text else ""))
         return ", ".join(parts)
 
@@ -153,13 +154,8 @@ def _fact_values(fact: Fact, bands: Bands, vocabulary: Vocabulary) -> list[Any]:
 Axis = tuple[str, list[Any]]
 
 
-def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str, list[Axis], list[Axis], list[Any]]]:
-    """Per value of the current spell kind: its categorical axes, numeric axes and beside spells (or None)."""
-    v = ruleset.vocabulary
-    current = v.current
-    payers = v.paid_by()
-    want = keys.__contains__
-    # citizen facts: categorical ones, then numbers (integer facts and measures of dates)
+def _citizen_axes(v: Vocabulary, bands: Bands, want: Callable[[str], bool]) -> tuple[list[Axis], list[Axis]]:
+    """The citizen facts' axes: categorical ones, then numbers (integer facts and measures of dates)."""
     cit_cat = [f for f in v.facts if f.type in ("bool", "choice")]
     cit_axes: list[tuple[str, list[Any]]] = []
     for f in cit_cat:
@@ -171,26 +167,42 @@ def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str,
         for m in f.measures:
             if want(m.id):
                 cit_nums.append((m.id, bands.values(m.id) + ([UNKNOWN] if f.optional else [])))
+    return cit_axes, cit_nums
+
+
+def _spell_axes(v: Vocabulary, bands: Bands, want: Callable[[str], bool], value: str,
+                axes: list[Axis], nums: list[Axis]) -> None:
+    """Add the current spell's facts and measures for the spell value ``value`` to ``axes`` and ``nums``."""
+    current = v.current
+    has_spell = value != v.current_none
+    for f in current.facts:
+        applies = has_spell and (not f.only_with or value in f.only_with)
+        if f.type in ("bool", "choice"):
+            axes.append((f.id, _fact_values(f, bands, v) if applies and want(f.id) else [f.default]))
+        elif f.type == "integer" and applies and want(f.id):
+            nums.append((f.id, bands.values(f.id) + ([UNKNOWN] if f.optional else [])))
+    for m in current.measures:
+        if not has_spell:
+            continue
+        if m.is_date:
+            nums.append((m.id, bands.values(m.id) if want(m.id) else [bands.values(m.id)[0]]))
+        else:
+            nums.append((m.id, sorted({0} | {n for n in bands.values(m.id) if n >= 0}) if want(m.id) else [0]))
+
+
+def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str, list[Axis], list[Axis], list[Any]]]:
+    """Per value of the current spell kind: its categorical axes, numeric axes and beside spells (or None)."""
+    v = ruleset.vocabulary
+    payers = v.paid_by()
+    want = keys.__contains__
+    cit_axes, cit_nums = _citizen_axes(v, bands, want)
     beside_kind = v.beside[0] if v.beside else None
     beside_measures = [m.id for m in beside_kind.measures] if beside_kind else []
     want_beside = beside_kind is not None and (want(beside_kind.kind) or any(want(m) for m in beside_measures))
     for value in v.current_values:
-        has_spell = value != v.current_none
         axes: list[tuple[str, list[Any]]] = list(cit_axes)
         nums: list[tuple[str, list[Any]]] = list(cit_nums)
-        for f in current.facts:
-            applies = has_spell and (not f.only_with or value in f.only_with)
-            if f.type in ("bool", "choice"):
-                axes.append((f.id, _fact_values(f, bands, v) if applies and want(f.id) else [f.default]))
-            elif f.type == "integer" and applies and want(f.id):
-                nums.append((f.id, bands.values(f.id) + ([UNKNOWN] if f.optional else [])))
-        for m in current.measures:
-            if not has_spell:
-                continue
-            if m.is_date:
-                nums.append((m.id, bands.values(m.id) if want(m.id) else [bands.values(m.id)[0]]))
-            else:
-                nums.append((m.id, sorted({0} | {n for n in bands.values(m.id) if n >= 0}) if want(m.id) else [0]))
+        _spell_axes(v, bands, want, value, axes, nums)
         progs: list[tuple[Any, ...] | None] = [None]
         if want_beside:
             for pid in payers.get(value, []):
@@ -205,8 +217,9 @@ def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
     for value, axes, nums, progs in _axes(ruleset, bands, keys):
         names = [k for k, _ in axes] + [k for k, _ in nums]
         for combo in itertools.product(*[vals for _, vals in axes], *[vals for _, vals in nums], progs):
-            facts = tuple(zip(names[:len(axes)], combo[:len(axes)]))
-            numbers = tuple((k, n) for k, n in zip(names[len(axes):], combo[len(axes):-1]) if n is not None)
+            facts = tuple(zip(names[:len(axes)], combo[:len(axes)], strict=True))
+            numbers = tuple((k, n) for k, n in zip(names[len(axes):], combo[len(axes):-1], strict=True)
+                            if n is not None)
             yield Probe(benefit=value, facts=facts, numbers=numbers, programme=combo[-1], kind=kind)
 
 
@@ -229,7 +242,7 @@ def possible_on(probe: Probe, day: date, bands: Bands) -> bool:
     today = dates.ordinal(day)
     # The lowest band ("before the first threshold") reaches back without limit: always possible.
     if probe.programme:
-        for m, n in zip(bands.beside[1], probe.programme[1:]):
+        for m, n in zip(bands.beside[1], probe.programme[1:], strict=False):
             if m in bands.date_keys and n != bands.values(m)[0] and n > today:
                 return False
     n = dict(probe.numbers)
