@@ -44,16 +44,14 @@ test: install-test browser-deps lint docs
 test-fast: install-test lint
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
 
-# A stage imports only earlier stages, and no cycles within one ([tool.importlinter] in pyproject.toml).
+# A stage imports only earlier stages, and no cycles within one ([tool.importlinter] in pyproject.toml);
+# the package's style and types ([tool.ruff], [tool.mypy]). Run by `make test` and `make test-fast`.
 lint: install-test
 	$(BIN)/lint-imports
-
-# Style and types ([tool.ruff], [tool.mypy] in pyproject.toml). Not yet in `make test`: the counts are
-# brought to zero after the branches merge, then `style` joins `lint`.
-style: install-test
-	$(BIN)/python -m pip install -q -e '.[lint]'
-	$(BIN)/ruff check reform_rules tests
+	$(BIN)/ruff check reform_rules
 	$(BIN)/mypy
+
+style: lint
 
 # Headless Chromium for the browser tests (Debian's package; as root on a fresh machine).
 browser-deps:

@@ -6,6 +6,7 @@ on every date on which a rule of either changes.
 """
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from reform_rules.basics.i18n import translator
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
+from reform_rules.logic.completeness import family_groups
 from reform_rules.logic.parallel import derive_all
-from reform_rules.logic.situations import Bands, check_dates, family_keys, possible_on, probes
+from reform_rules.logic.situations import Bands, Probe, check_dates, family_keys, possible_on, probes
 
 RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",
                "effect", "then_kind", "then_value")
@@ -37,8 +39,10 @@ def resolve(spec: str, workdir: Path) -> Path:
     rev, _, sub = spec.partition(":")
     sub = sub or "rules"
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
-        data = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, sub], capture_output=True, check=True).stdout
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        data = subprocess.run(["git", "-C", top, "archive", "--format=tar", rev, sub], capture_output=True,
+                              check=True).stdout
     except (subprocess.CalledProcessError, FileNotFoundError):
         raise DiffError(f"{spec}: neither a rules directory nor a git revision with {sub}/") from None
     import io
@@ -62,8 +66,8 @@ class AnswerChange:
     field: str
     old: str
     new: str
-    dates: set[date] = field(default_factory=set)
-    situations: set[str] = field(default_factory=set)
+    dates: set[date] = dataclasses.field(default_factory=set)   # (``field`` is a field's name here)
+    situations: set[str] = dataclasses.field(default_factory=set)
 
     def line(self, lang: str | None = None) -> str:
         """The change in words, in ``lang`` (the values and situations as the rules name them)."""
@@ -105,10 +109,53 @@ def _value(rule: Rule, shape) -> str:
     if kind == "status":
         return f"{v['id']}: {v['status']}"
     if kind == "obligation":
-        return UNDETERMINED if v == UNDETERMINED else \
-            f"{v.get('count')}× {v['kind']} {v.get('within_months') or v.get('every_months') or '-'}m @{v.get('by_whom') or '-'}"
+        if v == UNDETERMINED:
+            return UNDETERMINED
+        months = v.get("within_months") or v.get("every_months") or "-"
+        return f"{v.get('count')}× {v['kind']} {months}m @{v.get('by_whom') or '-'}"
     return v["id"] if isinstance(v, dict) and "id" in v else str(v)
 
+
+
+def _touched(old: RuleBase, new: RuleBase, changed: list[RuleChange]) -> set[str]:
+    """The answer fields (families) an edit can move: those of the changed rules, and, when the target group
+    moves, those whose rules read it."""
+    touched = {r.family for ch in changed for base in (old, new) if (r := base.ruleset.by_id.get(ch.rule))}
+    if DERIVED in touched:
+        touched |= {r.family for base in (old, new) for r in base.ruleset.rules if DERIVED in r.condition.keys()}
+    return touched
+
+
+def _family_keys(old: RuleBase, new: RuleBase, changed: list[RuleChange], family: str) -> set[str]:
+    """The facts to vary for ``family``: all its rules read, or for an obligation (many dimensions) only what
+    the changed rules test."""
+    current = new.ruleset.vocabulary.current.kind
+    shape = new.ruleset.answer.by_then(family) or old.ruleset.answer.by_then(family)
+    if shape is None or shape.kind != "obligation":
+        return {current} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
+    keys = {current}
+    for ch in changed:
+        for base in (old, new):
+            r = base.ruleset.by_id.get(ch.rule)
+            if r and r.family == family:
+                keys |= r.condition.keys()
+    return keys
+
+
+def _values(base: RuleBase, family: str, cells: list[tuple[Probe, date]], days: list[date]) -> list[str]:
+    """What ``base`` decides for ``family`` in each cell, in words: one derivation per group of cells its rules
+    cannot tell apart (the proof's grouping), in forked helpers (one situation at a time: pyDatalog is far
+    slower set-at-a-time here)."""
+    if family not in base.program.families:
+        return ["—"] * len(cells)
+    dense, first = family_groups(base, family, cells, days)
+    facts = [situation_facts(cells[i][0].situation(cells[i][1]), base.program) for i in first.tolist()]
+    rule, answer = base.ruleset.rule, base.ruleset.answer
+    words = []
+    for holding, _aside in derive_all(base, facts):
+        mine = {_value(rule(r), answer) for r in holding if rule(r).family == family and rule(r).then_kind}
+        words.append(", ".join(sorted(mine)) or "—")
+    return [words[g] for g in dense.tolist()]
 
 
 def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
@@ -116,55 +163,21 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
     """Situations whose decided values differ, per answer field, over the space that field depends on."""
     if families is None:
         families = tuple(dict.fromkeys(new.ruleset.families + old.ruleset.families))
-    touched = set()
-    for ch in changed:
-        for base in (old, new):
-            r = base.ruleset.by_id.get(ch.rule)
-            if r:
-                touched.add(r.family)
-    if DERIVED in touched:   # fields whose rules read the derived target group move with it
-        touched |= {r.family for base in (old, new) for r in base.ruleset.rules if DERIVED in r.condition.keys()}
+    touched = _touched(old, new, changed)
     bands = Bands([old.program, new.program], new.ruleset.vocabulary)
     days = check_dates([old.program, new.program], lo, hi)
     groups: dict[tuple, AnswerChange] = {}
     pairs = 0
-    for family in families:
-        if family not in touched:
-            continue
-        keys = {new.ruleset.vocabulary.current.kind} | family_keys(old.ruleset, family) | family_keys(new.ruleset, family)
-        shape = new.ruleset.answer.by_then(family) or old.ruleset.answer.by_then(family)
-        if shape is not None and shape.kind == "obligation":  # many dimensions: vary only those the changed rules test
-            keys = {new.ruleset.vocabulary.current.kind}
-            for ch in changed:
-                for base in (old, new):
-                    r = base.ruleset.by_id.get(ch.rule)
-                    if r and r.family == family:
-                        keys |= r.condition.keys()
-        todo: list[tuple[str, date, tuple, tuple]] = []
-        for probe in probes(new.ruleset, bands, keys):
-            desc = probe.describe(bands)
-            for day in days:
-                if possible_on(probe, day, bands):
-                    sit = probe.situation(day)
-                    todo.append((desc, day, situation_facts(sit, old.program), situation_facts(sit, new.program)))
-        pairs += len(todo)
-        results = []
-        for base, idx in ((old, 2), (new, 3)):
-            distinct = list(dict.fromkeys(item[idx] for item in todo))
-            got: dict[tuple, tuple] = {}
-            if family in base.program.families:
-                # one situation at a time, in forked helpers (pyDatalog is far slower set-at-a-time here:
-                # 48 queries of 200 situations took 212 s of a 216 s diff, cProfile, load ~4)
-                for facts, (holding, _aside) in zip(distinct, derive_all(base, distinct), strict=True):
-                    got[facts] = tuple(r for r in holding if base.ruleset.rule(r).family == family)
-            results.append({k: ", ".join(sorted({_value(base.ruleset.rule(r), base.ruleset.answer) for r in got.get(k, ())
-                                                  if base.ruleset.rule(r).then_kind})) or "—" for k in distinct})
-        for desc, day, fa, fb in todo:
-            va, vb = results[0][fa], results[1][fb]
+    for family in (f for f in families if f in touched):
+        cells = [(probe, day) for probe in probes(new.ruleset, bands, _family_keys(old, new, changed, family))
+                 for day in days if possible_on(probe, day, bands)]
+        pairs += len(cells)
+        before, after = _values(old, family, cells, days), _values(new, family, cells, days)
+        for (probe, day), va, vb in zip(cells, before, after, strict=True):
             if va != vb:
                 g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
                 g.dates.add(day)
-                g.situations.add(desc)
+                g.situations.add(probe.describe(bands))
     return sorted(groups.values(), key=lambda g: (min(g.dates), g.field, -len(g.situations))), pairs
 
 

@@ -161,10 +161,11 @@ class Batch:
         cd, cf = factorize(np.stack([group[x] for x in an.units]))
         tids = []
         for i in cf.tolist():
-            ck = (day, *(group_keys[x][int(group[x][i])] for x in an.units))   # a template is of its day
+            unit_groups = tuple(group_keys[x][int(group[x][i])] for x in an.units)
+            ck = (day, *unit_groups)   # a template is of its day
             tid = self._combos.get(ck)
             if tid is None:
-                parts = [self._parts[k] for k in ck[1:]]
+                parts = [self._parts[k] for k in unit_groups]
                 holding = tuple(sorted(r for h, _ in parts for r in h))
                 setaside = tuple(sorted(p for _, s in parts for p in s))
                 tid = self._combos[ck] = self._template(day, holding, setaside, int(uniq_first[i]), citizen_at)

@@ -132,6 +132,22 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     return cov
 
 
+def family_groups(base, family: str, cells: list[tuple[Probe, date]],
+                  days: list[date]) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's group, and each group's first cell: cells that ``base``'s rules of ``family`` (and of the
+    target group, where they read it) cannot tell apart share a group, so one derivation answers them all —
+    the proof's grouping, for another list of cells (``reform diff``'s)."""
+    comp = Components(base.ruleset.vocabulary, base.program)
+    an = Analysis(base.ruleset, comp)
+    units = [u for u in an.units if an.unit_family[u] == family]
+    if not units or not cells:   # the family has no rules here: every cell is alike
+        return np.zeros(len(cells), dtype=np.int64), np.zeros(min(1, len(cells)), dtype=np.int64)
+    group_units = [u for u in an.units if an.unit_family[u] == DERIVED] if family != DERIVED else []
+    columns = [comp.situation_codes(probe.situation(day))[0] for probe, day in cells]
+    keyed = _keys_by_day(an, units, group_units, days, cells, columns, {})
+    return factorize(_group_keys(keyed, len(cells)))
+
+
 def _cells(ruleset, bands: Bands, keys: set[str], days: list[date], comp: Components,
            seen: set[Probe]) -> tuple[list[tuple[Probe, date]], list[tuple[int, ...]]]:
     """Every possible (probe, date) cell of a family's situation space, and each cell's situation codes
