@@ -12,6 +12,7 @@ and the limit (docs/guides/legal-editor.rst, "How large the proof may grow"); ``
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -164,7 +165,8 @@ def never_apply(ruleset) -> list[str]:
     return out
 
 
-def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
+def run_check(directory: str | Path, completeness: bool = True,
+              progress: Callable[[int, int, str], None] | None = None) -> CheckReport:
     """Load, compile and check the rules of ``directory``; report every error found."""
     start = time.perf_counter()
     report = CheckReport(directory=str(directory))
@@ -182,7 +184,7 @@ def run_check(directory: str | Path, completeness: bool = True) -> CheckReport:
     if completeness:
         lo, hi = rs.vocabulary.horizon or (date(SANE_YEARS[0], 1, 1), date(SANE_YEARS[1], 12, 31))
         try:
-            cov = check_completeness(base, lo, hi)
+            cov = check_completeness(base, lo, hi, progress=progress)
         except ReformError as exc:   # the proof is too large to run: refused before it started
             report.errors += exc.messages
             report.seconds = time.perf_counter() - start

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -159,8 +160,10 @@ def _values(base: RuleBase, family: str, cells: list[tuple[Probe, date]], days: 
 
 
 def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
-                   families: tuple[str, ...] | None = None) -> tuple[list[AnswerChange], int]:
-    """Situations whose decided values differ, per answer field, over the space that field depends on."""
+                   families: tuple[str, ...] | None = None,
+                   progress: Callable[[int, int, str], None] | None = None) -> tuple[list[AnswerChange], int]:
+    """Situations whose decided values differ, per answer field, over the space that field depends on;
+    ``progress(done, total, field)`` is told as each field is compared."""
     if families is None:
         families = tuple(dict.fromkeys(new.ruleset.families + old.ruleset.families))
     touched = _touched(old, new, changed)
@@ -168,7 +171,10 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
     days = check_dates([old.program, new.program], lo, hi)
     groups: dict[tuple, AnswerChange] = {}
     pairs = 0
-    for family in (f for f in families if f in touched):
+    todo = [f for f in families if f in touched]
+    for done, family in enumerate(todo):
+        if progress is not None:
+            progress(done, len(todo), family)
         cells = [(probe, day) for probe in probes(new.ruleset, bands, _family_keys(old, new, changed, family))
                  for day in days if possible_on(probe, day, bands)]
         pairs += len(cells)
@@ -178,14 +184,17 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
                 g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
                 g.dates.add(day)
                 g.situations.add(probe.describe(bands))
+    if progress is not None:
+        progress(len(todo), len(todo), "")
     return sorted(groups.values(), key=lambda g: (min(g.dates), g.field, -len(g.situations))), pairs
 
 
-def diff(old_spec: str, new_spec: str) -> tuple[list[RuleChange], list[AnswerChange], int]:
+def diff(old_spec: str, new_spec: str,
+         progress: Callable[[int, int, str], None] | None = None) -> tuple[list[RuleChange], list[AnswerChange], int]:
     with tempfile.TemporaryDirectory() as tmp:
         old = RuleBase.load(resolve(old_spec, Path(tmp) / "old"))
         new = RuleBase.load(resolve(new_spec, Path(tmp) / "new"))
     changes = rule_changes(old, new)
     horizon = new.ruleset.vocabulary.horizon or old.ruleset.vocabulary.horizon or (date.min, date.max)
-    answers, pairs = answer_changes(old, new, changes, *horizon)
+    answers, pairs = answer_changes(old, new, changes, *horizon, progress=progress)
     return changes, answers, pairs

@@ -2,12 +2,15 @@
 certificate gate, dates from options, CSV dialect options."""
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from tqdm import tqdm
 
 from reform_rules.answer.rulebase import RuleBase, default_rules_dir, parse_query_date
 from reform_rules.basics.errors import CitizenError, ReformError
@@ -102,3 +105,23 @@ def internal_error(command: str, exc: BaseException) -> None:
     click.echo(f"reform {command}: internal error ({type(exc).__name__}: {printable(str(exc))[:300]}); "
                f"this is a bug: please report it with the command you ran", err=True)
     sys.exit(70)
+
+
+@contextmanager
+def proof_progress(desc: str) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A tqdm bar over the answer fields while the proof runs, on a terminal only (never when stderr is not a
+    TTY or ``$CI`` is set); None elsewhere."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    bar = tqdm(total=None, unit="field", desc=desc, file=sys.stderr, leave=False)
+
+    def tell(done: int, total: int, field: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(field, refresh=False)
+        bar.refresh()
+    try:
+        yield tell
+    finally:
+        bar.close()

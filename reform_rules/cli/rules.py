@@ -17,7 +17,15 @@ from reform_rules.answer.scenarios import load_scenario, run_expectation, scenar
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
 from reform_rules.basics.version import __version__
-from reform_rules.cli.common import fail, lang_option, load_rules, option_date, rules_option, tool_lang_option
+from reform_rules.cli.common import (
+    fail,
+    lang_option,
+    load_rules,
+    option_date,
+    proof_progress,
+    rules_option,
+    tool_lang_option,
+)
 from reform_rules.law.answer_schema import answer_schema
 from reform_rules.law.citizen_schema import citizen_schema
 from reform_rules.law.ruleset import read_rules
@@ -37,7 +45,8 @@ def check(as_json: bool, quick: bool, verbose: bool, lang: str, rules_dir: Path 
     """Validate the rule files and prove them complete; exit 0 when clean."""
     t = translator(lang)
     directory = rules_dir or default_rules_dir()
-    report = run_check(directory, completeness=not quick)
+    with proof_progress("reform check") as progress:
+        report = run_check(directory, completeness=not quick, progress=progress)
     try:
         written, problem = record(directory, report, __version__), None
     except OSError as exc:
@@ -149,7 +158,8 @@ def diff_command(old: str, new: str, as_json: bool, lang: str) -> None:
     """What changes from the rules OLD to NEW (directories or git revisions), and for whom."""
     t = translator(lang)
     try:
-        changes, answers, pairs = diff(old, new)
+        with proof_progress("reform diff") as progress:
+            changes, answers, pairs = diff(old, new, progress=progress)
     except ReformError as exc:
         fail(exc, lang)
     if as_json:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -72,8 +73,10 @@ def _value(rule: Rule, field=None):
     return v
 
 
-def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | None = None) -> Coverage:
-    """Enumerate the situation space of ``base`` against every change date in [lo, hi]."""
+def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | None = None,
+                       progress: Callable[[int, int, str], None] | None = None) -> Coverage:
+    """Enumerate the situation space of ``base`` against every change date in [lo, hi]; ``progress(done,
+    total, field)`` is told when each answer field is proved."""
     start = time.perf_counter()
     ruleset, program = base.ruleset, base.program
     shape = ruleset.answer
@@ -101,7 +104,9 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
         return [derived[f] for f in facts]
 
     group_units = [u for u in an.units if an.unit_family[u] == DERIVED]
-    for family in families:
+    for done, family in enumerate(families, 1):
+        if progress is not None:
+            progress(done - 1, len(families), family)
         rules = ruleset.in_family(family)
         if not rules:
             continue
@@ -124,6 +129,8 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
             mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
             for kind, rules_ in _judge(shape.by_then(family), mine):
                 _record(found, kind, family, rules_, todo[g], bands)
+    if progress is not None:
+        progress(len(families), len(families), "")
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
