@@ -142,6 +142,7 @@ def test_batch_equals_one_by_one_on_thousands_of_random_citizens(base, random_ca
     assert i == len(lines) == len(table)
 
 
+@pytest.mark.slow  # an equality proof on hundreds of random citizens (make test runs it)
 def test_what_one_chunk_learns_means_the_same_in_the_next(tmp_path):
     """The caches a batch keeps from chunk to chunk are keyed by what the rules read, not by numbers that only
     mean something within one chunk (this seed once gave 7 rows a target group that was another row's)."""

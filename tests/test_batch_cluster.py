@@ -44,6 +44,7 @@ def cluster():
         yield c
 
 
+@pytest.mark.slow  # an equality proof on hundreds of random citizens (make test runs it)
 def test_a_two_process_cluster_answers_a_parquet_dataset_as_the_local_engine_does(tmp_path, cluster):
     rng = random.Random(18)
     rows = [random_row(rng, i) for i in range(400)]
@@ -72,6 +73,7 @@ def test_a_two_process_cluster_answers_a_parquet_dataset_as_the_local_engine_doe
     assert len(workers) == 2
 
 
+@pytest.mark.slow  # an equality proof on hundreds of random citizens (make test runs it)
 def test_a_csv_input_on_the_cluster_equals_the_local_engine_too(tmp_path, cluster):
     rng = random.Random(5)
     inp = tmp_path / "in.csv"

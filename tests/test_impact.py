@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from reform_rules.basics.errors import CitizenError
 from reform_rules.caseload.impact import NONE, compute_impact
 from reform_rules.answer.explain import names_by_id
@@ -25,6 +27,7 @@ def _group(answer) -> str:
     return (answer.target_group or {}).get("id", NONE)
 
 
+@pytest.mark.slow  # an equality proof on hundreds of random citizens (make test runs it)
 def test_impact_counts_equal_the_engine_one_by_one(base, tmp_path):
     rng = random.Random(18_2)
     rows = [random_row(rng, i) for i in range(400)]
