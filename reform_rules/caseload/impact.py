@@ -27,6 +27,7 @@ from reform_rules.answer.explain import names_by_id
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
+from reform_rules.basics.i18n import N_, Words
 from reform_rules.caseload.batch import Batch
 from reform_rules.caseload.files import CHUNK_ROWS, file_format, iter_jsonl, progress_bar, read_csv_table
 from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
@@ -162,48 +163,48 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
 
 
 # -- text ----------------------------------------------------------------------------------------------------------
-TEXTS = {
-    "en": {"title": "Impact of {at} (compared with {before}): {n} citizens",
-           "errors": ", {k} rows in error (not counted)",
-           "moves": "Target groups: from (day before) -> to", "unchanged": "  (unchanged)",
-           "moved": "  {k} citizens change target group", "gf": "Grandfathered programmes on {at}: {k} citizens",
-           "until": "    until {y} (the last in {last}): {k}", "open": "    open-ended (no end given): {k}",
-           "obligations": "Obligations change for {k} citizens",
-           "monthly": "Citizens per target group on the first of each month (columns: see the key below)",
-           "month": "month", "key": "key", "none": "(none)",
-           "h_monthly": "Citizens per target group on the first of each month",
-           "h_moves": "Target groups: from the day before to {at}", "from": "from", "to": "to", "citizens": "citizens",
-           "h_gf": "Grandfathered programmes on {at}, by the end of the programme", "programme": "programme",
-           "until_h": "until", "open_h": "open-ended", "h_obligations": "Obligations",
-           "gained_lost": "requirement gained (+) or lost (-)", "h_per_month": "Per month",
-           "compared": "{n} citizens compared on {before} and {at}",
-           "not_counted": "; {k} rows in error were not counted",
-           "chart": "Citizens per target group per month", "h_errors": "Rows in error",
-           "errors_first": "The first {k} of {n} rows in error (not counted):", "row": "row", "message": "error",
-           "errors_file": "All rows in error: {path}", "download": "Download:", "group": "target group"},
-    "da": {"title": "Virkningen af {at} (sammenlignet med {before}): {n} borgere",
-           "errors": ", {k} rækker med fejl (ikke talt med)",
-           "moves": "Målgrupper: fra (dagen før) -> til", "unchanged": "  (uændret)",
-           "moved": "  {k} borgere skifter målgruppe", "gf": "Programmer efter overgangsregler {at}: {k} borgere",
-           "until": "    til {y} (de sidste i {last}): {k}", "open": "    uden slutdato: {k}",
-           "obligations": "Kontaktkravene ændres for {k} borgere",
-           "monthly": "Borgere pr. målgruppe den første i hver måned (kolonnerne: se nøglen nedenfor)",
-           "month": "måned", "key": "nøgle", "none": "(ingen)",
-           "h_monthly": "Borgere pr. målgruppe den første i hver måned",
-           "h_moves": "Målgrupper: fra dagen før til {at}", "from": "fra", "to": "til", "citizens": "borgere",
-           "h_gf": "Programmer efter overgangsregler {at}, efter programmets slutdato", "programme": "program",
-           "until_h": "til", "open_h": "uden slutdato", "h_obligations": "Kontaktkrav",
-           "gained_lost": "krav, der kommer til (+) eller falder bort (-)", "h_per_month": "Pr. måned",
-           "compared": "{n} borgere sammenlignet {before} og {at}",
-           "not_counted": "; {k} rækker med fejl er ikke talt med",
-           "chart": "Borgere pr. målgruppe pr. måned", "h_errors": "Rækker med fejl",
-           "errors_first": "De første {k} af {n} rækker med fejl (ikke talt med):", "row": "række", "message": "fejl",
-           "errors_file": "Alle rækker med fejl: {path}", "download": "Hent:", "group": "målgruppe"},
-}
-
+# The report's words: English msgids, Danish in the one catalogue (reform_rules.basics.i18n).
+WORDS = Words({
+    "title": N_("Impact of {at} (compared with {before}): {n} citizens"),
+    "errors": N_(", {k} rows in error (not counted)"),
+    "moves": N_("Target groups: from (day before) -> to"),
+    "unchanged": N_("  (unchanged)"),
+    "moved": N_("  {k} citizens change target group"),
+    "gf": N_("Grandfathered programmes on {at}: {k} citizens"),
+    "until": N_("    until {y} (the last in {last}): {k}"),
+    "open": N_("    open-ended (no end given): {k}"),
+    "obligations": N_("Obligations change for {k} citizens"),
+    "monthly": N_("Citizens per target group on the first of each month (columns: see the key below)"),
+    "month": N_("month"),
+    "key": N_("key"),
+    "none": N_("(none)"),
+    "h_monthly": N_("Citizens per target group on the first of each month"),
+    "h_moves": N_("Target groups: from the day before to {at}"),
+    "from": N_("from"),
+    "to": N_("to"),
+    "citizens": N_("citizens"),
+    "h_gf": N_("Grandfathered programmes on {at}, by the end of the programme"),
+    "programme": N_("programme"),
+    "until_h": N_("until"),
+    "open_h": N_("open-ended"),
+    "h_obligations": N_("Obligations"),
+    "gained_lost": N_("requirement gained (+) or lost (-)"),
+    "h_per_month": N_("Per month"),
+    "compared": N_("{n} citizens compared on {before} and {at}"),
+    "not_counted": N_("; {k} rows in error were not counted"),
+    "chart": N_("Citizens per target group per month"),
+    "h_errors": N_("Rows in error"),
+    "errors_first": N_("The first {k} of {n} rows in error (not counted):"),
+    "row": N_("row"),
+    "message": N_("error"),
+    "errors_file": N_("All rows in error: {path}"),
+    "download": N_("Download:"),
+    "group": N_("target group"),
+})
 
 def words_of(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang, TEXTS["en"])
+    """The report's words in ``lang`` (any other language: Danish, the one fallback rule)."""
+    return WORDS[lang]
 
 
 def _group(g: str, t: dict[str, str]) -> str:

@@ -2,7 +2,7 @@
 its own scrolling box, first column sticky), every table as CSV and XLSX to download, the rows in error.
 
 Groups are named by the titles the rules declare (``reform_rules.answer.explain`` names), never by an
-internal id alone; every word comes from ``impact.TEXTS`` (da/en); everything from data is escaped.
+internal id alone; every word comes from ``impact.WORDS`` (the one catalogue); everything from data is escaped.
 """
 from __future__ import annotations
 
