@@ -397,20 +397,24 @@ def iter_jsonl(path: Path, vocabulary, chunk: int = CHUNK_ROWS) -> Iterator[tupl
 
 
 class Prefetch:
-    """Read a CSV input in a thread (pyarrow releases the GIL) while the rules load in the main thread."""
+    """Read an input in a thread (pyarrow releases the GIL) while the rules load in the main thread; a CSV here,
+    other formats by overriding :meth:`read`."""
 
     def __init__(self, path: Path, dialect: Dialect | None = None):
         self.path, self.seconds = path, 0.0
-        self.result: tuple[pa.Table, list[tuple[int, str, str]], list[int]] | None = None
+        self.result: tuple[pa.Table, list, list[int]] | None = None
         self.error: BaseException | None = None
         self.dialect = dialect or Dialect()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def read(self) -> tuple[pa.Table, list, list[int]]:
+        return read_csv_table(self.path, self.dialect)
+
     def _run(self) -> None:
         t = time.perf_counter()
         try:
-            self.result = read_csv_table(self.path, self.dialect)
+            self.result = self.read()
         except BaseException as exc:  # re-raised in the main thread
             self.error = exc
         self.seconds = time.perf_counter() - t

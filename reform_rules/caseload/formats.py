@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -27,6 +26,7 @@ import pyarrow.compute as pc
 
 from reform_rules.answer.explain import names_by_id
 from reform_rules.basics.errors import BatchError
+from reform_rules.caseload.files import Prefetch
 from reform_rules.caseload.files import prefetch as csv_prefetch
 from reform_rules.caseload.layout import Layout
 from reform_rules.caseload.speed import use_fast_allocator
@@ -204,32 +204,14 @@ def _as_text(path: Path, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(empty, pa.scalar(None, pa.string()), text)
 
 
-class ParquetPrefetch:
-    """Read a Parquet input in a thread while the rules load (as ``batch_files.Prefetch`` does for CSV)."""
+class ParquetPrefetch(Prefetch):
+    """Read a Parquet input in a thread while the rules load (as :class:`Prefetch` does for CSV)."""
 
     def __init__(self, path: Path):
-        self.path, self.seconds = path, 0.0
-        self.result: tuple[pa.Table, list, list[int]] | None = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        super().__init__(path)
 
-    def _run(self) -> None:
-        t = time.perf_counter()
-        try:
-            self.result = read_parquet_table(self.path)
-        except BaseException as exc:  # re-raised in the main thread
-            self.error = exc
-        self.seconds = time.perf_counter() - t
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def get(self):
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
+    def read(self) -> tuple[pa.Table, list, list[int]]:
+        return read_parquet_table(self.path)
 
 
 def prefetch(inp: Path, dialect=None):
