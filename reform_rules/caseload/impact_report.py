@@ -55,7 +55,10 @@ def render_svg(r: Impact, lang: str = "en", width: int = 640, plot_h: int = 260)
     esc = html.escape
     groups = r.groups()
     left, right, top = 64, 8, 16
-    legend_rows = max(1, -(-len(groups) // LEGEND_COLUMNS))
+    # two legend columns when every name fits half the width (about 6.6 px a character at 12 px), else one
+    longest = max((len(group_name(g, r, lang)) for g in groups), default=0)
+    columns = LEGEND_COLUMNS if longest * 6.6 + 16 <= (width - left - right) / LEGEND_COLUMNS else 1
+    legend_rows = max(1, -(-len(groups) // columns))
     height = top + plot_h + 36 + 18 * legend_rows
     plot_w = width - left - right
     ticks = nice_ticks(max([sum(r.monthly[m].values()) for m in r.months] + [1]))
@@ -91,8 +94,8 @@ def render_svg(r: Impact, lang: str = "en", width: int = 640, plot_h: int = 260)
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="black" '
                          f'stroke-dasharray="4 3"/>')
     for gi, g in enumerate(groups):
-        x = left + (gi % LEGEND_COLUMNS) * (plot_w / LEGEND_COLUMNS)
-        y = top + plot_h + 36 + (gi // LEGEND_COLUMNS) * 18
+        x = left + (gi % columns) * (plot_w / columns)
+        y = top + plot_h + 36 + (gi // columns) * 18
         parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{PALETTE[gi % len(PALETTE)]}"/>')
         parts.append(f'<text class="legend" x="{x + 14:.1f}" y="{y}" font-size="12">'
                      f'{esc(group_name(g, r, lang))}</text>')
