@@ -7,7 +7,16 @@ import click
 
 from reform_rules.answer.rulebase import default_rules_dir
 from reform_rules.basics.errors import BatchError, ReformError
-from reform_rules.cli.common import LANG, dialect_options, fail, internal_error, load_rules, option_date, rules_option
+from reform_rules.cli.common import (
+    LANG,
+    dialect_options,
+    fail,
+    internal_error,
+    lang_option,
+    load_rules,
+    option_date,
+    rules_option,
+)
 
 
 @click.command("batch")
@@ -24,7 +33,7 @@ from reform_rules.cli.common import LANG, dialect_options, fail, internal_error,
 @click.option("--errors", "errors_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Rows in error go here (default: OUTPUT.errors.csv; on stderr when OUTPUT is -).")
 @click.option("--explain", is_flag=True, help="JSON Lines output: keep each answer's explanation.")
-@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of texts in the answers.")
+@lang_option
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: vectorised, one process (forks a helper per core for Datalog); dask: map_partitions.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -131,7 +140,7 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
               help="First month of the monthly counts (YYYY-MM-DD; default: from the rules).")
 @click.option("--to", "last", default=None,
               help="Last month of the monthly counts (YYYY-MM-DD; default: from the rules).")
-@click.option("--lang", type=LANG, default="da", show_default=True, help="Language of the report.")
+@lang_option
 @dialect_options
 @rules_option
 def impact_command(input_file: Path, at: str | None, html_file: Path | None, first: str | None, last: str | None,
