@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterable
 
-from pyDatalog import pyDatalog
+from pyDatalog import pyDatalog, pyEngine
 from pyDatalog.pyDatalog import Logic
 
 from reform_rules.logic.compiler import Fact, Program
@@ -55,24 +55,22 @@ class KnowledgeBase:
         asserted = []
         for key, facts in zip(keys, situations, strict=True):
             for fact in facts:
-                args = (fact[0], key) + tuple(fact[1:])
-                pyDatalog.assert_fact(*args)
-                asserted.append(args)
+                asserted.append(_fact_clause(fact[0], (key, *fact[1:])))
+        for clause in asserted:
+            pyEngine.assert_(clause)
         try:
             yield keys
         finally:
-            for args in asserted:
-                pyDatalog.retract_fact(*args)
+            for clause in asserted:
+                pyEngine.retract(clause)
 
     def derive_many(self, situations: list[tuple[Fact, ...]]) -> list[Derivation]:
         """Set-at-a-time: many situations in one knowledge base, one query for all of them."""
         with self._situations(situations) as keys:
             holds: dict[int, list[str]] = {k: [] for k in keys}
             setaside: dict[int, list[tuple[str, str]]] = {k: [] for k in keys}
-            one = f"{keys[0]}, " if len(keys) == 1 else "C, "
             # derived(C, R, '') : R holds;  derived(C, R, E) : E set R aside
-            for row in (pyDatalog.ask(f"derived({one}R, E)") or _Empty).answers:
-                c, rule, by = (keys[0], *row) if len(keys) == 1 else row
+            for c, rule, by in _ask("derived", keys, 3):
                 if c in holds:
                     if by == "":
                         holds[c].append(rule)
@@ -84,11 +82,21 @@ class KnowledgeBase:
         """Set-at-a-time, one family only: which of its rules hold in each situation."""
         with self._situations(situations) as keys:
             out: dict[int, list[str]] = {k: [] for k in keys}
-            for c, rule in (pyDatalog.ask(f"holds_{family}(C, R)") or _Empty).answers:
+            for c, rule in _ask(f"holds_{family}", keys, 2):
                 if c in out:
                     out[c].append(rule)
         return [tuple(sorted(out[k])) for k in keys]
 
 
-class _Empty:
-    answers: list = []
+def _fact_clause(predicate: str, args: tuple) -> "pyEngine.Clause":
+    """A ground fact as the engine's clause, built directly: ``pyDatalog.assert_fact`` goes through the
+    parser's expression objects, which cost 6 of the 15 ms of a one-situation derivation (bench/query.py)."""
+    return pyEngine.Clause(pyEngine.Literal(predicate, [pyEngine.Const(a) for a in args]), [])
+
+
+def _ask(predicate: str, keys: list[int], arity: int) -> list[tuple]:
+    """The engine's answers to ``predicate(C, X, ...)``, C the one key (bound) or any (a variable): built
+    directly, as ``_fact_clause``, instead of parsing a query text into a temporary clause."""
+    first = pyEngine.Const(keys[0]) if len(keys) == 1 else pyEngine.Var("C")
+    found = pyEngine.Literal(predicate, [first, *(pyEngine.Var(f"X{i}") for i in range(1, arity))]).ask()
+    return found if isinstance(found, list) else []
