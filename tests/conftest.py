@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -57,16 +58,39 @@ def library_proof(library):
     return check_completeness(library, lo, hi)
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``reform ARGS`` in a fresh process (``env`` added to the environment); stdout and stderr captured as text
-    (the timeout only guards against a hang)."""
-    base_env = dict(os.environ, PYTHONPATH=str(ROOT))
-    base_env.pop("REFORM_RULES", None)
-    base_env.pop("REFORM_LANG", None)
-    env = {**base_env, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "reform_rules", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 900, env: dict[str, str] | None = None,
+            process: bool = False) -> subprocess.CompletedProcess:
+    """``reform ARGS`` as a user runs it (``env`` added to the environment, REFORM_RULES and REFORM_LANG unset);
+    stdout and stderr captured as text.
+
+    In this process through click's test runner (a fresh interpreter and rule load cost about a second a call),
+    an exception that escapes the command rendered as a traceback on stderr as Python would; with ``process``
+    (or ``REFORM_TEST_CLI=process`` in the environment) in a fresh ``python -m reform_rules`` (the timeout only
+    guards against a hang)."""
+    if process or os.environ.get("REFORM_TEST_CLI") == "process":
+        base_env = dict(os.environ, PYTHONPATH=str(ROOT))
+        base_env.pop("REFORM_RULES", None)
+        base_env.pop("REFORM_LANG", None)
+        return subprocess.run([sys.executable, "-m", "reform_rules", *args], cwd=cwd, env={**base_env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout)
+    return _run_in_process([str(a) for a in args], cwd, env or {})
+
+
+def _run_in_process(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    from click.testing import CliRunner
+
+    from reform_rules.cli.main import main
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, args, env={"REFORM_RULES": None, "REFORM_LANG": None, **env},
+                                    prog_name="reform")
+    finally:
+        os.chdir(before)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit) and result.exc_info:
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["reform", *args], result.exit_code, result.stdout, stderr)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +39,6 @@ def test_bad_query_date_exits_2(cli):
 def test_missing_citizen_file(cli):
     r = cli("query", "nowhere.yaml", "--date", "2026-03-01")
     assert r.returncode == 2 and "nowhere.yaml" in r.stderr and "Traceback" not in r.stderr
-
-
-@pytest.mark.slow
-def test_check_the_real_rules_clean(cli):
-    ok = cli("check")   # the full proof of the real law (tests/engine proves the fictional one, fast)
-    assert ok.returncode == 0 and ": clean" in ok.stdout   # a tool's report: English unless asked
-    assert "0 gaps (fields silent), 0 overlaps" in ok.stdout
 
 
 def test_check_broken(cli, tmp_path):

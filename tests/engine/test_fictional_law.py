@@ -139,7 +139,9 @@ def test_the_check_passes_and_certifies_the_rules(fictional_dir, tmp_path):
     report = run_check(fictional_dir)
     assert report.errors == [] and report.completeness and (report.gaps, report.overlaps) == (0, 0)
     rules = _copy(tmp_path)
-    assert _reform("check", "--rules", str(rules), cwd=tmp_path).returncode == 0
+    ok = _reform("check", "--rules", str(rules), cwd=tmp_path)   # the full proof, through the command
+    assert ok.returncode == 0 and ": clean" in ok.stdout, ok.stdout + ok.stderr   # a tool's report: English unless asked
+    assert "0 gaps (fields silent), 0 overlaps" in ok.stdout
     assert (rules / ".certificate.json").is_file()
     citizen_file = tmp_path / "ada.json"
     citizen_file.write_text(json.dumps(record(id="ada")))
