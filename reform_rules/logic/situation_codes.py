@@ -297,29 +297,51 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
     """What ``unit_keys`` is made of: one row per component (the spec, then what it reads of each code), one
     column per situation — stable numbers (indices into lists that only grow), so a column, as a tuple, is
     a key that means the same in every call — and the radices for ``signature``."""
+    parts, radices, where = read_parts(an, spec_ids, u, tables)
+    full = np.zeros((len(an.comp.names) + 1, u.shape[1]), dtype=np.int64)
+    full[where] = parts
+    every = [len(an.spec_list)] + [an.comp.radix.get(name, len(an.comp.progset_list)) for name in an.comp.names]
+    for i, radix in zip(where, radices, strict=True):
+        every[i] = radix
+    return full, every
+
+
+def read_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray,
+               tables: dict) -> tuple[np.ndarray, list[int], list[int]]:
+    """The rows of ``unit_parts`` that some spec of ``spec_ids`` reads (the others are all 0), their radices,
+    and where they are in ``unit_parts``."""
     comp = an.comp
     specs = an.spec_list
+    used = np.flatnonzero(np.bincount(spec_ids, minlength=len(specs)))
     parts = [spec_ids]
     radices = [len(specs)]
+    where = [0]
     for i, name in enumerate(comp.names):
         column = u[i]
         if name in comp.radix and name not in comp.thresholds:          # categorical
             keep = _per_spec(tables, ("kept", name), specs,
                               lambda s, name=name: np.array(name in s.kept, dtype=np.int64))
+            if not keep[used].any():
+                continue
             local = column * keep[spec_ids]
         elif name in comp.thresholds:                                    # numeric
             table = _per_spec(tables, ("numbers", name), specs,
                               lambda s, name=name: _number_table(an, tables, s, name))
+            if not table[used].any():
+                continue
             local = table[spec_ids, column]
         else:                                                            # a set of beside spells
             kind = name.split(":", 1)[1]
+            if not any(kind in dict(specs[j].beside) for j in used.tolist()):
+                continue
             pairs = spec_ids * len(comp.progset_list) + column
             pd_, pf = factorize(pairs)
             local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
                              dtype=np.int64)[pd_]
         parts.append(local)
         radices.append(comp.radix.get(name, len(comp.progset_list)))
-    return np.stack(parts), radices
+        where.append(1 + i)
+    return np.stack(parts), radices, where
 
 
 def _per_spec(tables: dict, key: tuple, specs: list, row) -> np.ndarray:
