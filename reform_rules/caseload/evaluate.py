@@ -87,7 +87,8 @@ class Evaluation:
         cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
             [comp.index[f"beside:{k.kind}"] for k in comp.beside]
         cls_sig = signature(u[cls_rows], [comp.radix.get(comp.names[i], len(comp.progset_list)) for i in cls_rows])
-        cls_dense, cls_first = factorize(np.stack([day_of, cls_sig]))
+        periods = np.array([an.period(day) for day in days], dtype=np.int64)
+        cls_dense, cls_first = factorize(np.stack([periods[day_of], cls_sig]))   # a period's days: the same specs
         classes = [(days[int(day_of[i])], comp.cls(u[:, i])) for i in cls_first.tolist()]
         spec_ids = {unit: np.array([an.spec_id(unit, day, cls) for day, cls in classes], dtype=np.int64)[cls_dense]
                     for unit in an.units}

@@ -102,8 +102,8 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
             _errors(result, bad)
             bar = progress_bar(table.num_rows * len(days), progress, "reform impact", "answers")
             tick = bar.update if bar else None
-            chunks = (run_table_grouped(batch, table.slice(o, chunk_rows), first_row=o + 1, tick=tick)
-                      for o in range(0, table.num_rows, chunk_rows))
+            chunks = (run_table_grouped(batch, table.slice(o, n), first_row=o + 1, tick=tick)
+                      for o, n in chunk_spans(table.num_rows, chunk_rows))
         else:
             bar = progress_bar(None, progress, "reform impact", "answers")
             tick = bar.update if bar else None
@@ -115,6 +115,16 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
         if bar:
             bar.close()
     return result
+
+
+def chunk_spans(rows: int, chunk_rows: int) -> list[tuple[int, int]]:
+    """(first row, rows) of each chunk; a last chunk of less than a quarter of ``chunk_rows`` joins the one
+    before it (a chunk costs a pass over every date)."""
+    spans = [(o, min(chunk_rows, rows - o)) for o in range(0, rows, chunk_rows)]
+    if len(spans) > 1 and spans[-1][1] < chunk_rows // 4:
+        (o, n), (_, m) = spans[-2:]
+        spans[-2:] = [(o, n + m)]
+    return spans
 
 
 def _errors(result: Impact, errors: list[tuple[int, str, str]]) -> None:

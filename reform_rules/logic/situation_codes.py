@@ -178,9 +178,21 @@ class Analysis:
         self.specs: dict[Spec, int] = {}
         self.spec_list: list[Spec] = []
         self._memo: dict[tuple, int] = {}
+        self._rules = list(ruleset.rules)
+        self._periods: dict[tuple, int] = {}
+        self._period_of: dict[date, int] = {}
+
+    def period(self, day: date) -> int:
+        """The number of the rules' period ``day`` is in: days of one period have the same rules in force
+        (and so the same specs)."""
+        found = self._period_of.get(day)
+        if found is None:
+            valid = tuple(r.valid_on(day) for r in self._rules)
+            found = self._period_of[day] = self._periods.setdefault(valid, len(self._periods))
+        return found
 
     def spec_id(self, unit: str, day: date, cls: tuple) -> int:
-        memo = (unit, day, cls)
+        memo = (unit, self.period(day), cls)
         found = self._memo.get(memo)
         if found is None:
             spec = self._spec(unit, day, cls)
@@ -254,12 +266,20 @@ class Analysis:
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(dense id per value, index of the first occurrence of each id), ids in order of appearance."""
-    if values.ndim == 2:  # rows of a stack: factorize each, then the pairs, step by step (no overflow)
-        dense, first = factorize(values[0])
-        for row in values[1:]:
-            d2, f2 = factorize(row)
-            dense, first = factorize(dense * len(f2) + d2)
-        return dense, first
+    if values.ndim == 2:  # the columns of a stack: one key each (re-densified before it could overflow)
+        key = np.zeros(values.shape[1], dtype=np.int64)
+        bound = 1
+        for row in values:
+            if not len(row):
+                break
+            row = row - row.min()
+            radix = int(row.max()) + 1
+            if bound * radix >= 1 << 62:
+                key, _ = factorize(key)
+                bound = int(key.max()) + 1
+            key = key * radix + row
+            bound *= radix
+        return factorize(key)
     # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
     # without importing pandas, which costs a quarter of a second)
     enc = pc.dictionary_encode(pa.array(np.ascontiguousarray(values, dtype=np.int64)))
