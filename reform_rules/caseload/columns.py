@@ -292,7 +292,7 @@ def day_groups(rows: Rows, conv: Converter, days: Sequence[date], idx: np.ndarra
             parts.append((col.value[idx] - INVALID) * 2 + col.present[idx])
     if not parts:
         return np.zeros(len(idx), dtype=np.int64), np.zeros(min(len(idx), 1), dtype=np.int64)
-    return factorize(signature(np.stack(parts), [1] * len(parts)))
+    return factorize(signature(parts, [1] * len(parts)))
 
 
 def take_rows(rows: Rows, idx: np.ndarray) -> Rows:

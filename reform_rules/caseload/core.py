@@ -69,7 +69,8 @@ class Batch(Evaluation):
             return tid
         citizen = citizen_at(row)
         sit = self.base.situation(citizen, day)
-        answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang)
+        # a template's explanation is never shown (``render`` builds the answer anew to explain)
+        answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang, explain=False)
         ruleset = self.base.ruleset
         obligations = [(ruleset.rule(o.requirement), ruleset.rule(o.rule) if o.waived else None)
                        for o in (answer.values.get(self.ob_field.id, []) if self.ob_field else [])]

@@ -115,8 +115,8 @@ class Evaluation:
         def stable(unit: str, i: int) -> tuple:   # the caches outlive the chunk: their keys must mean the same
             parts, where = made_of[unit]          # a column of ``unit_parts``: the rows not read are 0
             key = [0] * width
-            for r, v in zip(where, parts[:, i].tolist(), strict=True):
-                key[r] = v
+            for r, row in zip(where, parts, strict=True):
+                key[r] = int(row[i])
             return tuple(key)
         # the derived target group: all target-group units together
         tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]

@@ -166,10 +166,9 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
         for end, k in chunk.programme_ends(groups, at, pid).items():
             result.grandfathered[pid][(end.year, end.month) if end else None] += k
     for m in result.months:
-        ids, inverse = np.unique(chunk.per_day[index[m]], return_inverse=True)
-        counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=len(ids)).astype(np.int64)
-        for tid, k in zip(ids.tolist(), counts.tolist(), strict=True):
-            result.monthly[m][tg[tid]] += k
+        counts = np.bincount(chunk.per_day[index[m]], weights=chunk.weights, minlength=len(tg)).astype(np.int64)
+        for tid in np.flatnonzero(counts).tolist():
+            result.monthly[m][tg[tid]] += int(counts[tid])
 
 
 # -- text ----------------------------------------------------------------------------------------------------------

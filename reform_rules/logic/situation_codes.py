@@ -290,9 +290,9 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dense, first
 
 
-def signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
+def signature(rows: np.ndarray | Sequence[np.ndarray], radices: list[int]) -> np.ndarray:
     """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
-    key = np.zeros(rows.shape[1], dtype=np.int64)
+    key = np.zeros(len(rows[0]), dtype=np.int64)
     bound = 1
     for row, radix in zip(rows, radices, strict=True):   # a radix per row (every caller builds them so)
         radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
@@ -319,7 +319,7 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
     a key that means the same in every call — and the radices for ``signature``."""
     parts, radices, where = read_parts(an, spec_ids, u, tables)
     full = np.zeros((len(an.comp.names) + 1, u.shape[1]), dtype=np.int64)
-    full[where] = parts
+    full[where] = np.stack(parts)
     every = [len(an.spec_list)] + [an.comp.radix.get(name, len(an.comp.progset_list)) for name in an.comp.names]
     for i, radix in zip(where, radices, strict=True):
         every[i] = radix
@@ -327,7 +327,7 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
 
 
 def read_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray,
-               tables: dict) -> tuple[np.ndarray, list[int], list[int]]:
+               tables: dict) -> tuple[list[np.ndarray], list[int], list[int]]:
     """The rows of ``unit_parts`` that some spec of ``spec_ids`` reads (the others are all 0), their radices,
     and where they are in ``unit_parts``."""
     comp = an.comp
@@ -361,7 +361,7 @@ def read_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray,
         parts.append(local)
         radices.append(comp.radix.get(name, len(comp.progset_list)))
         where.append(1 + i)
-    return np.stack(parts), radices, where
+    return parts, radices, where
 
 
 def _per_spec(tables: dict, key: tuple, specs: list, row) -> np.ndarray:
