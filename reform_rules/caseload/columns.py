@@ -182,11 +182,14 @@ def convert(table: pa.Table, conv: Converter, threads: Callable[[list], list]) -
     return Rows(table.num_rows, ok, cols)
 
 
-def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.ndarray, np.ndarray]:
-    """The situation codes (components × rows) on ``day``, and each current spell's start."""
+def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date,
+              out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The situation codes (components × rows) on ``day`` (written into ``out`` if given: every cell is
+    written), and each current spell's start."""
     comp, cols, n = conv.comp, rows.cols, rows.n
     d = dates.ordinal(day)
-    out = np.zeros((len(comp.names), n), dtype=np.int64)
+    if out is None:
+        out = np.zeros((len(comp.names), n), dtype=np.int64)
     cur = comp.current
     start, end = cols["from"], cols["to"]
     covers = cols[cur.kind].present & (start.value >= 0) & (start.value <= d) & \
@@ -220,6 +223,7 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
         pcovers = kc.present & (ks.value >= 0) & (ks.value <= d) & \
             (~ke.present | (d <= np.where(ke.present, ke.value, OPEN)))
         if not pcovers.any():
+            out[ix[f"beside:{kind.kind}"]] = 0
             continue
         hit = np.flatnonzero(pcovers)
         key = np.maximum(kc.value[hit], 0)

@@ -14,8 +14,10 @@ from reform_rules.caseload.speed import start_helpers
 from reform_rules.law.citizen import Citizen
 from reform_rules.law.conditions import DERIVED
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import DERIVE_BATCH, derive_parallel
+from reform_rules.logic.parallel import DERIVE_BATCH, derive_in_background, derive_parallel
 from reform_rules.logic.situation_codes import Analysis, Components, factorize, read_parts, signature
+
+EARLY = 2   # days after which the helpers start deriving (while the main process computes the other days)
 
 
 class Evaluation:
@@ -33,6 +35,7 @@ class Evaluation:
     _combos: dict[tuple, int]           # (day, unit group numbers…) → template
     _signatures: dict[date, set]
     _tables: dict
+    _pending: tuple | None = None       # derivations under way in the helpers: (facts, wait for them, keep them)
 
     def _template(self, day: date, holding: tuple, setaside: tuple, row: int, citizen_at) -> int:
         raise NotImplementedError
@@ -44,7 +47,7 @@ class Evaluation:
     def evaluate_days(self, codes: Iterable[np.ndarray], days: Sequence[date],
                       citizen_at: Callable[[int], Citizen]) -> list[np.ndarray]:
         """The template of every row on each of ``days`` (``codes``: components × rows on each day in turn,
-        the same rows every day)."""
+        the same rows every day; a day's array is not kept, so the next may reuse it)."""
         comp = self.comp
         dense: list[np.ndarray] = []
         distinct: list[np.ndarray] = []      # per day: one column per distinct signature
@@ -60,6 +63,8 @@ class Evaluation:
             firsts.append(f)
             distinct.append(c[:, f])
             self._count_signatures(day, distinct[-1])
+            if len(distinct) == EARLY < len(days) and self._helpers():
+                self._derive_early(distinct, firsts, days, citizen_at)
             t += time.perf_counter() - t0
         t0 = time.perf_counter()
         sizes = [len(f) for f in firsts]
@@ -79,9 +84,31 @@ class Evaluation:
             seen.update(np.ascontiguousarray(u.T).view(np.dtype((np.void, 8 * u.shape[0]))).ravel().tolist())
         self.stats["signatures"] = sum(len(v) for v in self._signatures.values())
 
+    def _helpers(self) -> bool:
+        """Whether there are helper processes to derive in (started at the first question)."""
+        if self.pool is None and self.workers > 1:
+            self.pool = start_helpers(self.base, self.workers)
+        return bool(self.pool)
+
+    def _derive_early(self, distinct: list[np.ndarray], firsts: list[np.ndarray], days: Sequence[date],
+                      citizen_at: Callable[[int], Citizen]) -> None:
+        """Start deriving in the helpers what the first days miss, while the codes of the others are computed."""
+        day_of = np.repeat(np.arange(len(distinct), dtype=np.int64), [len(f) for f in firsts])
+        u, rows = np.concatenate(distinct, axis=1), np.concatenate(firsts)
+        if u.shape[1]:
+            group, group_keys = self._groups_of(u, day_of, days)
+            self._derive_missing(u, rows, day_of, days, group, group_keys, citizen_at, early=True)
+
     def _templates_of(self, u: np.ndarray, rows: np.ndarray, day_of: np.ndarray, days: Sequence[date],
                       citizen_at: Callable[[int], Citizen]) -> np.ndarray:
         """The template of every distinct signature (a column of ``u``, of row ``rows[i]`` on ``days[day_of[i]]``)."""
+        group, group_keys = self._groups_of(u, day_of, days)
+        self._derive_missing(u, rows, day_of, days, group, group_keys, citizen_at)
+        return self._signature_templates(rows, day_of, days, group, group_keys, citizen_at)
+
+    def _groups_of(self, u: np.ndarray, day_of: np.ndarray,
+                   days: Sequence[date]) -> tuple[dict[str, np.ndarray], dict[str, list[tuple]]]:
+        """Each unit's group of every signature, and each group's stable key (``_unit_groups``)."""
         an, comp = self.an, self.comp
         # the class of each signature (what decides which rules could apply) on its day → a spec per unit
         cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
@@ -101,9 +128,7 @@ class Evaluation:
             made_of[unit] = (parts, where)
             raw[unit] = signature(parts, radices)
             reads[unit] = reads_group[spec_ids[unit]]
-        group, group_keys = self._unit_groups(raw, made_of, reads)
-        self._derive_missing(u, rows, day_of, days, group, group_keys, citizen_at)
-        return self._signature_templates(rows, day_of, days, group, group_keys, citizen_at)
+        return self._unit_groups(raw, made_of, reads)
 
     def _unit_groups(self, raw: dict[str, np.ndarray], made_of: dict[str, tuple],
                      reads: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, list[tuple]]]:
@@ -142,10 +167,11 @@ class Evaluation:
 
     def _derive_missing(self, u: np.ndarray, rows: np.ndarray, day_of: np.ndarray, days: Sequence[date],
                         group: dict[str, np.ndarray], group_keys: dict[str, list[tuple]],
-                        citizen_at: Callable[[int], Citizen]) -> None:
+                        citizen_at: Callable[[int], Citizen], early: bool = False) -> None:
         """Derive a few representatives: every unit group not yet known is covered by one of them, and its
-        part of the derivation is kept (``self._parts``)."""
+        part of the derivation is kept (``self._parts``); ``early``: in the helpers, kept when next asked."""
         an = self.an
+        self._collect()
         chosen = np.zeros(u.shape[1], dtype=bool)
         missing = {x: [g for g, k in enumerate(group_keys[x]) if k not in self._parts] for x in an.units}
         for unit in sorted(an.units, key=lambda x: -len(missing[x])):
@@ -158,8 +184,34 @@ class Evaluation:
         picks = np.flatnonzero(chosen)
         if not len(picks):
             return
-        derivations = self._derive([int(rows[i]) for i in picks], [days[int(day_of[i])] for i in picks],
-                                   u[:, picks], citizen_at)
+        facts = self._facts_of([int(rows[i]) for i in picks], [days[int(day_of[i])] for i in picks],
+                               u[:, picks], citizen_at)
+
+        def keep() -> None:
+            self._keep_parts(picks, [self._facts[f] for f in facts], group, group_keys, missing)
+        todo = [f for f in dict.fromkeys(facts) if f not in self._facts]
+        if early and len(todo) >= 16:
+            self._pending = (todo, derive_in_background(self.pool, todo), keep)
+            return
+        self._derive_todo(todo)
+        keep()
+
+    def _collect(self) -> None:
+        """Keep what the helpers derived early."""
+        if self._pending is None:
+            return
+        todo, wait, keep = self._pending
+        self._pending = None
+        t = time.perf_counter()
+        derived = wait()
+        self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
+        self._store(todo, derived)
+        keep()
+
+    def _keep_parts(self, picks: np.ndarray, derivations: list[tuple], group: dict[str, np.ndarray],
+                    group_keys: dict[str, list[tuple]], missing: dict[str, list[int]]) -> None:
+        """Each missing unit group's part of the derivation of the representative that covers it."""
+        an = self.an
         for unit in an.units:
             todo = set(missing[unit])
             for i, (holding, setaside) in zip(picks.tolist(), derivations, strict=True):
@@ -193,8 +245,8 @@ class Evaluation:
             tids.append(tid)
         return np.asarray(tids, dtype=np.int64)[cd]
 
-    def _derive(self, rows: list[int], days: list[date], codes: np.ndarray, citizen_at) -> list[tuple]:
-        """The engine's derivation for each representative row on its day (its full canonical facts)."""
+    def _facts_of(self, rows: list[int], days: list[date], codes: np.ndarray, citizen_at) -> list[tuple]:
+        """The canonical facts of each representative row on its day (its codes checked against them)."""
         facts_list = []
         for j, (row, day) in enumerate(zip(rows, days, strict=True)):
             citizen = citizen_at(row)
@@ -206,23 +258,25 @@ class Evaluation:
                                    f"({expected} != {got}); please report it")
             self.stats["self_checked"] += 1
             facts_list.append(situation_facts(sit, self.base.program))
-        todo = [f for f in dict.fromkeys(facts_list) if f not in self._facts]
+        return facts_list
+
+    def _derive_todo(self, todo: list[tuple]) -> None:
+        """The engine's derivations of ``todo`` (canonical facts), kept."""
         if todo:
             t = time.perf_counter()
             derived = self._derive_many(todo)
             self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
-            for f, d in zip(todo, derived, strict=True):
-                self._facts[f] = d
-            self.stats["derived"] += len(todo)
-        return [self._facts[f] for f in facts_list]
+            self._store(todo, derived)
+
+    def _store(self, todo: list[tuple], derived: list[tuple]) -> None:
+        for f, d in zip(todo, derived, strict=True):
+            self._facts[f] = d
+        self.stats["derived"] += len(todo)
 
     def _derive_many(self, todo: list[tuple]) -> list[tuple]:
         kb = self.base.kb
-        if len(todo) >= 16 and self.workers > 1:
-            if self.pool is None:
-                self.pool = start_helpers(self.base, self.workers)
-            if self.pool:
-                return derive_parallel(self.pool, todo)
+        if len(todo) >= 16 and self._helpers():
+            return derive_parallel(self.pool, todo)
         out: list[tuple] = []
         for i in range(0, len(todo), DERIVE_BATCH):
             out += kb.derive_many(todo[i:i + DERIVE_BATCH])

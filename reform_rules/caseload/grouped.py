@@ -76,8 +76,10 @@ def run_table_grouped(batch: Batch, table: pa.Table, first_row: int = 1,
                                     batch.layout)
         return citizens[i]
 
+    reused = np.zeros((len(batch.comp.names), len(reps)), dtype=np.int64)   # a day's codes are copied by evaluate
+
     def codes_on(day: date) -> np.ndarray:
-        codes, _ = day_codes(few, batch.conv, batch.an, day)
+        codes, _ = day_codes(few, batch.conv, batch.an, day, out=reused)
         if slow_ok:
             more = np.array([batch.comp.situation_codes(batch.base.situation(citizens[i], day))[0] for i in slow_ok],
                             dtype=np.int64).T

@@ -29,7 +29,7 @@ from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
 from reform_rules.basics.i18n import N_, Words
 from reform_rules.caseload.batch import Batch
-from reform_rules.caseload.files import CHUNK_ROWS, file_format, iter_jsonl, progress_bar, read_csv_table
+from reform_rules.caseload.files import CHUNK_ROWS, Prefetch, file_format, iter_jsonl, progress_bar, read_csv_table
 from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
 
 NONE = "(none)"
@@ -86,7 +86,9 @@ class Impact:
 
 
 def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
-                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None) -> Impact:
+                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None,
+                   prefetched: Prefetch | None = None) -> Impact:
+    """The impact of ``at`` on the caseload in ``inp`` (``prefetched``: its CSV being read already)."""
     at = at or last_phase_start(base)
     before = at - timedelta(days=1)
     months = list(months) if months is not None else default_months(base)
@@ -98,7 +100,7 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
     bar = None
     try:
         if fmt == "csv":
-            table, bad, _ = read_csv_table(inp, dialect)
+            table, bad, _ = prefetched.get() if prefetched is not None else read_csv_table(inp, dialect)
             _errors(result, bad)
             bar = progress_bar(table.num_rows * len(days), progress, "reform impact", "answers")
             tick = bar.update if bar else None
