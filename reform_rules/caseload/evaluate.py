@@ -14,10 +14,12 @@ from reform_rules.caseload.speed import start_helpers
 from reform_rules.law.citizen import Citizen
 from reform_rules.law.conditions import DERIVED
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import DERIVE_BATCH, derive_in_background, derive_parallel
+from reform_rules.logic.parallel import DERIVE_BATCH, Derivations, derive_parallel
 from reform_rules.logic.situation_codes import Analysis, Components, factorize, read_parts, signature
 
-EARLY = 2   # days after which the helpers start deriving (while the main process computes the other days)
+# from so many days on, the helpers derive what the days so far miss while the main process computes the next
+# days (when they are done with the previous ones)
+EARLY = 2
 
 
 class Evaluation:
@@ -53,6 +55,7 @@ class Evaluation:
         distinct: list[np.ndarray] = []      # per day: one column per distinct signature
         firsts: list[np.ndarray] = []
         t = 0.0
+        early = 0      # the first day not yet looked at for early derivations
         for day, c in zip(days, codes, strict=True):
             t0 = time.perf_counter()
             if c.shape[1] == 0:
@@ -63,8 +66,10 @@ class Evaluation:
             firsts.append(f)
             distinct.append(c[:, f])
             self._count_signatures(day, distinct[-1])
-            if len(distinct) == EARLY < len(days) and self._helpers():
-                self._derive_early(distinct, firsts, days, citizen_at)
+            if EARLY <= len(distinct) < len(days) and self._helpers() and \
+                    (self._pending is None or self._pending[1].ready()):
+                self._derive_early(distinct[early:], firsts[early:], early, days, citizen_at)
+                early = len(distinct)
             t += time.perf_counter() - t0
         t0 = time.perf_counter()
         sizes = [len(f) for f in firsts]
@@ -90,10 +95,10 @@ class Evaluation:
             self.pool = start_helpers(self.base, self.workers)
         return bool(self.pool)
 
-    def _derive_early(self, distinct: list[np.ndarray], firsts: list[np.ndarray], days: Sequence[date],
+    def _derive_early(self, distinct: list[np.ndarray], firsts: list[np.ndarray], lo: int, days: Sequence[date],
                       citizen_at: Callable[[int], Citizen]) -> None:
-        """Start deriving in the helpers what the first days miss, while the codes of the others are computed."""
-        day_of = np.repeat(np.arange(len(distinct), dtype=np.int64), [len(f) for f in firsts])
+        """Start deriving in the helpers what the days from ``days[lo]`` on miss (``distinct``: theirs)."""
+        day_of = np.repeat(np.arange(lo, lo + len(distinct), dtype=np.int64), [len(f) for f in firsts])
         u, rows = np.concatenate(distinct, axis=1), np.concatenate(firsts)
         if u.shape[1]:
             group, group_keys = self._groups_of(u, day_of, days)
@@ -191,7 +196,7 @@ class Evaluation:
             self._keep_parts(picks, [self._facts[f] for f in facts], group, group_keys, missing)
         todo = [f for f in dict.fromkeys(facts) if f not in self._facts]
         if early and len(todo) >= 16:
-            self._pending = (todo, derive_in_background(self.pool, todo), keep)
+            self._pending = (todo, Derivations(self.pool, todo), keep)
             return
         self._derive_todo(todo)
         keep()
@@ -200,10 +205,10 @@ class Evaluation:
         """Keep what the helpers derived early."""
         if self._pending is None:
             return
-        todo, wait, keep = self._pending
+        todo, pending, keep = self._pending
         self._pending = None
         t = time.perf_counter()
-        derived = wait()
+        derived = pending.get()
         self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
         self._store(todo, derived)
         keep()
@@ -231,14 +236,14 @@ class Evaluation:
         numbers = np.stack([day_of] + [np.array([ids.setdefault(k, len(ids)) for k in group_keys[x]],
                                                 dtype=np.int64)[group[x]] for x in an.units])
         cd, cf = factorize(numbers)
-        keys = {n: k for x in an.units for k in group_keys[x] for n in (ids[k],)}
+        part_of = {ids[k]: self._parts[k] for x in an.units for k in group_keys[x]}
         tids = []
         for i, combo in zip(cf.tolist(), numbers[:, cf].T.tolist(), strict=True):
             day = days[combo[0]]
             ck = (day, *combo[1:])   # a template is of its day
             tid = self._combos.get(ck)
             if tid is None:
-                parts = [self._parts[keys[n]] for n in combo[1:]]
+                parts = [part_of[n] for n in combo[1:]]
                 holding = tuple(sorted(r for h, _ in parts for r in h))
                 setaside = tuple(sorted(p for _, s in parts for p in s))
                 tid = self._combos[ck] = self._template(day, holding, setaside, int(rows[i]), citizen_at)

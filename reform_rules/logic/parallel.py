@@ -3,7 +3,7 @@ loaded knowledge base (no pickling of rules). Used by the batch and by the compl
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 DERIVE_BATCH = 1   # pyDatalog answers one situation at a time faster than many at once (measured)
 _FORK_KB: Any = None
@@ -33,15 +33,23 @@ def _derive_chunk(chunk: list[tuple]) -> list[tuple]:
 
 def derive_parallel(pool, todo: list[tuple]) -> list[tuple]:
     """The derivations of ``todo`` (canonical situation facts), in order, spread over the pool."""
-    return derive_in_background(pool, todo)()
+    return Derivations(pool, todo).get()
 
 
-def derive_in_background(pool, todo: list[tuple]) -> Callable[[], list[tuple]]:
-    """Start ``derive_parallel``: the function returned waits for the derivations and returns them."""
-    size = max(1, -(-len(todo) // 16))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    pending = pool.map_async(_derive_chunk, chunks, chunksize=1)
-    return lambda: [d for part in pending.get() for d in part]
+class Derivations:
+    """``derive_parallel`` under way."""
+
+    def __init__(self, pool, todo: list[tuple]):
+        size = max(1, -(-len(todo) // 16))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        self._pending = pool.map_async(_derive_chunk, chunks, chunksize=1)
+
+    def ready(self) -> bool:
+        return self._pending.ready()
+
+    def get(self) -> list[tuple]:
+        """The derivations, in order (waiting for them)."""
+        return [d for part in self._pending.get() for d in part]
 
 
 def derive_all(base: Any, facts: list[tuple], workers: int | None = None) -> list[tuple]:
