@@ -211,9 +211,9 @@ def _undecided_questions(ruleset: RuleSet, values: dict[str, Any], deciding: dic
 
 
 def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tuple[str, ...],
-                 setaside: tuple[tuple[str, str], ...], lang: str = "da") -> Answer:
+                 setaside: tuple[tuple[str, str], ...], lang: str = "da", explain: bool = True) -> Answer:
     """Assemble the answer from the rules that hold and the exceptions that set others aside, field by
-    field as the answer's declaration says."""
+    field as the answer's declaration says (``explain=False``: without the explanation)."""
     shape = ruleset.answer
     order = {family: i for i, family in enumerate(shape.families)}
     rules = sorted((ruleset.rule(r) for r in holding), key=lambda r: (order.get(r.family, len(order)), r.position))
@@ -228,9 +228,10 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
     reasons: list[Reason] = []
 
     def reason(rule: Rule, effect: str = "applies", detail: str = "") -> None:
-        reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
-                              source=citation_text(rule, ruleset.sources), status=rule.status,
-                              title=rule.title[lang], effect=effect, undetermined=rule.undetermined))
+        if explain:
+                reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
+                                  source=citation_text(rule, ruleset.sources), status=rule.status,
+                                  title=rule.title[lang], effect=effect, undetermined=rule.undetermined))
         if rule.undetermined and rule.question:
             questions.append({"rule": rule.id, "text": rule.question[lang]})
 

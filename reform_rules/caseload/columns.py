@@ -182,11 +182,14 @@ def convert(table: pa.Table, conv: Converter, threads: Callable[[list], list]) -
     return Rows(table.num_rows, ok, cols)
 
 
-def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.ndarray, np.ndarray]:
-    """The situation codes (components × rows) on ``day``, and each current spell's start."""
+def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date,
+              out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The situation codes (components × rows) on ``day`` (written into ``out`` if given: every cell is
+    written), and each current spell's start."""
     comp, cols, n = conv.comp, rows.cols, rows.n
     d = dates.ordinal(day)
-    out = np.zeros((len(comp.names), n), dtype=np.int64)
+    if out is None:
+        out = np.zeros((len(comp.names), n), dtype=np.int64)
     cur = comp.current
     start, end = cols["from"], cols["to"]
     covers = cols[cur.kind].present & (start.value >= 0) & (start.value <= d) & \
@@ -220,6 +223,7 @@ def day_codes(rows: Rows, conv: Converter, an: Analysis, day: date) -> tuple[np.
         pcovers = kc.present & (ks.value >= 0) & (ks.value <= d) & \
             (~ke.present | (d <= np.where(ke.present, ke.value, OPEN)))
         if not pcovers.any():
+            out[ix[f"beside:{kind.kind}"]] = 0
             continue
         hit = np.flatnonzero(pcovers)
         key = np.maximum(kc.value[hit], 0)
@@ -292,7 +296,7 @@ def day_groups(rows: Rows, conv: Converter, days: Sequence[date], idx: np.ndarra
             parts.append((col.value[idx] - INVALID) * 2 + col.present[idx])
     if not parts:
         return np.zeros(len(idx), dtype=np.int64), np.zeros(min(len(idx), 1), dtype=np.int64)
-    return factorize(signature(np.stack(parts), [1] * len(parts)))
+    return factorize(signature(parts, [1] * len(parts)))
 
 
 def take_rows(rows: Rows, idx: np.ndarray) -> Rows:

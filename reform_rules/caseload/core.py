@@ -19,18 +19,16 @@ from reform_rules.answer.rulebase import RuleBase, build_answer, obligation_due
 from reform_rules.basics import dates
 from reform_rules.basics.errors import CitizenError
 from reform_rules.caseload.columns import Converter, convert, day_codes
+from reform_rules.caseload.evaluate import Evaluation
 from reform_rules.caseload.formats import Labeller, labelled
 from reform_rules.caseload.layout import Layout, formula_safe, id_text, output_fields, parse_row
-from reform_rules.caseload.speed import in_threads, start_helpers
+from reform_rules.caseload.speed import in_threads
 from reform_rules.caseload.writing import formula_safe_ids
 from reform_rules.law.citizen import Citizen, Spell
-from reform_rules.law.conditions import DERIVED
-from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import DERIVE_BATCH, derive_parallel
-from reform_rules.logic.situation_codes import Analysis, Components, factorize, signature, unit_parts
+from reform_rules.logic.situation_codes import Analysis, Components, factorize
 
 
-class Batch:
+class Batch(Evaluation):
     """The batch core for one rule base, a list of dates and an output form; caches live here."""
 
     def __init__(self, base: RuleBase, days: Sequence[date], lang: str = "da", explain: bool = False,
@@ -52,7 +50,8 @@ class Batch:
         # (unit, key) → (holding, setaside) of the unit. No date in the key: a key names the spec (the rules that
         # could apply, and what they read), so the same key on two dates is the same derivation (as in the proof)
         self._parts: dict[tuple, tuple] = {}
-        self._combos: dict[tuple, int] = {}             # (day, unit parts…) → template
+        self._group_ids: dict[tuple, int] = {}          # (unit, key) → its number
+        self._combos: dict[tuple, int] = {}             # (day, unit group numbers…) → template
         self._templates: list[dict] = []
         self._template_ids: dict[tuple, int] = {}
         self._rendered: dict[tuple, dict] = {}
@@ -63,150 +62,6 @@ class Batch:
         self.stats = {"signatures": 0, "derived": 0, "templates": 0, "slow_rows": 0, "evaluation": 0.0,
                       "self_checked": 0}
 
-    # -- the evaluation of one chunk -----------------------------------------------------------------------------
-    def evaluate(self, codes: np.ndarray, day: date, citizen_at: Callable[[int], Citizen]) -> np.ndarray:
-        """The template of every row (codes: components × rows) on ``day``."""
-        t0 = time.perf_counter()
-        an, comp = self.an, self.comp
-        n = codes.shape[1]
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        dense, uniq_first = factorize(signature(codes, [comp.radix.get(k, len(comp.progset_list)) for k in comp.names]))
-        u = codes[:, uniq_first]                                # one column per distinct signature
-        seen = self._signatures.setdefault(day, set())   # distinct over the whole run, per date
-        seen.update(_row_keys(u))
-        self.stats["signatures"] = sum(len(v) for v in self._signatures.values())
-        # the class of each signature (what decides which rules could apply) → a spec per unit
-        cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
-            [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-        cls_dense, cls_first = factorize(signature(u[cls_rows], [comp.radix.get(comp.names[i], len(comp.progset_list))
-                                                                   for i in cls_rows]))
-        classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
-        raw: dict[str, np.ndarray] = {}      # unit → its key of each signature (comparable within this chunk only)
-        made_of: dict[str, np.ndarray] = {}  # unit → what the key is made of (a column: a key for every chunk)
-        reads: dict[str, np.ndarray] = {}
-        for unit in an.units:
-            spec_ids = np.array([an.spec_id(unit, day, cls) for cls in classes], dtype=np.int64)[cls_dense]
-            made_of[unit], radices = unit_parts(an, spec_ids, u, self._tables)
-            raw[unit] = signature(made_of[unit], radices)
-            reads[unit] = np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
-        group, group_keys = self._unit_groups(day, raw, made_of, reads)
-        self._derive_missing(day, u, uniq_first, group, group_keys, citizen_at)
-        tids = self._signature_templates(day, uniq_first, group, group_keys, citizen_at)
-        self.stats["evaluation"] += time.perf_counter() - t0
-        return tids[dense]
-
-    def _unit_groups(self, day: date, raw: dict[str, np.ndarray], made_of: dict[str, np.ndarray],
-                     reads: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, list[tuple]]]:
-        """Each unit's group of every signature, and each group's stable key (a unit that reads the derived
-        target group is grouped by it too)."""
-        an = self.an
-
-        def stable(unit: str, i: int) -> tuple:   # the caches outlive the chunk: their keys must mean the same
-            return tuple(made_of[unit][:, i].tolist())
-        # the derived target group: all target-group units together
-        tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
-        tg_dense: np.ndarray | None = None
-        tg_keys: list[tuple] = []
-        if tg_units:
-            tg_dense, tg_first = factorize(np.stack([raw[x] for x in tg_units]))
-            tg_keys = [tuple(stable(x, i) for x in tg_units) for i in tg_first.tolist()]
-        group: dict[str, np.ndarray] = {}          # unit → group id of each signature
-        group_keys: dict[str, list[tuple]] = {}    # unit → stable key of each group
-        for unit in an.units:
-            r = raw[unit]
-            if tg_dense is not None and unit not in tg_units and reads[unit].any():
-                t = np.where(reads[unit], tg_dense, -1)
-                gd, gf = factorize(np.stack([r, t]))
-                group_keys[unit] = [(unit, stable(unit, i), tg_keys[t[i]] if t[i] >= 0 else None)
-                                    for i in gf.tolist()]
-            else:
-                gd, gf = factorize(r)
-                group_keys[unit] = [(unit, stable(unit, i), None) for i in gf.tolist()]
-            group[unit] = gd
-        return group, group_keys
-
-    def _derive_missing(self, day: date, u: np.ndarray, uniq_first: np.ndarray, group: dict[str, np.ndarray],
-                        group_keys: dict[str, list[tuple]], citizen_at: Callable[[int], Citizen]) -> None:
-        """Derive a few representatives: every unit group not yet known is covered by one of them, and its
-        part of the derivation is kept (``self._parts``)."""
-        an = self.an
-        chosen = np.zeros(u.shape[1], dtype=bool)
-        missing = {x: [g for g, k in enumerate(group_keys[x]) if k not in self._parts] for x in an.units}
-        for unit in sorted(an.units, key=lambda x: -len(missing[x])):
-            if not missing[unit]:
-                continue
-            covered = set(np.unique(group[unit][chosen]).tolist())
-            for g in missing[unit]:
-                if g not in covered:
-                    chosen[int(np.argmax(group[unit] == g))] = True
-        picks = np.flatnonzero(chosen)
-        if not len(picks):
-            return
-        derivations = self._derive([int(uniq_first[i]) for i in picks], u[:, picks], day, citizen_at)
-        for unit in an.units:
-            todo = set(missing[unit])
-            for i, (holding, setaside) in zip(picks.tolist(), derivations, strict=True):
-                g = int(group[unit][i])
-                if g in todo:
-                    todo.discard(g)
-                    self._parts[group_keys[unit][g]] = (
-                        tuple(r for r in holding if an.unit_of[r] == unit),
-                        tuple(p for p in setaside if an.unit_of[p[0]] == unit))
-
-    def _signature_templates(self, day: date, uniq_first: np.ndarray, group: dict[str, np.ndarray],
-                             group_keys: dict[str, list[tuple]], citizen_at: Callable[[int], Citizen]) -> np.ndarray:
-        """The answer template of every signature: the union of its units' parts."""
-        an = self.an
-        cd, cf = factorize(np.stack([group[x] for x in an.units]))
-        tids = []
-        for i in cf.tolist():
-            unit_groups = tuple(group_keys[x][int(group[x][i])] for x in an.units)
-            ck = (day, *unit_groups)   # a template is of its day
-            tid = self._combos.get(ck)
-            if tid is None:
-                parts = [self._parts[k] for k in unit_groups]
-                holding = tuple(sorted(r for h, _ in parts for r in h))
-                setaside = tuple(sorted(p for _, s in parts for p in s))
-                tid = self._combos[ck] = self._template(day, holding, setaside, int(uniq_first[i]), citizen_at)
-            tids.append(tid)
-        return np.asarray(tids, dtype=np.int64)[cd]
-
-    def _derive(self, rows: list[int], codes: np.ndarray, day: date, citizen_at) -> list[tuple]:
-        """The engine's derivation for each representative row (its full canonical facts)."""
-        facts_list = []
-        for j, row in enumerate(rows):
-            citizen = citizen_at(row)
-            sit = self.base.situation(citizen, day)
-            got, _ = self.comp.situation_codes(sit)
-            expected = tuple(int(x) for x in codes[:, j])
-            if expected != got:
-                raise RuntimeError(f"batch: internal error: the codes of a row on {day} differ from its situation "
-                                   f"({expected} != {got}); please report it")
-            self.stats["self_checked"] += 1
-            facts_list.append(situation_facts(sit, self.base.program))
-        todo = [f for f in dict.fromkeys(facts_list) if f not in self._facts]
-        if todo:
-            t = time.perf_counter()
-            derived = self._derive_many(todo)
-            self.stats["datalog_s"] = self.stats.get("datalog_s", 0.0) + time.perf_counter() - t
-            for f, d in zip(todo, derived, strict=True):
-                self._facts[f] = d
-            self.stats["derived"] += len(todo)
-        return [self._facts[f] for f in facts_list]
-
-    def _derive_many(self, todo: list[tuple]) -> list[tuple]:
-        kb = self.base.kb
-        if len(todo) >= 16 and self.workers > 1:
-            if self.pool is None:
-                self.pool = start_helpers(self.base, self.workers)
-            if self.pool:
-                return derive_parallel(self.pool, todo)
-        out: list[tuple] = []
-        for i in range(0, len(todo), DERIVE_BATCH):
-            out += kb.derive_many(todo[i:i + DERIVE_BATCH])
-        return out
-
     def _template(self, day: date, holding: tuple, setaside: tuple, row: int, citizen_at) -> int:
         key = (day, holding, setaside)
         tid = self._template_ids.get(key)
@@ -214,7 +69,8 @@ class Batch:
             return tid
         citizen = citizen_at(row)
         sit = self.base.situation(citizen, day)
-        answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang)
+        # a template's explanation is never shown (``render`` builds the answer anew to explain)
+        answer = build_answer(self.base.ruleset, citizen, sit, holding, setaside, self.lang, explain=False)
         ruleset = self.base.ruleset
         obligations = [(ruleset.rule(o.requirement), ruleset.rule(o.rule) if o.waived else None)
                        for o in (answer.values.get(self.ob_field.id, []) if self.ob_field else [])]
@@ -484,6 +340,3 @@ def _obligation_cell(o) -> str:
         text += f":waived={o.rule}"
     return text
 
-
-def _row_keys(u: np.ndarray) -> list[tuple]:
-    return [tuple(col) for col in u.T.tolist()]

@@ -76,16 +76,19 @@ def run_table_grouped(batch: Batch, table: pa.Table, first_row: int = 1,
                                     batch.layout)
         return citizens[i]
 
-    per_day = []
-    for day in batch.days:
-        codes, _ = day_codes(few, batch.conv, batch.an, day)
+    reused = np.zeros((len(batch.comp.names), len(reps)), dtype=np.int64)   # a day's codes are copied by evaluate
+
+    def codes_on(day: date) -> np.ndarray:
+        codes, _ = day_codes(few, batch.conv, batch.an, day, out=reused)
         if slow_ok:
             more = np.array([batch.comp.situation_codes(batch.base.situation(citizens[i], day))[0] for i in slow_ok],
                             dtype=np.int64).T
             codes = np.concatenate([codes, more], axis=1)
-        per_day.append(batch.evaluate(codes, day, citizen_at))
         if tick:
             tick(table.num_rows)
+        return codes
+
+    per_day = batch.evaluate_days((codes_on(day) for day in batch.days), batch.days, citizen_at)
 
     def ends(groups: np.ndarray, day: date, value: str) -> Counter:
         out: Counter = Counter()

@@ -29,7 +29,7 @@ from reform_rules.basics import dates
 from reform_rules.basics.errors import BatchError
 from reform_rules.basics.i18n import N_, Words
 from reform_rules.caseload.batch import Batch
-from reform_rules.caseload.files import CHUNK_ROWS, file_format, iter_jsonl, progress_bar, read_csv_table
+from reform_rules.caseload.files import CHUNK_ROWS, Prefetch, file_format, iter_jsonl, progress_bar, read_csv_table
 from reform_rules.caseload.grouped import Groups, run_citizens_grouped, run_table_grouped
 
 NONE = "(none)"
@@ -86,7 +86,9 @@ class Impact:
 
 
 def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Sequence[date] | None = None,
-                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None) -> Impact:
+                   chunk_rows: int = CHUNK_ROWS, dialect=None, progress: bool | None = None,
+                   prefetched: Prefetch | None = None) -> Impact:
+    """The impact of ``at`` on the caseload in ``inp`` (``prefetched``: its CSV being read already)."""
     at = at or last_phase_start(base)
     before = at - timedelta(days=1)
     months = list(months) if months is not None else default_months(base)
@@ -98,12 +100,12 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
     bar = None
     try:
         if fmt == "csv":
-            table, bad, _ = read_csv_table(inp, dialect)
+            table, bad, _ = prefetched.get() if prefetched is not None else read_csv_table(inp, dialect)
             _errors(result, bad)
             bar = progress_bar(table.num_rows * len(days), progress, "reform impact", "answers")
             tick = bar.update if bar else None
-            chunks = (run_table_grouped(batch, table.slice(o, chunk_rows), first_row=o + 1, tick=tick)
-                      for o in range(0, table.num_rows, chunk_rows))
+            chunks = (run_table_grouped(batch, table.slice(o, n), first_row=o + 1, tick=tick)
+                      for o, n in chunk_spans(table.num_rows, chunk_rows))
         else:
             bar = progress_bar(None, progress, "reform impact", "answers")
             tick = bar.update if bar else None
@@ -115,6 +117,16 @@ def compute_impact(base: RuleBase, inp: Path, at: date | None = None, months: Se
         if bar:
             bar.close()
     return result
+
+
+def chunk_spans(rows: int, chunk_rows: int) -> list[tuple[int, int]]:
+    """(first row, rows) of each chunk; a last chunk of less than a quarter of ``chunk_rows`` joins the one
+    before it (a chunk costs a pass over every date)."""
+    spans = [(o, min(chunk_rows, rows - o)) for o in range(0, rows, chunk_rows)]
+    if len(spans) > 1 and spans[-1][1] < chunk_rows // 4:
+        (o, n), (_, m) = spans[-2:]
+        spans[-2:] = [(o, n + m)]
+    return spans
 
 
 def _errors(result: Impact, errors: list[tuple[int, str, str]]) -> None:
@@ -156,10 +168,9 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
         for end, k in chunk.programme_ends(groups, at, pid).items():
             result.grandfathered[pid][(end.year, end.month) if end else None] += k
     for m in result.months:
-        ids, inverse = np.unique(chunk.per_day[index[m]], return_inverse=True)
-        counts = np.bincount(inverse.ravel(), weights=chunk.weights, minlength=len(ids)).astype(np.int64)
-        for tid, k in zip(ids.tolist(), counts.tolist(), strict=True):
-            result.monthly[m][tg[tid]] += k
+        counts = np.bincount(chunk.per_day[index[m]], weights=chunk.weights, minlength=len(tg)).astype(np.int64)
+        for tid in np.flatnonzero(counts).tolist():
+            result.monthly[m][tg[tid]] += int(counts[tid])
 
 
 # -- text ----------------------------------------------------------------------------------------------------------

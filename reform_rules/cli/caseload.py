@@ -147,7 +147,7 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
                    lang: str, delimiter: str | None, encoding: str, rules_dir: Path | None) -> None:
     """How a caseload moves between target groups on --at, who is grandfathered, and per month."""
     from reform_rules.basics.errors import BatchError
-    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, pyarrow_without_pandas
+    from reform_rules.caseload.files import Dialect, StopOnSignal, Targets, prefetch, pyarrow_without_pandas
     from reform_rules.caseload.impact import compute_impact, default_months, month_starts, render_text
     from reform_rules.caseload.impact_report import render_html
     from reform_rules.caseload.writing import write_errors
@@ -155,13 +155,18 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
     try:
         with StopOnSignal("impact"):
             dialect = Dialect.of(delimiter, encoding)
-            base = load_rules(rules_dir)
+            early = prefetch(input_file, dialect)  # read the input while the rules load
+            try:
+                base = load_rules(rules_dir)
+            finally:
+                if early is not None:
+                    early.join()   # broken rules: the read ends before the process does
             on = option_date(at, "--at") if at else None
             months = default_months(base)
             if first or last:
                 months = month_starts(option_date(first, "--from") if first else months[0],
                                       option_date(last, "--to") if last else months[-1])
-            result = compute_impact(base, input_file, on, months, dialect=dialect)
+            result = compute_impact(base, input_file, on, months, dialect=dialect, prefetched=early)
             for note in dialect.notes:
                 click.echo(f"reform impact: {note}", err=True)
             click.echo(render_text(result, lang))

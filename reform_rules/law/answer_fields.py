@@ -3,6 +3,7 @@ rule's ``then`` gives each, their values and labels. Nothing here names a field 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reform_rules.law.loader import Document, format_path
@@ -56,7 +57,14 @@ class AnswerShape:
         return tuple(f.then for f in self.fields)
 
     def by_then(self, then: str) -> AnswerField | None:
-        return next((f for f in self.fields if f.then == then), None)
+        return self._by_then.get(then)
+
+    @cached_property
+    def _by_then(self) -> dict[str, AnswerField]:
+        out: dict[str, AnswerField] = {}
+        for f in self.fields:
+            out.setdefault(f.then, f)
+        return out
 
     def by_id(self, ident: str) -> AnswerField | None:
         return next((f for f in self.fields if f.id == ident), None)

@@ -33,9 +33,23 @@ def _derive_chunk(chunk: list[tuple]) -> list[tuple]:
 
 def derive_parallel(pool, todo: list[tuple]) -> list[tuple]:
     """The derivations of ``todo`` (canonical situation facts), in order, spread over the pool."""
-    size = max(1, -(-len(todo) // 16))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-    return [d for part in pool.map(_derive_chunk, chunks, chunksize=1) for d in part]
+    return Derivations(pool, todo).get()
+
+
+class Derivations:
+    """``derive_parallel`` under way."""
+
+    def __init__(self, pool, todo: list[tuple]):
+        size = max(1, -(-len(todo) // 16))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        self._pending = pool.map_async(_derive_chunk, chunks, chunksize=1)
+
+    def ready(self) -> bool:
+        return self._pending.ready()
+
+    def get(self) -> list[tuple]:
+        """The derivations, in order (waiting for them)."""
+        return [d for part in self._pending.get() for d in part]
 
 
 def derive_all(base: Any, facts: list[tuple], workers: int | None = None) -> list[tuple]:

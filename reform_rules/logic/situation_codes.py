@@ -178,9 +178,21 @@ class Analysis:
         self.specs: dict[Spec, int] = {}
         self.spec_list: list[Spec] = []
         self._memo: dict[tuple, int] = {}
+        self._rules = list(ruleset.rules)
+        self._periods: dict[tuple, int] = {}
+        self._period_of: dict[date, int] = {}
+
+    def period(self, day: date) -> int:
+        """The number of the rules' period ``day`` is in: days of one period have the same rules in force
+        (and so the same specs)."""
+        found = self._period_of.get(day)
+        if found is None:
+            valid = tuple(r.valid_on(day) for r in self._rules)
+            found = self._period_of[day] = self._periods.setdefault(valid, len(self._periods))
+        return found
 
     def spec_id(self, unit: str, day: date, cls: tuple) -> int:
-        memo = (unit, day, cls)
+        memo = (unit, self.period(day), cls)
         found = self._memo.get(memo)
         if found is None:
             spec = self._spec(unit, day, cls)
@@ -254,12 +266,20 @@ class Analysis:
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(dense id per value, index of the first occurrence of each id), ids in order of appearance."""
-    if values.ndim == 2:  # rows of a stack: factorize each, then the pairs, step by step (no overflow)
-        dense, first = factorize(values[0])
-        for row in values[1:]:
-            d2, f2 = factorize(row)
-            dense, first = factorize(dense * len(f2) + d2)
-        return dense, first
+    if values.ndim == 2:  # the columns of a stack: one key each (re-densified before it could overflow)
+        key = np.zeros(values.shape[1], dtype=np.int64)
+        bound = 1
+        for row in values:
+            if not len(row):
+                break
+            row = row - row.min()
+            radix = int(row.max()) + 1
+            if bound * radix >= 1 << 62:
+                key, _ = factorize(key)
+                bound = int(key.max()) + 1
+            key = key * radix + row
+            bound *= radix
+        return factorize(key)
     # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
     # without importing pandas, which costs a quarter of a second)
     enc = pc.dictionary_encode(pa.array(np.ascontiguousarray(values, dtype=np.int64)))
@@ -270,9 +290,9 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dense, first
 
 
-def signature(rows: np.ndarray, radices: list[int]) -> np.ndarray:
+def signature(rows: np.ndarray | Sequence[np.ndarray], radices: list[int]) -> np.ndarray:
     """One int64 key per column of ``rows`` (equal columns, equal keys), re-densified before it could overflow."""
-    key = np.zeros(rows.shape[1], dtype=np.int64)
+    key = np.zeros(len(rows[0]), dtype=np.int64)
     bound = 1
     for row, radix in zip(rows, radices, strict=True):   # a radix per row (every caller builds them so)
         radix = max(int(radix), int(row.max()) + 1 if len(row) else 1)
@@ -297,29 +317,51 @@ def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) 
     """What ``unit_keys`` is made of: one row per component (the spec, then what it reads of each code), one
     column per situation — stable numbers (indices into lists that only grow), so a column, as a tuple, is
     a key that means the same in every call — and the radices for ``signature``."""
+    parts, radices, where = read_parts(an, spec_ids, u, tables)
+    full = np.zeros((len(an.comp.names) + 1, u.shape[1]), dtype=np.int64)
+    full[where] = np.stack(parts)
+    every = [len(an.spec_list)] + [an.comp.radix.get(name, len(an.comp.progset_list)) for name in an.comp.names]
+    for i, radix in zip(where, radices, strict=True):
+        every[i] = radix
+    return full, every
+
+
+def read_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray,
+               tables: dict) -> tuple[list[np.ndarray], list[int], list[int]]:
+    """The rows of ``unit_parts`` that some spec of ``spec_ids`` reads (the others are all 0), their radices,
+    and where they are in ``unit_parts``."""
     comp = an.comp
     specs = an.spec_list
+    used = np.flatnonzero(np.bincount(spec_ids, minlength=len(specs)))
     parts = [spec_ids]
     radices = [len(specs)]
+    where = [0]
     for i, name in enumerate(comp.names):
         column = u[i]
         if name in comp.radix and name not in comp.thresholds:          # categorical
             keep = _per_spec(tables, ("kept", name), specs,
                               lambda s, name=name: np.array(name in s.kept, dtype=np.int64))
+            if not keep[used].any():
+                continue
             local = column * keep[spec_ids]
         elif name in comp.thresholds:                                    # numeric
             table = _per_spec(tables, ("numbers", name), specs,
                               lambda s, name=name: _number_table(an, tables, s, name))
+            if not table[used].any():
+                continue
             local = table[spec_ids, column]
         else:                                                            # a set of beside spells
             kind = name.split(":", 1)[1]
+            if not any(kind in dict(specs[j].beside) for j in used.tolist()):
+                continue
             pairs = spec_ids * len(comp.progset_list) + column
             pd_, pf = factorize(pairs)
             local = np.array([an.local_progset(specs[int(spec_ids[j])], kind, int(column[j])) for j in pf.tolist()],
                              dtype=np.int64)[pd_]
         parts.append(local)
         radices.append(comp.radix.get(name, len(comp.progset_list)))
-    return np.stack(parts), radices
+        where.append(1 + i)
+    return parts, radices, where
 
 
 def _per_spec(tables: dict, key: tuple, specs: list, row) -> np.ndarray:
