@@ -30,7 +30,7 @@ def _group(answer) -> str:
 @pytest.mark.slow  # an equality proof on hundreds of random citizens (make test runs it)
 def test_impact_counts_equal_the_engine_one_by_one(base, tmp_path):
     rng = random.Random(18_2)
-    rows = [random_row(rng, i) for i in range(400)]
+    rows = [random_row(rng, i) for i in range(250)]
     path = tmp_path / "caseload.csv"
     write_rows(path, rows)
     got = compute_impact(base, path, AT, MONTHS, chunk_rows=150, progress=False)  # groups across chunks
@@ -54,7 +54,7 @@ def test_impact_counts_equal_the_engine_one_by_one(base, tmp_path):
                 ends = [s.end for s in citizen.beside_on(AT) if s.id == p["id"]]
                 end = ends[0] if ends else None
                 grandfathered.setdefault(p["id"], Counter())[(end.year, end.month) if end else None] += 1
-    assert citizens > 300 and (got.citizens, got.errors) == (citizens, errors)
+    assert citizens > 180 and (got.citizens, got.errors) == (citizens, errors)
     assert {m: +got.monthly[m] for m in MONTHS} == {m: +monthly[m] for m in MONTHS}
     assert +got.moves == +moves and sum(moves.values()) == citizens
     assert grandfathered and {k: +v for k, v in got.grandfathered.items()} == grandfathered
