@@ -52,7 +52,7 @@ class Batch(Evaluation):
         self._parts: dict[tuple, tuple] = {}
         self._group_ids: dict[tuple, int] = {}          # (unit, key) → its number
         self._combos: dict[tuple, int] = {}             # (day, unit group numbers…) → template
-        self._templates: list[dict] = []
+        self.templates: list[dict] = []                 # template id → answer and cells (impact, formats read it)
         self._template_ids: dict[tuple, int] = {}
         self._rendered: dict[tuple, dict] = {}
         self._obligations: dict[tuple, Any] = {}
@@ -84,8 +84,8 @@ class Batch(Evaluation):
         i = fields.index(self.ob_field.id) if self.ob_field else len(fields)
         head = "," + ",".join(_csv_cell(cells[k]) for k in fields[1:i]) + ","
         rest = "".join("," + _csv_cell(cells[k]) for k in fields[i + 1:]) + "\n"
-        tid = len(self._templates)
-        self._templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen,
+        tid = len(self.templates)
+        self.templates.append({"head": head, "rest": rest, "answer": answer, "sit": sit, "citizen": citizen,
                                 "holding": holding, "setaside": setaside, "obligations": obligations, "dated": dated,
                                 "cells": cells, "day": day})
         self._template_ids[key] = tid
@@ -99,7 +99,7 @@ class Batch(Evaluation):
         hit = self._rendered.get(key)
         if hit is not None:
             return hit
-        t = self._templates[tid]
+        t = self.templates[tid]
         day = t["day"]
         spell = SimpleNamespace(start=dates.from_ordinal(start)) if start >= 0 else None
         sit = SimpleNamespace(day=day, spell=spell)
@@ -139,7 +139,7 @@ class Batch(Evaluation):
 
     def pairs(self, templates: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, list[dict]]:
         """Rows grouped by (template, spell start where due dates need it): group per row, rendered groups."""
-        dated = np.array([t["dated"] for t in self._templates], dtype=bool)
+        dated = np.array([t["dated"] for t in self.templates], dtype=bool)
         eff = np.where(dated[templates], starts, -1)
         dense, first = factorize(templates * (1 << 22) + (eff + 1))
         return dense, [self.render(int(templates[i]), int(eff[i])) for i in first.tolist()]
@@ -279,7 +279,7 @@ class ChunkResult:
             per_day.append((templates.tolist(), dense.tolist(), rendered))
         for i, cid in enumerate(ids):
             for templates, dense, rendered in per_day:
-                cells = self.batch._templates[templates[i]]["cells"]
+                cells = self.batch.templates[templates[i]]["cells"]
                 r = rendered[dense[i]]
                 out["citizen"].append(cid)
                 for k in fields[1:]:

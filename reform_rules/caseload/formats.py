@@ -233,7 +233,7 @@ def result_table(result: "ChunkResult", fields: Sequence[str], dictionary: bool 
     per_day = []
     for templates, starts in result.per_day:
         dense, rendered = batch.pairs(templates, starts)
-        n_t = len(batch._templates)
+        n_t = len(batch.templates)
         cols = []
         for k in fields:
             if k == "citizen":
@@ -242,7 +242,7 @@ def result_table(result: "ChunkResult", fields: Sequence[str], dictionary: bool 
                 cols.append(_cells_of(pa.array([r["obligations"] for r in rendered], type=pa.string()), dense,
                                       dictionary and len(result.per_day) == 1))
             else:
-                values = pa.array([batch._templates[i]["cells"][k] for i in range(n_t)], type=pa.string())
+                values = pa.array([batch.templates[i]["cells"][k] for i in range(n_t)], type=pa.string())
                 cols.append(_cells_of(values, templates, dictionary and len(result.per_day) == 1))
         per_day.append(pa.table(cols, names=list(fields)))
     if len(per_day) == 1:

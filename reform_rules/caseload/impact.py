@@ -142,7 +142,7 @@ def _count(result: Impact, batch: Batch, chunk: Groups, days: list[date]) -> Non
         return
     at, before = result.at, result.before
     index = {d: i for i, d in enumerate(days)}
-    templates = batch._templates
+    templates = batch.templates
     tg = [(t["answer"].target_group or {}).get("id", NONE) for t in templates]
     t_before, t_at = chunk.per_day[index[before]], chunk.per_day[index[at]]
     pairs, inverse = np.unique(np.stack([t_before, t_at]), axis=1, return_inverse=True)
