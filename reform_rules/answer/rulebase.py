@@ -229,7 +229,7 @@ def build_answer(ruleset: RuleSet, citizen: Citizen, sit: Situation, holding: tu
 
     def reason(rule: Rule, effect: str = "applies", detail: str = "") -> None:
         if explain:
-                reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
+            reasons.append(Reason(rule=rule.id, text=reason_text(rule, lang, effect, detail, aside_by),
                                   source=citation_text(rule, ruleset.sources), status=rule.status,
                                   title=rule.title[lang], effect=effect, undetermined=rule.undetermined))
         if rule.undetermined and rule.question:

@@ -126,7 +126,7 @@ class Evaluation:
                     for unit in an.units}
         reads_group = np.array([s.reads_group for s in an.spec_list], dtype=bool)
         raw: dict[str, np.ndarray] = {}      # unit → its key of each signature (comparable within this call only)
-        made_of: dict[str, tuple] = {}       # unit → the rows of its ``unit_parts`` read, and where they are
+        made_of: dict[str, tuple] = {}       # unit → its ``read_parts``: the rows read, and where they are
         reads: dict[str, np.ndarray] = {}
         for unit in an.units:
             parts, radices, where = read_parts(an, spec_ids[unit], u, self._tables)
@@ -143,7 +143,7 @@ class Evaluation:
         width = len(self.comp.names) + 1
 
         def stable(unit: str, i: int) -> tuple:   # the caches outlive the chunk: their keys must mean the same
-            parts, where = made_of[unit]          # a column of ``unit_parts``: the rows not read are 0
+            parts, where = made_of[unit]          # every component, the rows not read as 0
             key = [0] * width
             for r, row in zip(where, parts, strict=True):
                 key[r] = int(row[i])

@@ -111,11 +111,7 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
             from reform_rules.caseload.speed import pyarrow_without_pandas
             pyarrow_without_pandas()
             early = prefetch(input_file, dialect)  # read the input while the rules load
-            try:
-                base = load_rules(rules_dir)
-            finally:
-                if early is not None:
-                    early.join()   # broken rules: the read ends before the process does
+            base = _load_rules_beside(early, rules_dir)
             if early is not None:
                 early.get()   # an unreadable input stops the run here, before anything is written
             if in_fmt == "csv":   # the columns the rules' vocabulary gives the layout, checked before writing
@@ -128,6 +124,16 @@ def _run_batch(input_file, on, output, out_format, errors_file, explain, lang, e
                                 dataset=dataset)
         targets.commit()
     return summary, dialect.notes
+
+
+def _load_rules_beside(early, rules_dir: Path | None):
+    """The rules, loaded while ``early`` (a background read of the input, or None) reads; the read ends
+    before this returns, broken rules or not."""
+    try:
+        return load_rules(rules_dir)
+    finally:
+        if early is not None:
+            early.join()
 
 
 @click.command("impact")
@@ -156,11 +162,7 @@ def impact_command(input_file: Path, at: str | None, html_file: Path | None, fir
         with StopOnSignal("impact"):
             dialect = Dialect.of(delimiter, encoding)
             early = prefetch(input_file, dialect)  # read the input while the rules load
-            try:
-                base = load_rules(rules_dir)
-            finally:
-                if early is not None:
-                    early.join()   # broken rules: the read ends before the process does
+            base = _load_rules_beside(early, rules_dir)
             on = option_date(at, "--at") if at else None
             months = default_months(base)
             if first or last:

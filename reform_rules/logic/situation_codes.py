@@ -309,27 +309,18 @@ def unit_keys(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -
     (what the unit's rules that could apply on the date, for the class, read — and nothing else).
 
     The keys are only comparable within one call (their radices grow with the rule specs and programme sets
-    met so far); a key kept across calls is a column of ``unit_parts``."""
-    return signature(*unit_parts(an, spec_ids, u, tables))
-
-
-def unit_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray, tables: dict) -> tuple[np.ndarray, list[int]]:
-    """What ``unit_keys`` is made of: one row per component (the spec, then what it reads of each code), one
-    column per situation — stable numbers (indices into lists that only grow), so a column, as a tuple, is
-    a key that means the same in every call — and the radices for ``signature``."""
-    parts, radices, where = read_parts(an, spec_ids, u, tables)
-    full = np.zeros((len(an.comp.names) + 1, u.shape[1]), dtype=np.int64)
-    full[where] = np.stack(parts)
-    every = [len(an.spec_list)] + [an.comp.radix.get(name, len(an.comp.progset_list)) for name in an.comp.names]
-    for i, radix in zip(where, radices, strict=True):
-        every[i] = radix
-    return full, every
+    met so far); a key kept across calls is a column of ``read_parts``, the rows not read as 0."""
+    parts, radices, _ = read_parts(an, spec_ids, u, tables)
+    return signature(parts, radices)
 
 
 def read_parts(an: Analysis, spec_ids: np.ndarray, u: np.ndarray,
                tables: dict) -> tuple[list[np.ndarray], list[int], list[int]]:
-    """The rows of ``unit_parts`` that some spec of ``spec_ids`` reads (the others are all 0), their radices,
-    and where they are in ``unit_parts``."""
+    """What ``unit_keys`` is made of: one row per component some spec of ``spec_ids`` reads (first the spec,
+    then what it reads of each code; the rows of the others would be all 0), their radices for ``signature``,
+    and where each row is among all the components (0: the spec, 1 + i: code i). The numbers are stable
+    (indices into lists that only grow), so a column with its 0s put back, as a tuple, means the same in every
+    call."""
     comp = an.comp
     specs = an.spec_list
     used = np.flatnonzero(np.bincount(spec_ids, minlength=len(specs)))
