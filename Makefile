@@ -36,13 +36,17 @@ install-web: $(BIN)/python
 
 # The whole suite: the stages (lint), the docs built once (test_docs.py reuses docs/_build/html when it is
 # fresh), then every test, the slow ones too (browser, API fuzzer, full proofs, the wheel).
-test: install-test browser-deps lint docs
+# The browser download, the lint and the docs build run side by side (-j3: one waits on the network, the
+# other two are single-threaded); --dist loadgroup keeps a module that builds something once (the wheel's
+# virtualenv) on one worker instead of building it on both.
+test: install-test
+	$(MAKE) --no-print-directory -j3 -O browser-deps lint docs
 	$(BIN)/reform check --quick
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 # What a contributor runs between edits: no docs build, no browser, no slow tests.
 test-fast: install-test lint
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
 # A stage imports only earlier stages, and no cycles within one ([tool.importlinter] in pyproject.toml);
 # the package's style and types ([tool.ruff], [tool.mypy]). Run by `make test` and `make test-fast`.

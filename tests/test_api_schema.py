@@ -34,7 +34,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from conftest import EXAMPLES, RULES  # noqa: E402
 from reform_rules.web import create_app  # noqa: E402
 
-pytestmark = pytest.mark.slow   # a browser / the API fuzzer: `make test-fast` leaves them out
+pytestmark = [pytest.mark.slow,   # a browser / the API fuzzer: `make test-fast` leaves them out
+              pytest.mark.xdist_group("api-schema")]   # its module fixtures (a server, a browser) made on one worker only
 
 EXAMPLES_PER_OPERATION = 15  # × 16 operations × positive and negative: a few hundred in all
 MODES = ("positive", "negative")

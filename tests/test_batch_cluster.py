@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, run_cli
 from test_batch import FIXTURES, random_row
 
+pytestmark = pytest.mark.xdist_group("cluster")   # one LocalCluster, on one worker only
+
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 distributed = pytest.importorskip("distributed")

@@ -83,10 +83,10 @@ def test_parquet_round_trip_equals_csv_on_the_fixture(base, tmp_path):
 @pytest.mark.slow
 def test_parquet_round_trip_equals_csv_on_a_random_caseload_typed_or_not(base, tmp_path):
     rng = random.Random(11)
-    rows = [random_row(rng, i) for i in range(1500)]
+    rows = [random_row(rng, i) for i in range(900)]
     src_csv = tmp_path / "in.csv"
     write_rows(src_csv, rows)
-    run(base, src_csv, tmp_path / "a.csv", chunk_rows=600)
+    run(base, src_csv, tmp_path / "a.csv", chunk_rows=400)
     want = read_csv(tmp_path / "a.csv")
     assert len(want) == len(rows) * len(DAYS)
     for typed in (False, True):
@@ -94,7 +94,7 @@ def test_parquet_round_trip_equals_csv_on_a_random_caseload_typed_or_not(base, t
         to_parquet(rows, src, typed=typed)
         if typed:
             assert pq.read_schema(src).field("born").type == pa.date32()
-        s = run(base, src, tmp_path / f"b-{typed}.parquet", chunk_rows=600)   # several chunks, as the CSV path
+        s = run(base, src, tmp_path / f"b-{typed}.parquet", chunk_rows=400)   # several chunks, as the CSV path
         assert s.rows_in == len(rows) and s.errors == 0
         assert read_parquet(tmp_path / f"b-{typed}.parquet") == want
     # and CSV in -> Parquet out, Parquet in -> CSV out

@@ -21,7 +21,8 @@ import pytest
 
 from conftest import EXAMPLES, RULES
 
-pytestmark = pytest.mark.slow   # a browser / the API fuzzer: `make test-fast` leaves them out
+pytestmark = [pytest.mark.slow,   # a browser / the API fuzzer: `make test-fast` leaves them out
+              pytest.mark.xdist_group("browser")]   # its module fixtures (a server, a browser) made on one worker only
 
 CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

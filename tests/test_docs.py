@@ -26,6 +26,8 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 import commands  # noqa: E402  (docs/_ext/commands.py: the one list of the guides' commands)
 
+pytestmark = pytest.mark.xdist_group("docs")   # the site and the guides' commands, made once, on one worker only
+
 ID_LINE = re.compile(r"^\s*-?\s*id:\s*([A-Za-z0-9._-]+)", re.M)
 SVG = "{http://www.w3.org/2000/svg}"
 

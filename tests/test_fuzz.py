@@ -81,7 +81,7 @@ def mutations(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutation=mutations())
 def test_mutated_rule_files_load_or_are_refused_cleanly(tmp_path_factory, mutation):
     name, text = mutation

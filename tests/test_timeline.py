@@ -56,7 +56,7 @@ def citizens(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=citizens(), seed=st.integers(0, 2**32 - 1))
 def test_any_day_inside_a_period_answers_like_the_period(base, data, seed):
     citizen = parse_citizen(data, base.ruleset.vocabulary)

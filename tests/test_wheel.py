@@ -17,7 +17,7 @@ import pytest
 
 from conftest import EXAMPLES, ROOT, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]  # one virtualenv, on one worker
 
 GUARD = 600  # seconds: only keeps a hung pip or server from holding the run forever
 

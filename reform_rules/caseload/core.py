@@ -27,6 +27,18 @@ from reform_rules.caseload.writing import formula_safe_ids
 from reform_rules.law.citizen import Citizen, Spell
 from reform_rules.logic.situation_codes import Analysis, Components, factorize
 
+FACTS_KEPT = 300_000   # derivations a rule base keeps for its batches; past it, they start anew
+
+
+def derivations_kept_on(base: RuleBase) -> dict[tuple, tuple]:
+    """The derivations of canonical facts that every batch of ``base`` shares (the facts mean the same in any
+    batch, unlike the batch's own numbered codes), so a second batch on the same rules derives only what is
+    new. Kept on the rule base, not in a global: it goes with the base."""
+    kept: dict[tuple, tuple] = vars(base).setdefault("batch_derivations", {})
+    if len(kept) > FACTS_KEPT:
+        kept.clear()
+    return kept
+
 
 class Batch(Evaluation):
     """The batch core for one rule base, a list of dates and an output form; caches live here."""
@@ -46,7 +58,7 @@ class Batch(Evaluation):
         self.an = Analysis(base.ruleset, self.comp)
         self.conv = Converter(self.comp, self.layout)
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        self._facts: dict[tuple, tuple] = {}            # canonical facts → derivation
+        self._facts = derivations_kept_on(base)          # canonical facts → derivation (every batch of the base)
         # (unit, key) → (holding, setaside) of the unit. No date in the key: a key names the spec (the rules that
         # could apply, and what they read), so the same key on two dates is the same derivation (as in the proof)
         self._parts: dict[tuple, tuple] = {}
