@@ -15,6 +15,12 @@ RULES = ROOT / "rules"
 EXAMPLES = ROOT / "scenarios" / "examples"
 FICTIONAL = ROOT / "tests" / "fixtures" / "fictional"   # the Lending Library Act: the engine's tests (tests/engine)
 
+# Rule sets read once are kept (reform_rules/law/kept.py): in a directory of this run's own, not in the home
+# directory of whoever runs the tests; the commands the tests start inherit it.
+if "REFORM_CACHE_DIR" not in os.environ:
+    import tempfile
+    os.environ["REFORM_CACHE_DIR"] = tempfile.mkdtemp(prefix="reform-test-kept-")
+
 
 @pytest.fixture(scope="session")
 def base():

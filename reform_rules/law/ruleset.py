@@ -16,6 +16,7 @@ from reform_rules.basics import dates
 from reform_rules.basics.errors import RuleFileError
 from reform_rules.law.answer_fields import AnswerShape, read_answer
 from reform_rules.law.conditions import DERIVED, DateTest, NumberTest, parse_condition
+from reform_rules.law.kept import kept_or_read
 from reform_rules.law.loader import Document, LoadError, format_path, parse_text, read_text
 from reform_rules.law.model import Citation, Parameter, Rule, RuleSet, Source, Vocabulary
 from reform_rules.law.sanity import document_errors, text_errors
@@ -270,7 +271,19 @@ def _read_rule_docs(rule_docs: list[Document]) -> tuple[list[Rule], list[tuple[s
 
 
 def read_rules(directory: str | Path) -> RuleSet:
-    """The validated RuleSet of ``directory``; raises RuleFileError listing every problem."""
+    """The validated RuleSet of ``directory``; raises RuleFileError listing every problem. A rule set read
+    before from the same bytes by the same code is taken as kept (:mod:`reform_rules.law.kept`)."""
+    path = Path(directory)
+    _rules_directory(path)
+    files, errors = rule_entries(path)
+    if errors or not files:
+        return _read_rules(directory)
+    ruleset = kept_or_read(path, files, _read_rules)
+    ruleset.directory = str(directory)
+    return ruleset
+
+
+def _read_rules(directory: str | Path) -> RuleSet:
     docs, errors = read_documents(directory)
     if errors:
         raise RuleFileError(errors)
