@@ -16,6 +16,7 @@ from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
 from reform_rules.logic.parallel import derive_all
+from reform_rules.logic.probe_grid import ProbeGrid
 from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
 from reform_rules.logic.situations import (
     Bands,
@@ -24,15 +25,12 @@ from reform_rules.logic.situations import (
     Space,
     check_dates,
     family_keys,
-    possible_on,
-    probes,
     spaces,
     too_large,
 )
 
 # Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
 # a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.
-BATCH = 400
 
 
 @dataclass
@@ -90,7 +88,8 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
         raise ProofTooLarge(problems)
     cov = Coverage(dates=len(days), sizes=sizes)
     found: dict[tuple, Finding] = {}
-    seen_situations: set[Probe] = set()
+    ids: dict[str, dict] = {}
+    identities: list[dict[str, np.ndarray]] = []
     comp = Components(ruleset.vocabulary, program)
     an = Analysis(ruleset, comp)
     tables: dict = {}
@@ -112,31 +111,65 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
             continue
         units = [u for u in an.units if an.unit_family[u] == family]
         keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
-        cells, columns = _cells(ruleset, bands, keys, days, comp, seen_situations)
-        cov.pairs += len(cells)
-        if not cells:
+        grid = ProbeGrid(ruleset, bands, keys)
+        identities.append(grid.identity(ids))
+        probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
+        cov.pairs += len(probe_of)
+        if not len(probe_of):
             continue
+        codes = grid.cell_codes(grid.codes(comp), comp, probe_of, day_of, days)
         # Cells the family's rules cannot tell apart get the same rules from it: one derivation per group
         # (the batch's analysis: per unit of rules, date and class, only what its possible rules read).
-        keyed = _keys_by_day(an, units, group_units if family != DERIVED else [], days, cells, columns, tables)
-        dense, first = factorize(_group_keys(keyed, len(cells)))
+        keyed = _keys_by_day(an, units, group_units if family != DERIVED else [], days, day_of, codes, tables)
+        dense, first = factorize(_group_keys(keyed, len(probe_of)))
         cov.distinct += len(first)
-        todo: dict[int, list[tuple[Probe, date]]] = defaultdict(list)
-        for i, g in enumerate(dense.tolist()):
-            todo[g].append(cells[i])
-        facts = [situation_facts(cells[i][0].situation(cells[i][1]), program) for i in first.tolist()]
+        cells = Cells(grid, probe_of, day_of, days)
+        facts = [situation_facts(cells.situation(i), program) for i in first.tolist()]
+        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
         for g, (holding, _aside) in enumerate(derive(facts)):
             mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
             for kind, rules_ in _judge(shape.by_then(family), mine):
-                _record(found, kind, family, rules_, todo[g], bands)
+                _record(found, kind, family, rules_, cells, members[g], bands)
     if progress is not None:
         progress(len(families), len(families), "")
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
-    cov.situations = len(seen_situations)
+    cov.situations = _distinct(identities)
     cov.seconds = time.perf_counter() - start
     return cov
+
+
+class Cells:
+    """The cells of one field's proof: probe ``probe_of[i]`` of ``grid`` on ``days[day_of[i]]``."""
+
+    def __init__(self, grid: ProbeGrid, probe_of: np.ndarray, day_of: np.ndarray, days: list[date]):
+        self.grid, self.probe_of, self.day_of, self.days = grid, probe_of, day_of, days
+        self._probes: dict[int, Probe] = {}
+
+    def __len__(self) -> int:
+        return len(self.probe_of)
+
+    def probe(self, i: int) -> Probe:
+        n = int(self.probe_of[i])
+        found = self._probes.get(n)
+        if found is None:
+            found = self._probes[n] = self.grid.probe(n)
+        return found
+
+    def day(self, i: int) -> date:
+        return self.days[int(self.day_of[i])]
+
+    def situation(self, i: int):
+        return self.probe(i).situation(self.day(i))
+
+
+def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
+    """The number of distinct probes over the fields' grids (``ProbeGrid.identity``)."""
+    names = sorted({n for ident in identities for n in ident})
+    parts = [np.stack([ident[n] if n in ident else np.zeros(len(next(iter(ident.values()))), dtype=np.int64)
+                       for n in names]) for ident in identities if ident]
+    return len(factorize(np.concatenate(parts, axis=1))[1]) if parts else 0
 
 
 def family_groups(base, family: str, cells: list[tuple[Probe, date]],
@@ -150,31 +183,15 @@ def family_groups(base, family: str, cells: list[tuple[Probe, date]],
     if not units or not cells:   # the family has no rules here: every cell is alike
         return np.zeros(len(cells), dtype=np.int64), np.zeros(min(1, len(cells)), dtype=np.int64)
     group_units = [u for u in an.units if an.unit_family[u] == DERIVED] if family != DERIVED else []
-    columns = [comp.situation_codes(probe.situation(day))[0] for probe, day in cells]
-    keyed = _keys_by_day(an, units, group_units, days, cells, columns, {})
+    codes = np.array([comp.situation_codes(probe.situation(day))[0] for probe, day in cells], dtype=np.int64).T
+    day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
+    keyed = _keys_by_day(an, units, group_units, days, day_of, codes, {})
     return factorize(_group_keys(keyed, len(cells)))
 
 
-def _cells(ruleset, bands: Bands, keys: set[str], days: list[date], comp: Components,
-           seen: set[Probe]) -> tuple[list[tuple[Probe, date]], list[tuple[int, ...]]]:
-    """Every possible (probe, date) cell of a family's situation space, and each cell's situation codes
-    (each probe is also added to ``seen``)."""
-    cells: list[tuple[Probe, date]] = []
-    columns: list[tuple[int, ...]] = []
-    for probe in probes(ruleset, bands, keys):
-        seen.add(probe)
-        for day in days:
-            if possible_on(probe, day, bands):
-                cells.append((probe, day))
-                columns.append(comp.situation_codes(probe.situation(day))[0])
-    return cells, columns
-
-
-def _keys_by_day(an: Analysis, units: list, group_units: list, days: list[date], cells: list[tuple[Probe, date]],
-                 columns: list[tuple[int, ...]], tables: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+def _keys_by_day(an: Analysis, units: list, group_units: list, days: list[date], day_of: np.ndarray,
+                 codes: np.ndarray, tables: dict) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per date with cells: the cells' indices and their unit keys (``_unit_keys_on``)."""
-    codes = np.array(columns, dtype=np.int64).T
-    day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
     keyed: list[tuple[np.ndarray, np.ndarray]] = []
     for di, day in enumerate(days):
         rows = np.flatnonzero(day_of == di)
@@ -216,27 +233,18 @@ def _group_keys(keyed: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarra
     return allkeys
 
 
-def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...],
-            cells: list[tuple[Probe, date]], bands: Bands) -> None:
-    """Add the cells of one group to the finding (``kind``, ``family``, ``rules``) of each cell's situation."""
-    for probe, day in cells:
-        desc = probe.describe(bands)
+def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...], cells: Cells,
+            rows: np.ndarray, bands: Bands) -> None:
+    """Add the cells ``rows`` of one group to the finding (``kind``, ``family``, ``rules``) of each cell's
+    situation."""
+    described: dict[int, str] = {}
+    for i in rows.tolist():
+        n = int(cells.probe_of[i])
+        desc = described.get(n)
+        if desc is None:
+            desc = described[n] = cells.probe(i).describe(bands)
         f = found.setdefault((kind, family, rules, desc), Finding(kind, family, rules, desc))
-        f.dates.append(day)
-
-
-def _derive(base, chunk: list[tuple]) -> list:
-    out = []
-    missing = []
-    for key in chunk:
-        hit = base._cache.get(key)
-        out.append(hit)
-        if hit is None:
-            missing.append(key)
-    if missing:
-        derived = dict(zip(missing, base.kb.derive_many(missing), strict=True))
-        out = [o if o is not None else derived[k] for o, k in zip(out, chunk, strict=True)]
-    return out
+        f.dates.append(cells.day(i))
 
 
 def _judge(field, rules: list[Rule]):
