@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,7 +15,7 @@ import numpy as np
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import derive_all
+from reform_rules.logic.parallel import derive_each
 from reform_rules.logic.probe_grid import ProbeGrid
 from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
 from reform_rules.logic.situations import (
@@ -28,6 +28,7 @@ from reform_rules.logic.situations import (
     spaces,
     too_large,
 )
+from reform_rules.logic.unit_cover import cover, unit_groups
 
 # Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
 # a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.
@@ -87,55 +88,43 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     if problems:   # refused before anything is enumerated: the size is a product, known up front
         raise ProofTooLarge(problems)
     cov = Coverage(dates=len(days), sizes=sizes)
-    found: dict[tuple, Finding] = {}
-    ids: dict[str, dict] = {}
-    identities: list[dict[str, np.ndarray]] = []
     comp = Components(ruleset.vocabulary, program)
     an = Analysis(ruleset, comp)
-    tables: dict = {}
-    derived: dict[tuple, tuple] = {}
-
-    def derive(facts: list[tuple]) -> list[tuple]:
-        """The engine's own derivation of each situation (one query answers every field), shared by the fields."""
-        todo = [f for f in dict.fromkeys(facts) if f not in derived]
-        for f, d in zip(todo, derive_all(base, todo), strict=True):   # one derivation per situation, in order
-            derived[f] = d
-        return [derived[f] for f in facts]
-
-    group_units = [u for u in an.units if an.unit_family[u] == DERIVED]
-    for done, family in enumerate(families, 1):
-        if progress is not None:
-            progress(done - 1, len(families), family)
-        rules = ruleset.in_family(family)
-        if not rules:
+    ids: dict[str, dict] = {}
+    identities: list[dict[str, np.ndarray]] = []
+    fields: dict[str, _Field] = {}
+    codes: list[np.ndarray] = []
+    for family in families:
+        if not ruleset.in_family(family):
             continue
-        units = [u for u in an.units if an.unit_family[u] == family]
-        keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
-        grid = ProbeGrid(ruleset, bands, keys)
+        grid = ProbeGrid(ruleset, bands, family_keys(ruleset, family) | {ruleset.vocabulary.current.kind})
         identities.append(grid.identity(ids))
         probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
+        fields[family] = _Field(family, [u for u in an.units if an.unit_family[u] == family],
+                                Cells(grid, probe_of, day_of, days), cov.pairs)
         cov.pairs += len(probe_of)
-        if not len(probe_of):
-            continue
-        codes = grid.cell_codes(grid.codes(comp), comp, probe_of, day_of, days)
-        # Cells the family's rules cannot tell apart get the same rules from it: one derivation per group
-        # (the batch's analysis: per unit of rules, date and class, only what its possible rules read).
-        keyed = _keys_by_day(an, units, group_units if family != DERIVED else [], days, day_of, codes, tables)
-        dense, first = factorize(_group_keys(keyed, len(probe_of)))
-        cov.distinct += len(first)
-        cells = Cells(grid, probe_of, day_of, days)
-        facts = [situation_facts(cells.situation(i), program) for i in first.tolist()]
-        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
-        for g, (holding, _aside) in enumerate(derive(facts)):
-            mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
-            for kind, rules_ in _judge(shape.by_then(family), mine):
-                _record(found, kind, family, rules_, cells, members[g], bands)
+        codes.append(grid.cell_codes(grid.codes(comp), comp, probe_of, day_of, days))
+    cov.situations = _distinct(identities)
+    proof = _Proof(base, an, list(fields.values()), codes)
+    found: dict[tuple, Finding] = {}
+    try:
+        for done, family in enumerate(families):
+            if progress is not None:
+                progress(done, len(families), family)
+            field = fields.get(family)
+            if field is None or not len(field.cells):
+                continue
+            for rows, holding in proof.judged(field):
+                for kind, rules_ in _judge(shape.by_then(family), [ruleset.rule(r) for r in holding]):
+                    _record(found, kind, family, rules_, field.cells, rows, bands)
+    finally:
+        proof.close()
+    cov.distinct = proof.derived
     if progress is not None:
         progress(len(families), len(families), "")
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
-    cov.situations = _distinct(identities)
     cov.seconds = time.perf_counter() - start
     return cov
 
@@ -170,6 +159,91 @@ def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
     parts = [np.stack([ident[n] if n in ident else np.zeros(len(next(iter(ident.values()))), dtype=np.int64)
                        for n in names]) for ident in identities if ident]
     return len(factorize(np.concatenate(parts, axis=1))[1]) if parts else 0
+
+
+@dataclass
+class _Field:
+    """One answer field's part of the proof: its units of rules, and its cells (from ``lo`` among all)."""
+    family: str
+    units: list[str]
+    cells: Cells
+    lo: int
+
+
+class _Proof:
+    """The derivations of the proof: a few cells that meet every unit group of every field (``unit_cover``),
+    derived in the helpers in the order of the fields that need them; each field judged as its own are in."""
+
+    def __init__(self, base, an: Analysis, fields: list[_Field], codes: list[np.ndarray]):
+        self.an, self.fields = an, fields
+        units = [x for f in fields for x in f.units]
+        self.units = units
+        u = np.concatenate(codes, axis=1) if codes else np.zeros((len(an.comp.names), 0), dtype=np.int64)
+        day_of = np.concatenate([f.cells.day_of for f in fields]) if fields else np.zeros(0, dtype=np.int64)
+        days = fields[0].cells.days if fields else []
+        self.groups = unit_groups(an, units, u, day_of, days, {})
+        need: dict[str, np.ndarray] = {}
+        for f in fields:
+            for x in f.units:
+                need[x] = np.zeros(int(self.groups[x].max(initial=-1)) + 1, dtype=bool)
+                need[x][self.groups[x][f.lo:f.lo + len(f.cells)]] = True
+        picks = cover([self.groups[x] for x in units], [need[x] for x in units])
+        # the first field whose groups each pick meets first: derived in that order, a field is judged as soon
+        # as the picks up to its own are in
+        rank = np.full(len(picks), len(fields), dtype=np.int64)
+        for k, f in enumerate(fields):
+            for x in f.units:
+                met = {g: j for j, g in reversed(list(enumerate(self.groups[x][picks].tolist())))}
+                for g in np.flatnonzero(need[x]).tolist():
+                    rank[met[g]] = min(rank[met[g]], k)
+        order = np.argsort(rank, kind="stable")
+        self.picks = [picks[j] for j in order.tolist()]
+        self.ready = {f.family: int(np.searchsorted(rank[order], k, side="right")) for k, f in enumerate(fields)}
+        self.facts = [self._facts(i, u[:, i]) for i in self.picks]
+        todo = list(dict.fromkeys(self.facts))
+        self.derived = len(todo)
+        self._todo = iter(todo)
+        self._stream = derive_each(base, todo)
+        self._known: dict[tuple, tuple] = {}
+        self._parts: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._done = 0
+
+    def _facts(self, i: int, codes: np.ndarray) -> tuple:
+        """The canonical facts of cell ``i`` (among all), its codes checked against its situation."""
+        f = next(f for f in reversed(self.fields) if f.lo <= i)
+        sit = f.cells.situation(i - f.lo)
+        got, _ = self.an.comp.situation_codes(sit)
+        if got != tuple(codes.tolist()):
+            raise RuntimeError(f"proof: internal error: the codes of a cell differ from its situation ({sit}); "
+                               "please report it")
+        return situation_facts(sit, self.an.comp.program)
+
+    def judged(self, field: _Field) -> Iterator[tuple[np.ndarray, tuple[str, ...]]]:
+        """Per group of ``field``'s cells that its units cannot tell apart: the cells (indices into its cells),
+        and the field's rules that hold in them (the union of its units' parts)."""
+        an = self.an
+        while self._done < self.ready[field.family]:
+            facts = self.facts[self._done]
+            while facts not in self._known:
+                self._known[next(self._todo)] = next(self._stream)
+            holding, _aside = self._known[facts]
+            by_unit: dict[str, list[str]] = {}
+            for r in holding:
+                by_unit.setdefault(an.unit_of[r], []).append(r)
+            pick = self.picks[self._done]
+            for x in self.units:
+                self._parts.setdefault((x, int(self.groups[x][pick])), tuple(by_unit.get(x, ())))
+            self._done += 1
+        end = field.lo + len(field.cells)
+        rows = [self.groups[x][field.lo:end] for x in field.units]
+        dense, first = factorize(np.stack(rows))
+        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
+        for c, i in enumerate(first.tolist()):
+            parts = [self._parts[(x, int(row[i]))] for x, row in zip(field.units, rows, strict=True)]
+            yield members[c], tuple(sorted(r for part in parts for r in part))
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def family_groups(base, family: str, cells: list[tuple[Probe, date]],

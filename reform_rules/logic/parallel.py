@@ -3,7 +3,7 @@ loaded knowledge base (no pickling of rules). Used by the batch and by the compl
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Generator
 
 DERIVE_BATCH = 1   # pyDatalog answers one situation at a time faster than many at once (measured)
 _FORK_KB: Any = None
@@ -64,3 +64,21 @@ def derive_all(base: Any, facts: list[tuple], workers: int | None = None) -> lis
                 pool.close()
                 pool.join()
     return [base.kb.derive(f) for f in facts]
+
+
+def derive_each(base: Any, facts: list[tuple], workers: int | None = None) -> Generator[tuple, None, None]:
+    """``derive_all``'s derivations one by one, in order, as they are done (so a caller can use the first while
+    the helpers derive the rest)."""
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    pool = start_pool(base, workers) if len(facts) >= 64 and workers > 1 else None
+    if pool is None:
+        for f in facts:
+            yield base.kb.derive(f)
+        return
+    try:
+        size = max(1, -(-len(facts) // 64))   # 64 chunks: the first are soon in
+        for part in pool.imap(_derive_chunk, [facts[i:i + size] for i in range(0, len(facts), size)]):
+            yield from part
+    finally:
+        pool.close()
+        pool.join()
