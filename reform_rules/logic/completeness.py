@@ -15,7 +15,7 @@ import numpy as np
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import derive_each
+from reform_rules.logic.parallel import holding_each
 from reform_rules.logic.probe_grid import ProbeGrid
 from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
 from reform_rules.logic.situations import (
@@ -93,33 +93,38 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     ids: dict[str, dict] = {}
     identities: list[dict[str, np.ndarray]] = []
     fields: dict[str, _Field] = {}
-    codes: list[np.ndarray] = []
+    tables: dict = {}
     for family in families:
         if not ruleset.in_family(family):
             continue
         grid = ProbeGrid(ruleset, bands, family_keys(ruleset, family) | {ruleset.vocabulary.current.kind})
         identities.append(grid.identity(ids))
         probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
-        fields[family] = _Field(family, [u for u in an.units if an.unit_family[u] == family],
-                                Cells(grid, probe_of, day_of, days), cov.pairs)
         cov.pairs += len(probe_of)
-        codes.append(grid.cell_codes(grid.codes(comp), comp, probe_of, day_of, days))
+        if len(probe_of):
+            fields[family] = _field(an, family, Cells(grid, probe_of, day_of, days), tables)
     cov.situations = _distinct(identities)
-    proof = _Proof(base, an, list(fields.values()), codes)
+    # each field's few cells asked about the field's rules only, in the helpers, in the order of the fields
+    asks = list(dict.fromkeys((facts, f.family) for f in fields.values() for facts in f.facts))
+    cov.distinct = len(asks)
+    place = {ask: i for i, ask in enumerate(asks)}
+    answers = holding_each(base, asks)
+    got: list[tuple[str, ...]] = []
     found: dict[tuple, Finding] = {}
     try:
         for done, family in enumerate(families):
             if progress is not None:
                 progress(done, len(families), family)
             field = fields.get(family)
-            if field is None or not len(field.cells):
+            if field is None:
                 continue
-            for rows, holding in proof.judged(field):
+            mine = [place[(facts, family)] for facts in field.facts]
+            got += [next(answers) for _ in range(len(got), max(mine, default=-1) + 1)]
+            for rows, holding in _judged(an, field, [got[i] for i in mine]):
                 for kind, rules_ in _judge(shape.by_then(family), [ruleset.rule(r) for r in holding]):
                     _record(found, kind, family, rules_, field.cells, rows, bands)
     finally:
-        proof.close()
-    cov.distinct = proof.derived
+        answers.close()
     if progress is not None:
         progress(len(families), len(families), "")
     for f in found.values():
@@ -163,87 +168,48 @@ def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
 
 @dataclass
 class _Field:
-    """One answer field's part of the proof: its units of rules, and its cells (from ``lo`` among all)."""
+    """One answer field's part of the proof."""
     family: str
-    units: list[str]
+    units: list[str]                 # its units of rules
     cells: Cells
-    lo: int
+    groups: dict[str, np.ndarray]    # each unit's group of each cell (``unit_groups``)
+    picks: list[int]                 # a few cells that meet every group of every unit
+    facts: list[tuple]               # their canonical facts
 
 
-class _Proof:
-    """The derivations of the proof: a few cells that meet every unit group of every field (``unit_cover``),
-    derived in the helpers in the order of the fields that need them; each field judged as its own are in."""
-
-    def __init__(self, base, an: Analysis, fields: list[_Field], codes: list[np.ndarray]):
-        self.an, self.fields = an, fields
-        units = [x for f in fields for x in f.units]
-        self.units = units
-        u = np.concatenate(codes, axis=1) if codes else np.zeros((len(an.comp.names), 0), dtype=np.int64)
-        day_of = np.concatenate([f.cells.day_of for f in fields]) if fields else np.zeros(0, dtype=np.int64)
-        days = fields[0].cells.days if fields else []
-        self.groups = unit_groups(an, units, u, day_of, days, {})
-        need: dict[str, np.ndarray] = {}
-        for f in fields:
-            for x in f.units:
-                need[x] = np.zeros(int(self.groups[x].max(initial=-1)) + 1, dtype=bool)
-                need[x][self.groups[x][f.lo:f.lo + len(f.cells)]] = True
-        picks = cover([self.groups[x] for x in units], [need[x] for x in units])
-        # the first field whose groups each pick meets first: derived in that order, a field is judged as soon
-        # as the picks up to its own are in
-        rank = np.full(len(picks), len(fields), dtype=np.int64)
-        for k, f in enumerate(fields):
-            for x in f.units:
-                met = {g: j for j, g in reversed(list(enumerate(self.groups[x][picks].tolist())))}
-                for g in np.flatnonzero(need[x]).tolist():
-                    rank[met[g]] = min(rank[met[g]], k)
-        order = np.argsort(rank, kind="stable")
-        self.picks = [picks[j] for j in order.tolist()]
-        self.ready = {f.family: int(np.searchsorted(rank[order], k, side="right")) for k, f in enumerate(fields)}
-        self.facts = [self._facts(i, u[:, i]) for i in self.picks]
-        todo = list(dict.fromkeys(self.facts))
-        self.derived = len(todo)
-        self._todo = iter(todo)
-        self._stream = derive_each(base, todo)
-        self._known: dict[tuple, tuple] = {}
-        self._parts: dict[tuple[str, int], tuple[str, ...]] = {}
-        self._done = 0
-
-    def _facts(self, i: int, codes: np.ndarray) -> tuple:
-        """The canonical facts of cell ``i`` (among all), its codes checked against its situation."""
-        f = next(f for f in reversed(self.fields) if f.lo <= i)
-        sit = f.cells.situation(i - f.lo)
-        got, _ = self.an.comp.situation_codes(sit)
-        if got != tuple(codes.tolist()):
+def _field(an: Analysis, family: str, cells: Cells, tables: dict) -> _Field:
+    """``family``'s part of the proof: its cells grouped per unit, and the few cells to ask about."""
+    units = [x for x in an.units if an.unit_family[x] == family]
+    u = cells.grid.cell_codes(cells.grid.codes(an.comp), an.comp, cells.probe_of, cells.day_of, cells.days)
+    groups = unit_groups(an, units, u, cells.day_of, cells.days, tables)
+    picks = cover([groups[x] for x in units], [np.ones(int(groups[x].max()) + 1, dtype=bool) for x in units])
+    facts = []
+    for i in picks:
+        sit = cells.situation(i)
+        if an.comp.situation_codes(sit)[0] != tuple(u[:, i].tolist()):
             raise RuntimeError(f"proof: internal error: the codes of a cell differ from its situation ({sit}); "
                                "please report it")
-        return situation_facts(sit, self.an.comp.program)
+        facts.append(situation_facts(sit, an.comp.program))
+    return _Field(family, units, cells, groups, picks, facts)
 
-    def judged(self, field: _Field) -> Iterator[tuple[np.ndarray, tuple[str, ...]]]:
-        """Per group of ``field``'s cells that its units cannot tell apart: the cells (indices into its cells),
-        and the field's rules that hold in them (the union of its units' parts)."""
-        an = self.an
-        while self._done < self.ready[field.family]:
-            facts = self.facts[self._done]
-            while facts not in self._known:
-                self._known[next(self._todo)] = next(self._stream)
-            holding, _aside = self._known[facts]
-            by_unit: dict[str, list[str]] = {}
-            for r in holding:
-                by_unit.setdefault(an.unit_of[r], []).append(r)
-            pick = self.picks[self._done]
-            for x in self.units:
-                self._parts.setdefault((x, int(self.groups[x][pick])), tuple(by_unit.get(x, ())))
-            self._done += 1
-        end = field.lo + len(field.cells)
-        rows = [self.groups[x][field.lo:end] for x in field.units]
-        dense, first = factorize(np.stack(rows))
-        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
-        for c, i in enumerate(first.tolist()):
-            parts = [self._parts[(x, int(row[i]))] for x, row in zip(field.units, rows, strict=True)]
-            yield members[c], tuple(sorted(r for part in parts for r in part))
 
-    def close(self) -> None:
-        self._stream.close()
+def _judged(an: Analysis, field: _Field, holdings: list[tuple[str, ...]]) -> Iterator[tuple[np.ndarray, tuple]]:
+    """Per group of ``field``'s cells that its units cannot tell apart: the cells (indices into its cells), and
+    the field's rules that hold in them — the union of its units' parts, each from the pick of its group
+    (``holdings``: the rules that hold in each pick)."""
+    parts: dict[tuple[str, int], tuple[str, ...]] = {}
+    for pick, holding in zip(field.picks, holdings, strict=True):
+        by_unit: dict[str, list[str]] = {}
+        for r in holding:
+            by_unit.setdefault(an.unit_of[r], []).append(r)
+        for x in field.units:
+            parts.setdefault((x, int(field.groups[x][pick])), tuple(by_unit.get(x, ())))
+    rows = [field.groups[x] for x in field.units]
+    dense, first = factorize(np.stack(rows))
+    members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
+    for c, i in enumerate(first.tolist()):
+        found = [parts[(x, int(row[i]))] for x, row in zip(field.units, rows, strict=True)]
+        yield members[c], tuple(sorted({r for part in found for r in part}))
 
 
 def family_groups(base, family: str, cells: list[tuple[Probe, date]],

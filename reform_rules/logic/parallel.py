@@ -66,18 +66,24 @@ def derive_all(base: Any, facts: list[tuple], workers: int | None = None) -> lis
     return [base.kb.derive(f) for f in facts]
 
 
-def derive_each(base: Any, facts: list[tuple], workers: int | None = None) -> Generator[tuple, None, None]:
-    """``derive_all``'s derivations one by one, in order, as they are done (so a caller can use the first while
-    the helpers derive the rest)."""
+def _holding_chunk(chunk: list[tuple[tuple, str]]) -> list[tuple[str, ...]]:
+    return [_FORK_KB.holding([facts], family)[0] for facts, family in chunk]
+
+
+def holding_each(base: Any, asks: list[tuple[tuple, str]],
+                 workers: int | None = None) -> Generator[tuple[str, ...], None, None]:
+    """For each (canonical facts, family) of ``asks``: the family's rules that hold in the situation, one by one,
+    in order, as they are done (in forked helpers when there are many). One family's query costs a fraction of
+    a whole derivation (the reform's contact requirements 2.1 ms, every field 7.8 ms)."""
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    pool = start_pool(base, workers) if len(facts) >= 64 and workers > 1 else None
+    pool = start_pool(base, workers) if len(asks) >= 64 and workers > 1 else None
     if pool is None:
-        for f in facts:
-            yield base.kb.derive(f)
+        for facts, family in asks:
+            yield base.kb.holding([facts], family)[0]
         return
     try:
-        size = max(1, -(-len(facts) // 64))   # 64 chunks: the first are soon in
-        for part in pool.imap(_derive_chunk, [facts[i:i + size] for i in range(0, len(facts), size)]):
+        size = max(1, -(-len(asks) // 64))   # 64 chunks: the first are soon in
+        for part in pool.imap(_holding_chunk, [asks[i:i + size] for i in range(0, len(asks), size)]):
             yield from part
     finally:
         pool.close()

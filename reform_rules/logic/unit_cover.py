@@ -8,7 +8,6 @@ a cell of the same group: the batch's analysis (``caseload.evaluate``), for the 
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
 
 import numpy as np
 
@@ -16,33 +15,36 @@ from reform_rules.law.conditions import DERIVED
 from reform_rules.logic.situation_codes import Analysis, factorize, signature, unit_keys
 
 
-def unit_groups(an: Analysis, units: Iterable[str], u: np.ndarray, day_of: np.ndarray, days: list[date],
+def unit_groups(an: Analysis, units: list[str], u: np.ndarray, day_of: np.ndarray, days: list[date],
                 tables: dict) -> dict[str, np.ndarray]:
     """Each unit's group of every cell (a column of situation codes ``u`` on ``days[day_of[i]]``), dense ids:
     cells of one group have the same rules of the unit that could apply on their dates (a spec: same rules,
     same reads) and the same values of what those rules read, and where one reads the target group, the same
     groups of the target group's units."""
     comp = an.comp
-    tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
-    units = list(dict.fromkeys([*units, *tg_units]))
     cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
         [comp.index[f"beside:{k.kind}"] for k in comp.beside]
     cls_sig = signature(u[cls_rows], [comp.radix.get(comp.names[i], len(comp.progset_list)) for i in cls_rows])
     periods = np.array([an.period(day) for day in days], dtype=np.int64)
     cls_dense, cls_first = factorize(np.stack([periods[day_of], cls_sig]))   # a period's days: the same specs
     classes = [(days[int(day_of[i])], comp.cls(u[:, i])) for i in cls_first.tolist()]
-    spec_ids = {x: np.array([an.spec_id(x, day, cls) for day, cls in classes], dtype=np.int64)[cls_dense]
-                for x in units}
+
+    def specs(x: str) -> np.ndarray:
+        return np.array([an.spec_id(x, day, cls) for day, cls in classes], dtype=np.int64)[cls_dense]
+    spec_ids = {x: specs(x) for x in units}
     reads_group = np.array([s.reads_group for s in an.spec_list], dtype=bool)
-    raw = {x: unit_keys(an, spec_ids[x], u, tables) for x in units}   # comparable within this call
-    tg = factorize(np.stack([raw[x] for x in tg_units]))[0] if tg_units else None
+    reads = {x: reads_group[spec_ids[x]] for x in units}   # never for a unit of the target group itself
+    tg: np.ndarray | None = None
+    if any(r.any() for r in reads.values()):
+        tg_units = [x for x in an.units if an.unit_family[x] == DERIVED]
+        tg = factorize(np.stack([unit_keys(an, specs(x), u, tables) for x in tg_units]))[0]
     out: dict[str, np.ndarray] = {}
     for x in units:
-        reads = reads_group[spec_ids[x]]
-        if tg is not None and x not in tg_units and reads.any():
-            out[x] = factorize(np.stack([raw[x], np.where(reads, tg, -1)]))[0]
+        key = unit_keys(an, spec_ids[x], u, tables)
+        if tg is not None and reads[x].any():
+            out[x] = factorize(np.stack([key, np.where(reads[x], tg, -1)]))[0]
         else:
-            out[x] = factorize(raw[x])[0]
+            out[x] = factorize(key)[0]
     return out
 
 
