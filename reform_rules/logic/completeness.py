@@ -12,12 +12,11 @@ from datetime import date
 
 import numpy as np
 
-from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import holding_each
+from reform_rules.logic.parallel import Holdings
 from reform_rules.logic.probe_grid import ProbeGrid
-from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
+from reform_rules.logic.situation_codes import Analysis, Components, factorize
 from reform_rules.logic.situations import (
     Bands,
     Probe,
@@ -92,39 +91,35 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     an = Analysis(ruleset, comp)
     ids: dict[str, dict] = {}
     identities: list[dict[str, np.ndarray]] = []
-    fields: dict[str, _Field] = {}
+    fields: dict[str, FieldProof] = {}
     tables: dict = {}
-    for family in families:
-        if not ruleset.in_family(family):
-            continue
-        grid = ProbeGrid(ruleset, bands, family_keys(ruleset, family) | {ruleset.vocabulary.current.kind})
-        identities.append(grid.identity(ids))
-        probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
-        cov.pairs += len(probe_of)
-        if len(probe_of):
-            fields[family] = _field(an, family, Cells(grid, probe_of, day_of, days), tables)
-    cov.situations = _distinct(identities)
-    # each field's few cells asked about the field's rules only, in the helpers, in the order of the fields
-    asks = list(dict.fromkeys((facts, f.family) for f in fields.values() for facts in f.facts))
-    cov.distinct = len(asks)
-    place = {ask: i for i, ask in enumerate(asks)}
-    answers = holding_each(base, asks)
-    got: list[tuple[str, ...]] = []
+    asked: dict[str, int] = {}
+    holdings = Holdings(base)
     found: dict[tuple, Finding] = {}
     try:
+        for family in families:
+            if not ruleset.in_family(family):
+                continue
+            grid = ProbeGrid(ruleset, bands, family_keys(ruleset, family) | {ruleset.vocabulary.current.kind})
+            identities.append(grid.identity(ids))
+            probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
+            cov.pairs += len(probe_of)
+            if len(probe_of):
+                field = fields[family] = field_proof(an, family, Cells(grid, probe_of, day_of, days), tables)
+                asked[family] = holdings.add([(facts, family) for facts in field.facts])
+                cov.distinct += len(set(field.facts))
+        cov.situations = _distinct(identities)
         for done, family in enumerate(families):
             if progress is not None:
                 progress(done, len(families), family)
-            field = fields.get(family)
-            if field is None:
+            if family not in fields:
                 continue
-            mine = [place[(facts, family)] for facts in field.facts]
-            got += [next(answers) for _ in range(len(got), max(mine, default=-1) + 1)]
-            for rows, holding in _judged(an, field, [got[i] for i in mine]):
+            field = fields[family]
+            for rows, holding in field.holding(an, holdings.get(asked[family])):
                 for kind, rules_ in _judge(shape.by_then(family), [ruleset.rule(r) for r in holding]):
                     _record(found, kind, family, rules_, field.cells, rows, bands)
     finally:
-        answers.close()
+        holdings.close()
     if progress is not None:
         progress(len(families), len(families), "")
     for f in found.values():
@@ -167,8 +162,8 @@ def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
 
 
 @dataclass
-class _Field:
-    """One answer field's part of the proof."""
+class FieldProof:
+    """One answer field's part of the proof (or of ``reform diff``'s comparison)."""
     family: str
     units: list[str]                 # its units of rules
     cells: Cells
@@ -176,9 +171,28 @@ class _Field:
     picks: list[int]                 # a few cells that meet every group of every unit
     facts: list[tuple]               # their canonical facts
 
+    def holding(self, an: Analysis, answers: list[tuple[str, ...]]) -> Iterator[tuple[np.ndarray, tuple]]:
+        """Per group of the cells that the field's units cannot tell apart: the cells (indices into
+        ``cells``), and the field's rules that hold in them — the union of its units' parts, each from the pick
+        of its group (``answers``: the field's rules that hold in each pick, ``holding_each``)."""
+        parts: dict[tuple[str, int], tuple[str, ...]] = {}
+        for pick, holding in zip(self.picks, answers, strict=True):
+            by_unit: dict[str, list[str]] = {}
+            for r in holding:
+                by_unit.setdefault(an.unit_of[r], []).append(r)
+            for x in self.units:
+                parts.setdefault((x, int(self.groups[x][pick])), tuple(by_unit.get(x, ())))
+        rows = [self.groups[x] for x in self.units]
+        dense, first = factorize(np.stack(rows))
+        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
+        for c, i in enumerate(first.tolist()):
+            found = [parts[(x, int(row[i]))] for x, row in zip(self.units, rows, strict=True)]
+            yield members[c], tuple(sorted({r for part in found for r in part}))
 
-def _field(an: Analysis, family: str, cells: Cells, tables: dict) -> _Field:
-    """``family``'s part of the proof: its cells grouped per unit, and the few cells to ask about."""
+
+def field_proof(an: Analysis, family: str, cells: Cells, tables: dict) -> FieldProof:
+    """``family``'s part of the proof over ``cells``: the cells grouped per unit of its rules, and the few cells
+    to ask about (``tables``: ``unit_keys``' cache for ``an``)."""
     units = [x for x in an.units if an.unit_family[x] == family]
     u = cells.grid.cell_codes(cells.grid.codes(an.comp), an.comp, cells.probe_of, cells.day_of, cells.days)
     groups = unit_groups(an, units, u, cells.day_of, cells.days, tables)
@@ -190,87 +204,7 @@ def _field(an: Analysis, family: str, cells: Cells, tables: dict) -> _Field:
             raise RuntimeError(f"proof: internal error: the codes of a cell differ from its situation ({sit}); "
                                "please report it")
         facts.append(situation_facts(sit, an.comp.program))
-    return _Field(family, units, cells, groups, picks, facts)
-
-
-def _judged(an: Analysis, field: _Field, holdings: list[tuple[str, ...]]) -> Iterator[tuple[np.ndarray, tuple]]:
-    """Per group of ``field``'s cells that its units cannot tell apart: the cells (indices into its cells), and
-    the field's rules that hold in them — the union of its units' parts, each from the pick of its group
-    (``holdings``: the rules that hold in each pick)."""
-    parts: dict[tuple[str, int], tuple[str, ...]] = {}
-    for pick, holding in zip(field.picks, holdings, strict=True):
-        by_unit: dict[str, list[str]] = {}
-        for r in holding:
-            by_unit.setdefault(an.unit_of[r], []).append(r)
-        for x in field.units:
-            parts.setdefault((x, int(field.groups[x][pick])), tuple(by_unit.get(x, ())))
-    rows = [field.groups[x] for x in field.units]
-    dense, first = factorize(np.stack(rows))
-    members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
-    for c, i in enumerate(first.tolist()):
-        found = [parts[(x, int(row[i]))] for x, row in zip(field.units, rows, strict=True)]
-        yield members[c], tuple(sorted({r for part in found for r in part}))
-
-
-def family_groups(base, family: str, cells: list[tuple[Probe, date]],
-                  days: list[date]) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's group, and each group's first cell: cells that ``base``'s rules of ``family`` (and of the
-    target group, where they read it) cannot tell apart share a group, so one derivation answers them all —
-    the proof's grouping, for another list of cells (``reform diff``'s)."""
-    comp = Components(base.ruleset.vocabulary, base.program)
-    an = Analysis(base.ruleset, comp)
-    units = [u for u in an.units if an.unit_family[u] == family]
-    if not units or not cells:   # the family has no rules here: every cell is alike
-        return np.zeros(len(cells), dtype=np.int64), np.zeros(min(1, len(cells)), dtype=np.int64)
-    group_units = [u for u in an.units if an.unit_family[u] == DERIVED] if family != DERIVED else []
-    codes = np.array([comp.situation_codes(probe.situation(day))[0] for probe, day in cells], dtype=np.int64).T
-    day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
-    keyed = _keys_by_day(an, units, group_units, days, day_of, codes, {})
-    return factorize(_group_keys(keyed, len(cells)))
-
-
-def _keys_by_day(an: Analysis, units: list, group_units: list, days: list[date], day_of: np.ndarray,
-                 codes: np.ndarray, tables: dict) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per date with cells: the cells' indices and their unit keys (``_unit_keys_on``)."""
-    keyed: list[tuple[np.ndarray, np.ndarray]] = []
-    for di, day in enumerate(days):
-        rows = np.flatnonzero(day_of == di)
-        if len(rows):
-            keyed.append((rows, _unit_keys_on(an, units, group_units, day, codes[:, rows], tables)))
-    return keyed
-
-
-def _unit_keys_on(an: Analysis, units: list, group_units: list, day: date, u: np.ndarray,
-                  tables: dict) -> np.ndarray:
-    """The keys of the cells ``u`` (situation codes, one column per cell) of one date: a row per unit of the
-    family's rules, then, where one of its rules reads the target group, a row per unit of the group's rules
-    (-1 where none does)."""
-    comp = an.comp
-    cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
-        [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-    cls_dense, cls_first = factorize(u[cls_rows])
-    classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
-    parts = []
-    reads = np.zeros(u.shape[1], dtype=bool)
-    for unit in units:
-        spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-        parts.append(unit_keys(an, spec_ids, u, tables))
-        reads |= np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
-    if reads.any():
-        for unit in group_units:
-            spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-            parts.append(np.where(reads, unit_keys(an, spec_ids, u, tables), -1))
-    return np.stack(parts)
-
-
-def _group_keys(keyed: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
-    """One group key per cell (a column): the units' keys (a spec names the rules that could apply, so one key
-    on two dates means the same rules reading the same facts); the same key on two dates is one derivation."""
-    width = max(k.shape[0] for _, k in keyed)
-    allkeys = np.full((width, n), -2, dtype=np.int64)
-    for rows, k in keyed:
-        allkeys[:k.shape[0], rows] = k
-    return allkeys
+    return FieldProof(family, units, cells, groups, picks, facts)
 
 
 def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...], cells: Cells,
