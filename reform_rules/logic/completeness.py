@@ -1,6 +1,11 @@
 """Completeness and uniqueness: every situation on every date where a rule changes gets exactly
 one phase and one target group (or a declared ``undetermined``), and no two rules give
 conflicting values for a field that has one value (sanctionable, trial, a programme's status).
+
+Per answer field: every possible cell (situation × change date) of the space its rules read, as columns
+(``probe_grid``); the cells grouped per unit of the field's rules (``unit_cover``: cells of a group get the same
+rules of the unit); a few cells that meet every group asked which of the field's rules hold (``parallel``:
+one query each, in forked helpers); each combination of groups judged once, from its units' parts.
 """
 from __future__ import annotations
 
