@@ -21,9 +21,9 @@ from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
-from reform_rules.logic.completeness import Cells, FieldProof, field_proof
+from reform_rules.logic.completeness import FieldProof, field_proof
 from reform_rules.logic.parallel import Holdings
-from reform_rules.logic.probe_grid import ProbeGrid
+from reform_rules.logic.probe_grid import Cells, ProbeGrid
 from reform_rules.logic.situation_codes import Analysis, Components
 from reform_rules.logic.situations import Bands, check_dates, family_keys
 

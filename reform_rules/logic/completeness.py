@@ -20,11 +20,10 @@ import numpy as np
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
 from reform_rules.logic.parallel import Holdings
-from reform_rules.logic.probe_grid import ProbeGrid
+from reform_rules.logic.probe_grid import Cells, ProbeGrid
 from reform_rules.logic.situation_codes import Analysis, Components, factorize
 from reform_rules.logic.situations import (
     Bands,
-    Probe,
     ProofTooLarge,
     Space,
     check_dates,
@@ -134,30 +133,6 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     return cov
 
 
-class Cells:
-    """The cells of one field's proof: probe ``probe_of[i]`` of ``grid`` on ``days[day_of[i]]``."""
-
-    def __init__(self, grid: ProbeGrid, probe_of: np.ndarray, day_of: np.ndarray, days: list[date]):
-        self.grid, self.probe_of, self.day_of, self.days = grid, probe_of, day_of, days
-        self._probes: dict[int, Probe] = {}
-
-    def __len__(self) -> int:
-        return len(self.probe_of)
-
-    def probe(self, i: int) -> Probe:
-        n = int(self.probe_of[i])
-        found = self._probes.get(n)
-        if found is None:
-            found = self._probes[n] = self.grid.probe(n)
-        return found
-
-    def day(self, i: int) -> date:
-        return self.days[int(self.day_of[i])]
-
-    def situation(self, i: int):
-        return self.probe(i).situation(self.day(i))
-
-
 def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
     """The number of distinct probes over the fields' grids (``ProbeGrid.identity``)."""
     names = sorted({n for ident in identities for n in ident})
@@ -199,13 +174,14 @@ def field_proof(an: Analysis, family: str, cells: Cells, tables: dict) -> FieldP
     """``family``'s part of the proof over ``cells``: the cells grouped per unit of its rules, and the few cells
     to ask about (``tables``: ``unit_keys``' cache for ``an``)."""
     units = [x for x in an.units if an.unit_family[x] == family]
-    u = cells.grid.cell_codes(cells.grid.codes(an.comp), an.comp, cells.probe_of, cells.day_of, cells.days)
-    groups = unit_groups(an, units, u, cells.day_of, cells.days, tables)
+    codes = cells.grid.codes(an.comp)
+    groups = unit_groups(an, units, cells, codes, tables)
     picks = cover([groups[x] for x in units], [np.ones(int(groups[x].max()) + 1, dtype=bool) for x in units])
+    u = cells.codes(codes, an.comp, np.asarray(picks, dtype=np.int64))
     facts = []
-    for i in picks:
+    for j, i in enumerate(picks):
         sit = cells.situation(i)
-        if an.comp.situation_codes(sit)[0] != tuple(u[:, i].tolist()):
+        if an.comp.situation_codes(sit)[0] != tuple(u[:, j].tolist()):
             raise RuntimeError(f"proof: internal error: the codes of a cell differ from its situation ({sit}); "
                                "please report it")
         facts.append(situation_facts(sit, an.comp.program))

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from reform_rules.basics import dates
+from reform_rules.law.citizen import Situation
 from reform_rules.law.model import RuleSet
 from reform_rules.logic.situation_codes import Components
 from reform_rules.logic.situations import Bands, Probe, probe_axes
@@ -174,6 +175,35 @@ class ProbeGrid:
                 row(f"number:{name}", seg, len(seg.cat) + j, absent=True)   # a number is left out when unknown
             row("programme", seg, len(seg.lists) - 1, absent=True)
         return out
+
+
+class Cells:
+    """The cells of one field's proof: probe ``probe_of[i]`` of ``grid`` on ``days[day_of[i]]``."""
+
+    def __init__(self, grid: ProbeGrid, probe_of: np.ndarray, day_of: np.ndarray, days: list[date]):
+        self.grid, self.probe_of, self.day_of, self.days = grid, probe_of, day_of, days
+        self._probes: dict[int, Probe] = {}
+
+    def __len__(self) -> int:
+        return len(self.probe_of)
+
+    def probe(self, i: int) -> Probe:
+        n = int(self.probe_of[i])
+        found = self._probes.get(n)
+        if found is None:
+            found = self._probes[n] = self.grid.probe(n)
+        return found
+
+    def day(self, i: int) -> date:
+        return self.days[int(self.day_of[i])]
+
+    def situation(self, i: int) -> Situation:
+        return self.probe(i).situation(self.day(i))
+
+    def codes(self, codes: np.ndarray, comp: Components, rows: np.ndarray | None = None) -> np.ndarray:
+        """The situation codes of the cells ``rows`` (all by default), ``codes`` the grid's (``ProbeGrid.codes``)."""
+        at = slice(None) if rows is None else rows
+        return self.grid.cell_codes(codes, comp, self.probe_of[at], self.day_of[at], self.days)
 
 
 def _bands(comp: Components, measures: list[str], values: tuple) -> tuple[int, ...]:
