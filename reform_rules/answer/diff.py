@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from reform_rules.answer.rulebase import RuleBase
 from reform_rules.basics.errors import ReformError
 from reform_rules.basics.i18n import translator
 from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
-from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.completeness import family_groups
-from reform_rules.logic.parallel import derive_all
-from reform_rules.logic.situations import Bands, Probe, check_dates, family_keys, possible_on, probes
+from reform_rules.logic.completeness import FieldProof, field_proof
+from reform_rules.logic.parallel import Holdings
+from reform_rules.logic.probe_grid import Cells, ProbeGrid
+from reform_rules.logic.situation_codes import Analysis, Components
+from reform_rules.logic.situations import Bands, check_dates, family_keys
 
 RULE_FIELDS = ("title", "valid_from", "valid_to", "status", "source", "reason", "question", "condition", "overrides",
                "effect", "then_kind", "then_value")
@@ -143,20 +146,34 @@ def _family_keys(old: RuleBase, new: RuleBase, changed: list[RuleChange], family
     return keys
 
 
-def _values(base: RuleBase, family: str, cells: list[tuple[Probe, date]], days: list[date]) -> list[str]:
-    """What ``base`` decides for ``family`` in each cell, in words: one derivation per group of cells its rules
-    cannot tell apart (the proof's grouping), in forked helpers (one situation at a time: pyDatalog is far
-    slower set-at-a-time here)."""
-    if family not in base.program.families:
-        return ["—"] * len(cells)
-    dense, first = family_groups(base, family, cells, days)
-    facts = [situation_facts(cells[i][0].situation(cells[i][1]), base.program) for i in first.tolist()]
-    rule, answer = base.ruleset.rule, base.ruleset.answer
-    words = []
-    for holding, _aside in derive_all(base, facts):
-        mine = {_value(rule(r), answer) for r in holding if rule(r).family == family and rule(r).then_kind}
-        words.append(", ".join(sorted(mine)) or "—")
-    return [words[g] for g in dense.tolist()]
+class _Side:
+    """One rule set's answers over the cells of the fields compared: each field's few cells asked about its
+    rules (the proof's cover, ``field_proof``), in the helpers as soon as the field's cells are known."""
+
+    def __init__(self, base: RuleBase):
+        self.base = base
+        self.an = Analysis(base.ruleset, Components(base.ruleset.vocabulary, base.program))
+        self.fields: dict[str, tuple[FieldProof, int]] = {}
+        self.holdings = Holdings(base)
+        self._tables: dict = {}
+
+    def add(self, family: str, cells: Cells) -> None:
+        if family in self.base.program.families and len(cells):
+            field = field_proof(self.an, family, cells, self._tables)
+            self.fields[family] = field, self.holdings.add([(facts, family) for facts in field.facts])
+
+    def words(self, family: str, n: int) -> list[str]:
+        """What the rules decide for ``family`` in each of its ``n`` cells, in words."""
+        if family not in self.fields:
+            return ["—"] * n
+        field, asked = self.fields[family]
+        rule, answer = self.base.ruleset.rule, self.base.ruleset.answer
+        out = [""] * n
+        for rows, holding in field.holding(self.an, self.holdings.get(asked)):
+            said = ", ".join(sorted({_value(rule(r), answer) for r in holding if rule(r).then_kind})) or "—"
+            for i in rows.tolist():
+                out[i] = said
+        return out
 
 
 def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: date, hi: date,
@@ -170,22 +187,36 @@ def answer_changes(old: RuleBase, new: RuleBase, changed: list[RuleChange], lo: 
     bands = Bands([old.program, new.program], new.ruleset.vocabulary)
     days = check_dates([old.program, new.program], lo, hi)
     groups: dict[tuple, AnswerChange] = {}
-    pairs = 0
     todo = [f for f in families if f in touched]
-    for done, family in enumerate(todo):
-        if progress is not None:
-            progress(done, len(todo), family)
-        cells = [(probe, day) for probe in probes(new.ruleset, bands, _family_keys(old, new, changed, family))
-                 for day in days if possible_on(probe, day, bands)]
-        pairs += len(cells)
-        before, after = _values(old, family, cells, days), _values(new, family, cells, days)
-        for (probe, day), va, vb in zip(cells, before, after, strict=True):
-            if va != vb:
-                g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
-                g.dates.add(day)
-                g.situations.add(probe.describe(bands))
+    cells_of: dict[str, Cells] = {}
+    sides = (_Side(old), _Side(new))
+    try:
+        for family in todo:
+            grid = ProbeGrid(new.ruleset, bands, _family_keys(old, new, changed, family))
+            probe_of, day_of = np.nonzero(grid.possible(days))
+            cells = cells_of[family] = Cells(grid, probe_of, day_of, days)
+            for side in sides:
+                side.add(family, cells)
+        for done, family in enumerate(todo):
+            if progress is not None:
+                progress(done, len(todo), family)
+            cells = cells_of[family]
+            before, after = (side.words(family, len(cells)) for side in sides)
+            described: dict[int, str] = {}
+            for i, (va, vb) in enumerate(zip(before, after, strict=True)):
+                if va != vb:
+                    g = groups.setdefault((family, va, vb), AnswerChange(family, va, vb))
+                    g.dates.add(cells.day(i))
+                    n = int(cells.probe_of[i])
+                    if n not in described:
+                        described[n] = cells.probe(i).describe(bands)
+                    g.situations.add(described[n])
+    finally:
+        for side in sides:
+            side.holdings.close()
     if progress is not None:
         progress(len(todo), len(todo), "")
+    pairs = sum(len(c) for c in cells_of.values())
     return sorted(groups.values(), key=lambda g: (min(g.dates), g.field, -len(g.situations))), pairs
 
 

@@ -1,38 +1,40 @@
 """Completeness and uniqueness: every situation on every date where a rule changes gets exactly
 one phase and one target group (or a declared ``undetermined``), and no two rules give
 conflicting values for a field that has one value (sanctionable, trial, a programme's status).
+
+Per answer field: every possible cell (situation × change date) of the space its rules read, as columns
+(``probe_grid``); the cells grouped per unit of the field's rules (``unit_cover``: cells of a group get the same
+rules of the unit); a few cells that meet every group asked which of the field's rules hold (``parallel``:
+one query each, in forked helpers); each combination of groups judged once, from its units' parts.
 """
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from reform_rules.law.conditions import DERIVED
 from reform_rules.law.model import UNDETERMINED, Rule
 from reform_rules.logic.compiler import situation_facts
-from reform_rules.logic.parallel import derive_all
-from reform_rules.logic.situation_codes import Analysis, Components, factorize, unit_keys
+from reform_rules.logic.parallel import Holdings
+from reform_rules.logic.probe_grid import Cells, ProbeGrid
+from reform_rules.logic.situation_codes import Analysis, Components, factorize
 from reform_rules.logic.situations import (
     Bands,
-    Probe,
     ProofTooLarge,
     Space,
     check_dates,
     family_keys,
-    possible_on,
-    probes,
     spaces,
     too_large,
 )
+from reform_rules.logic.unit_cover import cover, unit_groups
 
 # Every field of the answer is proved decided in every situation and on every date: by a rule that gives it
 # a value, by an explicit "none" rule with its own source, or by an undetermined rule with its question.
-BATCH = 400
 
 
 @dataclass
@@ -89,154 +91,115 @@ def check_completeness(base, lo: date, hi: date, families: tuple[str, ...] | Non
     if problems:   # refused before anything is enumerated: the size is a product, known up front
         raise ProofTooLarge(problems)
     cov = Coverage(dates=len(days), sizes=sizes)
-    found: dict[tuple, Finding] = {}
-    seen_situations: set[Probe] = set()
     comp = Components(ruleset.vocabulary, program)
     an = Analysis(ruleset, comp)
+    ids: dict[str, dict] = {}
+    identities: list[dict[str, np.ndarray]] = []
+    fields: dict[str, FieldProof] = {}
     tables: dict = {}
-    derived: dict[tuple, tuple] = {}
-
-    def derive(facts: list[tuple]) -> list[tuple]:
-        """The engine's own derivation of each situation (one query answers every field), shared by the fields."""
-        todo = [f for f in dict.fromkeys(facts) if f not in derived]
-        for f, d in zip(todo, derive_all(base, todo), strict=True):   # one derivation per situation, in order
-            derived[f] = d
-        return [derived[f] for f in facts]
-
-    group_units = [u for u in an.units if an.unit_family[u] == DERIVED]
-    for done, family in enumerate(families, 1):
-        if progress is not None:
-            progress(done - 1, len(families), family)
-        rules = ruleset.in_family(family)
-        if not rules:
-            continue
-        units = [u for u in an.units if an.unit_family[u] == family]
-        keys = family_keys(ruleset, family) | {ruleset.vocabulary.current.kind}
-        cells, columns = _cells(ruleset, bands, keys, days, comp, seen_situations)
-        cov.pairs += len(cells)
-        if not cells:
-            continue
-        # Cells the family's rules cannot tell apart get the same rules from it: one derivation per group
-        # (the batch's analysis: per unit of rules, date and class, only what its possible rules read).
-        keyed = _keys_by_day(an, units, group_units if family != DERIVED else [], days, cells, columns, tables)
-        dense, first = factorize(_group_keys(keyed, len(cells)))
-        cov.distinct += len(first)
-        todo: dict[int, list[tuple[Probe, date]]] = defaultdict(list)
-        for i, g in enumerate(dense.tolist()):
-            todo[g].append(cells[i])
-        facts = [situation_facts(cells[i][0].situation(cells[i][1]), program) for i in first.tolist()]
-        for g, (holding, _aside) in enumerate(derive(facts)):
-            mine = [ruleset.rule(r) for r in holding if ruleset.rule(r).family == family]
-            for kind, rules_ in _judge(shape.by_then(family), mine):
-                _record(found, kind, family, rules_, todo[g], bands)
+    asked: dict[str, int] = {}
+    holdings = Holdings(base)
+    found: dict[tuple, Finding] = {}
+    try:
+        for family in families:
+            if not ruleset.in_family(family):
+                continue
+            grid = ProbeGrid(ruleset, bands, family_keys(ruleset, family) | {ruleset.vocabulary.current.kind})
+            identities.append(grid.identity(ids))
+            probe_of, day_of = np.nonzero(grid.possible(days))   # probe by probe, each probe's dates in order
+            cov.pairs += len(probe_of)
+            if len(probe_of):
+                field = fields[family] = field_proof(an, family, Cells(grid, probe_of, day_of, days), tables)
+                asked[family] = holdings.add([(facts, family) for facts in field.facts])
+                cov.distinct += len(set(field.facts))
+        cov.situations = _distinct(identities)
+        for done, family in enumerate(families):
+            if progress is not None:
+                progress(done, len(families), family)
+            if family not in fields:
+                continue
+            field = fields[family]
+            for rows, holding in field.holding(an, holdings.get(asked[family])):
+                for kind, rules_ in _judge(shape.by_then(family), [ruleset.rule(r) for r in holding]):
+                    _record(found, kind, family, rules_, field.cells, rows, bands)
+    finally:
+        holdings.close()
     if progress is not None:
         progress(len(families), len(families), "")
     for f in found.values():
         f.dates.sort()
     cov.findings = sorted(found.values(), key=lambda f: (f.kind, f.family, f.rules, f.situation))
-    cov.situations = len(seen_situations)
     cov.seconds = time.perf_counter() - start
     return cov
 
 
-def family_groups(base, family: str, cells: list[tuple[Probe, date]],
-                  days: list[date]) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's group, and each group's first cell: cells that ``base``'s rules of ``family`` (and of the
-    target group, where they read it) cannot tell apart share a group, so one derivation answers them all —
-    the proof's grouping, for another list of cells (``reform diff``'s)."""
-    comp = Components(base.ruleset.vocabulary, base.program)
-    an = Analysis(base.ruleset, comp)
-    units = [u for u in an.units if an.unit_family[u] == family]
-    if not units or not cells:   # the family has no rules here: every cell is alike
-        return np.zeros(len(cells), dtype=np.int64), np.zeros(min(1, len(cells)), dtype=np.int64)
-    group_units = [u for u in an.units if an.unit_family[u] == DERIVED] if family != DERIVED else []
-    columns = [comp.situation_codes(probe.situation(day))[0] for probe, day in cells]
-    keyed = _keys_by_day(an, units, group_units, days, cells, columns, {})
-    return factorize(_group_keys(keyed, len(cells)))
+def _distinct(identities: list[dict[str, np.ndarray]]) -> int:
+    """The number of distinct probes over the fields' grids (``ProbeGrid.identity``)."""
+    names = sorted({n for ident in identities for n in ident})
+    parts = [np.stack([ident[n] if n in ident else np.zeros(len(next(iter(ident.values()))), dtype=np.int64)
+                       for n in names]) for ident in identities if ident]
+    return len(factorize(np.concatenate(parts, axis=1))[1]) if parts else 0
 
 
-def _cells(ruleset, bands: Bands, keys: set[str], days: list[date], comp: Components,
-           seen: set[Probe]) -> tuple[list[tuple[Probe, date]], list[tuple[int, ...]]]:
-    """Every possible (probe, date) cell of a family's situation space, and each cell's situation codes
-    (each probe is also added to ``seen``)."""
-    cells: list[tuple[Probe, date]] = []
-    columns: list[tuple[int, ...]] = []
-    for probe in probes(ruleset, bands, keys):
-        seen.add(probe)
-        for day in days:
-            if possible_on(probe, day, bands):
-                cells.append((probe, day))
-                columns.append(comp.situation_codes(probe.situation(day))[0])
-    return cells, columns
+@dataclass
+class FieldProof:
+    """One answer field's part of the proof (or of ``reform diff``'s comparison)."""
+    family: str
+    units: list[str]                 # its units of rules
+    cells: Cells
+    groups: dict[str, np.ndarray]    # each unit's group of each cell (``unit_groups``)
+    picks: list[int]                 # a few cells that meet every group of every unit
+    facts: list[tuple]               # their canonical facts
+
+    def holding(self, an: Analysis, answers: list[tuple[str, ...]]) -> Iterator[tuple[np.ndarray, tuple]]:
+        """Per group of the cells that the field's units cannot tell apart: the cells (indices into
+        ``cells``), and the field's rules that hold in them — the union of its units' parts, each from the pick
+        of its group (``answers``: the field's rules that hold in each pick, ``holding_each``)."""
+        parts: dict[tuple[str, int], tuple[str, ...]] = {}
+        for pick, holding in zip(self.picks, answers, strict=True):
+            by_unit: dict[str, list[str]] = {}
+            for r in holding:
+                by_unit.setdefault(an.unit_of[r], []).append(r)
+            for x in self.units:
+                parts.setdefault((x, int(self.groups[x][pick])), tuple(by_unit.get(x, ())))
+        rows = [self.groups[x] for x in self.units]
+        dense, first = factorize(np.stack(rows))
+        members = np.split(np.argsort(dense, kind="stable"), np.cumsum(np.bincount(dense))[:-1])
+        for c, i in enumerate(first.tolist()):
+            found = [parts[(x, int(row[i]))] for x, row in zip(self.units, rows, strict=True)]
+            yield members[c], tuple(sorted({r for part in found for r in part}))
 
 
-def _keys_by_day(an: Analysis, units: list, group_units: list, days: list[date], cells: list[tuple[Probe, date]],
-                 columns: list[tuple[int, ...]], tables: dict) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per date with cells: the cells' indices and their unit keys (``_unit_keys_on``)."""
-    codes = np.array(columns, dtype=np.int64).T
-    day_of = np.array([days.index(d) for _, d in cells], dtype=np.int64)
-    keyed: list[tuple[np.ndarray, np.ndarray]] = []
-    for di, day in enumerate(days):
-        rows = np.flatnonzero(day_of == di)
-        if len(rows):
-            keyed.append((rows, _unit_keys_on(an, units, group_units, day, codes[:, rows], tables)))
-    return keyed
+def field_proof(an: Analysis, family: str, cells: Cells, tables: dict) -> FieldProof:
+    """``family``'s part of the proof over ``cells``: the cells grouped per unit of its rules, and the few cells
+    to ask about (``tables``: ``unit_keys``' cache for ``an``)."""
+    units = [x for x in an.units if an.unit_family[x] == family]
+    codes = cells.grid.codes(an.comp)
+    groups = unit_groups(an, units, cells, codes, tables)
+    picks = cover([groups[x] for x in units], [np.ones(int(groups[x].max()) + 1, dtype=bool) for x in units])
+    u = cells.codes(codes, an.comp, np.asarray(picks, dtype=np.int64))
+    facts = []
+    for j, i in enumerate(picks):
+        sit = cells.situation(i)
+        if an.comp.situation_codes(sit)[0] != tuple(u[:, j].tolist()):
+            raise RuntimeError(f"proof: internal error: the codes of a cell differ from its situation ({sit}); "
+                               "please report it")
+        facts.append(situation_facts(sit, an.comp.program))
+    return FieldProof(family, units, cells, groups, picks, facts)
 
 
-def _unit_keys_on(an: Analysis, units: list, group_units: list, day: date, u: np.ndarray,
-                  tables: dict) -> np.ndarray:
-    """The keys of the cells ``u`` (situation codes, one column per cell) of one date: a row per unit of the
-    family's rules, then, where one of its rules reads the target group, a row per unit of the group's rules
-    (-1 where none does)."""
-    comp = an.comp
-    cls_rows = [comp.index[comp.current.kind]] + [comp.index[f.id] for f in comp.spell_cat] + \
-        [comp.index[f"beside:{k.kind}"] for k in comp.beside]
-    cls_dense, cls_first = factorize(u[cls_rows])
-    classes = [comp.cls(u[:, i]) for i in cls_first.tolist()]
-    parts = []
-    reads = np.zeros(u.shape[1], dtype=bool)
-    for unit in units:
-        spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-        parts.append(unit_keys(an, spec_ids, u, tables))
-        reads |= np.array([s.reads_group for s in an.spec_list], dtype=bool)[spec_ids]
-    if reads.any():
-        for unit in group_units:
-            spec_ids = np.array([an.spec_id(unit, day, c) for c in classes], dtype=np.int64)[cls_dense]
-            parts.append(np.where(reads, unit_keys(an, spec_ids, u, tables), -1))
-    return np.stack(parts)
-
-
-def _group_keys(keyed: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
-    """One group key per cell (a column): the units' keys (a spec names the rules that could apply, so one key
-    on two dates means the same rules reading the same facts); the same key on two dates is one derivation."""
-    width = max(k.shape[0] for _, k in keyed)
-    allkeys = np.full((width, n), -2, dtype=np.int64)
-    for rows, k in keyed:
-        allkeys[:k.shape[0], rows] = k
-    return allkeys
-
-
-def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...],
-            cells: list[tuple[Probe, date]], bands: Bands) -> None:
-    """Add the cells of one group to the finding (``kind``, ``family``, ``rules``) of each cell's situation."""
-    for probe, day in cells:
-        desc = probe.describe(bands)
+def _record(found: dict[tuple, Finding], kind: str, family: str, rules: tuple[str, ...], cells: Cells,
+            rows: np.ndarray, bands: Bands) -> None:
+    """Add the cells ``rows`` of one group to the finding (``kind``, ``family``, ``rules``) of each cell's
+    situation."""
+    described: dict[int, str] = {}
+    for i in rows.tolist():
+        n = int(cells.probe_of[i])
+        desc = described.get(n)
+        if desc is None:
+            desc = described[n] = cells.probe(i).describe(bands)
         f = found.setdefault((kind, family, rules, desc), Finding(kind, family, rules, desc))
-        f.dates.append(day)
-
-
-def _derive(base, chunk: list[tuple]) -> list:
-    out = []
-    missing = []
-    for key in chunk:
-        hit = base._cache.get(key)
-        out.append(hit)
-        if hit is None:
-            missing.append(key)
-    if missing:
-        derived = dict(zip(missing, base.kb.derive_many(missing), strict=True))
-        out = [o if o is not None else derived[k] for o, k in zip(out, chunk, strict=True)]
-    return out
+        f.dates.append(cells.day(i))
 
 
 def _judge(field, rules: list[Rule]):

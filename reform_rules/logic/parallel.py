@@ -64,3 +64,52 @@ def derive_all(base: Any, facts: list[tuple], workers: int | None = None) -> lis
                 pool.close()
                 pool.join()
     return [base.kb.derive(f) for f in facts]
+
+
+def _holding_chunk(chunk: list[tuple[tuple, str]]) -> list[tuple[str, ...]]:
+    return [_FORK_KB.holding([facts], family)[0] for facts, family in chunk]
+
+
+class Holdings:
+    """Questions (canonical facts, family) → the family's rules that hold in the situation, asked in batches.
+    From the first 64 questions on, in forked helpers, each batch started as it is added (the helpers derive
+    while the caller prepares the next); fewer are answered here when taken. One family's question costs a
+    fraction of a whole derivation (the reform's contact requirements 2.1 ms, every field 7.8 ms)."""
+
+    CHUNK = 8   # questions a helper takes at a time (~15 ms): the helpers stay busy to the end
+
+    def __init__(self, base: Any, workers: int | None = None):
+        self.base = base
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.pool: Any = None
+        self._batches: list[list[tuple[tuple, str]]] = []
+        self._pending: list[Any] = []
+
+    def add(self, asks: list[tuple[tuple, str]]) -> int:
+        """Ask ``asks``; the number to ``get`` their answers by."""
+        self._batches.append(asks)
+        self._pending.append(None)
+        if self.pool is None and self.workers > 1 and sum(len(b) for b in self._batches) >= 64:
+            self.pool = start_pool(self.base, self.workers)
+            for k in range(len(self._batches) - 1):
+                self._start(k)
+        if self.pool is not None:
+            self._start(len(self._batches) - 1)
+        return len(self._batches) - 1
+
+    def _start(self, k: int) -> None:
+        asks = self._batches[k]
+        chunks = [asks[i:i + self.CHUNK] for i in range(0, len(asks), self.CHUNK)]
+        self._pending[k] = self.pool.map_async(_holding_chunk, chunks, chunksize=1)
+
+    def get(self, k: int) -> list[tuple[str, ...]]:
+        """The answers to batch ``k``, in order (waiting for them)."""
+        if self._pending[k] is None:
+            return [self.base.kb.holding([facts], family)[0] for facts, family in self._batches[k]]
+        return [a for part in self._pending[k].get() for a in part]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()   # every answer taken, or given up on
+            self.pool.join()
+            self.pool = None

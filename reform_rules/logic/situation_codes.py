@@ -281,9 +281,13 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             bound *= radix
         return factorize(key)
     # Arrow's hash kernel numbers distinct values in order of appearance (as pandas.factorize does,
-    # without importing pandas, which costs a quarter of a second)
-    enc = pc.dictionary_encode(pa.array(np.ascontiguousarray(values, dtype=np.int64)))
-    dense = enc.indices.to_numpy().astype(np.int64)
+    # without importing pandas, which costs a quarter of a second: so in and out through the buffers, as
+    # pa.array and to_numpy import it)
+    flat = np.ascontiguousarray(values, dtype=np.int64)
+    enc = pc.dictionary_encode(pa.Array.from_buffers(pa.int64(), len(flat), [None, pa.py_buffer(flat)]))
+    ix = enc.indices
+    dense = np.frombuffer(ix.buffers()[1], dtype=f"int{ix.type.bit_width}", count=len(ix),
+                          offset=ix.offset * ix.type.bit_width // 8).astype(np.int64)
     count = len(enc.dictionary)
     first = np.zeros(count, dtype=np.int64)
     first[dense[::-1]] = np.arange(len(values) - 1, -1, -1)

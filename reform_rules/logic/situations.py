@@ -190,7 +190,8 @@ def _spell_axes(v: Vocabulary, bands: Bands, want: Callable[[str], bool], value:
             nums.append((m.id, sorted({0} | {n for n in bands.values(m.id) if n >= 0}) if want(m.id) else [0]))
 
 
-def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str, list[Axis], list[Axis], list[Any]]]:
+def probe_axes(ruleset: RuleSet, bands: Bands,
+               keys: set[str]) -> Iterator[tuple[str, list[Axis], list[Axis], list[Any]]]:
     """Per value of the current spell kind: its categorical axes, numeric axes and beside spells (or None)."""
     v = ruleset.vocabulary
     payers = v.paid_by()
@@ -214,7 +215,7 @@ def _axes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[tuple[str,
 def probes(ruleset: RuleSet, bands: Bands, keys: set[str]) -> Iterator[Probe]:
     """Every allowed combination of the facts named in ``keys``; others left at their default."""
     kind = ruleset.vocabulary.current.kind
-    for value, axes, nums, progs in _axes(ruleset, bands, keys):
+    for value, axes, nums, progs in probe_axes(ruleset, bands, keys):
         names = [k for k, _ in axes] + [k for k, _ in nums]
         for combo in itertools.product(*[vals for _, vals in axes], *[vals for _, vals in nums], progs):
             facts = tuple(zip(names[:len(axes)], combo[:len(axes)], strict=True))
@@ -228,7 +229,7 @@ def space_size(ruleset: RuleSet, bands: Bands, keys: set[str]) -> tuple[int, dic
     lengths per value of the current spell kind, summed), and the widest axis of each fact (its band count)."""
     total = 0
     widths: dict[str, int] = {}
-    for _value, axes, nums, progs in _axes(ruleset, bands, keys):
+    for _value, axes, nums, progs in probe_axes(ruleset, bands, keys):
         size = len(progs)
         for key, vals in (*axes, *nums):
             size *= len(vals)
