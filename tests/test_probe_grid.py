@@ -3,8 +3,7 @@
 the contact requirements' 54,900 probes, on a seeded sample)."""
 from __future__ import annotations
 
-import random
-
+from conftest import sampled
 from reform_rules.logic.probe_grid import ProbeGrid
 from reform_rules.logic.situation_codes import Components
 from reform_rules.logic.situations import Bands, check_dates, family_keys, possible_on, probes
@@ -26,8 +25,7 @@ def _same_space(base, sample: int | None = None) -> int:
         expected = list(probes(rs, bands, keys))
         assert grid.size == len(expected)
         numbers = sorted(identity)
-        rows = range(len(expected)) if sample is None or len(expected) <= sample else \
-            random.Random(field.then).sample(range(len(expected)), sample)
+        rows = sampled(len(expected), sample, field.then)
         for i in rows:
             probe = expected[i]
             assert grid.probe(i) == probe

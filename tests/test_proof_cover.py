@@ -3,9 +3,9 @@ their units' parts: the rules it takes to hold in a cell are those the engine de
 every cell of the fictional law, a seeded sample of each field of the real law."""
 from __future__ import annotations
 
-import random
-
 import numpy as np
+
+from conftest import sampled
 
 from reform_rules.logic.compiler import situation_facts
 from reform_rules.logic.completeness import field_proof
@@ -32,8 +32,7 @@ def _cells_agree(base, sample: int | None = None) -> int:
             for i in rows.tolist():
                 said[i] = holding
         assert len(field.picks) <= len(cells)
-        rows = range(len(cells)) if sample is None or len(cells) <= sample else \
-            random.Random(family).sample(range(len(cells)), sample)
+        rows = sampled(len(cells), sample, family)
         for i in rows:
             facts = situation_facts(cells.situation(i), program)
             assert said[i] == base.kb.holding([facts], family)[0], (family, cells.situation(i))
